@@ -1,0 +1,226 @@
+"""Read ``callrouter.yml`` plus ``conf.d/*.yml`` into one validated :class:`Settings`.
+
+Why not plain ``yaml.safe_load``: every error must name the file, line and dotted field,
+so we compose the YAML node tree ourselves and remember where each value came from.
+Files merge in name order: mappings merge key by key (a later file can add a queue or
+override one field), anything else is replaced by the later file.
+
+Secrets stay out of the files: a string value ``${NAME}`` (or ``${NAME:-default}``) is
+replaced by the environment variable NAME; a missing variable with no default is an
+error located at the line that asked for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from callrouter.config._schema import Settings
+from callrouter.errors import ConfigError, ConfigProblem
+
+__all__ = ["DEFAULT_CONFIG_PATH", "config_files", "load_settings"]
+
+DEFAULT_CONFIG_PATH = Path("callrouter.yml")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+FieldPath = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    file: str
+    line: int
+
+
+class _Reader:
+    """Turns one file's node tree into plain data, recording each value's origin."""
+
+    def __init__(self, file: str, environ: Mapping[str, str]) -> None:
+        self.file = file
+        self.environ = environ
+        self.origins: dict[FieldPath, _Origin] = {}
+        self.problems: list[ConfigProblem] = []
+
+    def read(self, node: yaml.Node, path: FieldPath) -> Any:
+        self.origins[path] = _Origin(self.file, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(yaml.safe_load(yaml.serialize(key_node)))
+                if key in result:
+                    self._problem(path + (key,), key_node, "duplicate key")
+                result[key] = self.read(value_node, path + (key,))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.read(item, path + (str(i),)) for i, item in enumerate(node.value)]
+        value = yaml.safe_load(yaml.serialize(node))
+        if isinstance(value, str):
+            return self._substitute(value, path, node)
+        return value
+
+    def _substitute(self, value: str, path: FieldPath, node: yaml.Node) -> str:
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in self.environ:
+                return self.environ[name]
+            if default is not None:
+                return default
+            self._problem(path, node, f"environment variable {name} is not set")
+            return ""
+
+        return _ENV_REF.sub(replace, value)
+
+    def _problem(self, path: FieldPath, node: yaml.Node, message: str) -> None:
+        self.problems.append(
+            ConfigProblem(self.file, node.start_mark.line + 1, ".".join(path), message)
+        )
+
+
+def config_files(path: Path) -> list[Path]:
+    """The main file, then ``conf.d/*.yml`` beside it in name order."""
+    conf_d = path.parent / "conf.d"
+    extra = sorted([*conf_d.glob("*.yml"), *conf_d.glob("*.yaml")]) if conf_d.is_dir() else []
+    return [path, *extra]
+
+
+def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load, merge and validate; raise :class:`ConfigError` listing every problem."""
+    env = os.environ if environ is None else environ
+    main = path or Path(env.get("CALLROUTER_CONFIG", DEFAULT_CONFIG_PATH))
+    problems: list[ConfigProblem] = []
+    origins: dict[FieldPath, _Origin] = {}
+    merged: dict[str, Any] = {}
+    if not main.exists():
+        if path is not None:
+            raise ConfigError([ConfigProblem(str(main), None, "", "file not found")])
+        files: list[Path] = []
+    else:
+        files = config_files(main)
+    for file in files:
+        data = _read_file(file, env, problems, origins)
+        if data is not None:
+            _merge(merged, data)
+    # Validate even after read problems, so one run reports every error at once.
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(problems + _locate(exc, origins, str(main))) from None
+    problems += _cross_reference_problems(settings, origins, str(main))
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _read_file(
+    file: Path,
+    environ: Mapping[str, str],
+    problems: list[ConfigProblem],
+    origins: dict[FieldPath, _Origin],
+) -> dict[str, Any] | None:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ConfigProblem(str(file), None, "", f"cannot read: {exc}"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(ConfigProblem(str(file), line, "", f"invalid YAML: {reason}"))
+        return None
+    if node is None:
+        return {}
+    reader = _Reader(str(file), environ)
+    data = reader.read(node, ())
+    problems.extend(reader.problems)
+    if not isinstance(data, dict):
+        problems.append(ConfigProblem(str(file), 1, "", "the top level must be a mapping"))
+        return None
+    origins.update(reader.origins)
+    return data
+
+
+def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _origin_of(path: FieldPath, origins: Mapping[FieldPath, _Origin]) -> _Origin | None:
+    # A missing field has no line of its own: point at the closest enclosing mapping.
+    for end in range(len(path), -1, -1):
+        origin = origins.get(path[:end])
+        if origin is not None:
+            return origin
+    return None
+
+
+def _locate(
+    exc: ValidationError, origins: Mapping[FieldPath, _Origin], default_file: str
+) -> list[ConfigProblem]:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        path = tuple(str(part) for part in error["loc"])
+        origin = _origin_of(path, origins)
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(
+            ConfigProblem(
+                origin.file if origin else default_file,
+                origin.line if origin else None,
+                ".".join(path),
+                message,
+            )
+        )
+    return problems
+
+
+def _cross_reference_problems(
+    settings: Settings, origins: Mapping[FieldPath, _Origin], default_file: str
+) -> list[ConfigProblem]:
+    """Names that point at nothing: a dangling queue must fail at load, not mid-call."""
+    found: list[tuple[FieldPath, str]] = []
+    queues = settings.queues
+    for did, queue in settings.routes.items():
+        if queue not in queues:
+            found.append((("routes", did), f"unknown queue {queue!r}"))
+    for name, q in queues.items():
+        if q.hours and q.hours not in settings.calendars:
+            found.append((("queues", name, "hours"), f"unknown calendar {q.hours!r}"))
+        if q.overflow and q.overflow.kind == "queue" and q.overflow.target not in queues:
+            path = ("queues", name, "overflow", "target")
+            found.append((path, f"unknown queue {q.overflow.target!r}"))
+        for index, step in enumerate(q.escalation):
+            for extra in step.add_queues:
+                if extra not in queues:
+                    path = ("queues", name, "escalation", str(index), "add_queues")
+                    found.append((path, f"unknown queue {extra!r}"))
+    for op_id, operator in settings.operators.items():
+        for queue_name in operator.queues:
+            if queue_name not in queues:
+                path = ("operators", op_id, "queues", queue_name)
+                found.append((path, f"unknown queue {queue_name!r}"))
+    problems = []
+    for path, message in found:
+        origin = _origin_of(path, origins)
+        problems.append(
+            ConfigProblem(
+                origin.file if origin else default_file,
+                origin.line if origin else None,
+                ".".join(path),
+                message,
+            )
+        )
+    return problems

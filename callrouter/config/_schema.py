@@ -1,0 +1,225 @@
+"""The typed shape of callrouter's configuration.
+
+Every section has defaults that work on one machine (loopback Asterisk, embedded
+PostgreSQL), so an empty ``callrouter.yml`` is valid. Unknown keys are errors: a typo in
+``ring_timout_s`` must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+__all__ = [
+    "AgiSettings",
+    "AnnounceSettings",
+    "AriSettings",
+    "CalendarSettings",
+    "CrmSettings",
+    "DatabaseSettings",
+    "DialerSettings",
+    "EscalationStep",
+    "HttpSettings",
+    "LoggingSettings",
+    "OperatorSettings",
+    "OverflowSettings",
+    "QueueSettings",
+    "RecordingSettings",
+    "Settings",
+    "SimulatorSettings",
+]
+
+Seconds = Annotated[float, Field(ge=0)]
+PositiveSeconds = Annotated[float, Field(gt=0)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AriSettings(_Section):
+    url: str = Field("http://127.0.0.1:8088", pattern=r"^https?://")
+    username: str = "callrouter"
+    password: SecretStr = SecretStr("callrouter")
+    app: Name = "callrouter"
+    request_timeout_s: PositiveSeconds = 5.0
+    reconnect_max_s: PositiveSeconds = 30.0
+
+
+class DatabaseSettings(_Section):
+    # No DSN means "start the embedded PostgreSQL in embedded_dir": the zero-setup path.
+    dsn: SecretStr | None = None
+    embedded_dir: Path = Path("var/pgdata")
+    pool_min: int = Field(1, ge=1)
+    pool_max: int = Field(10, ge=1)
+    migrations_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> DatabaseSettings:
+        if self.pool_min > self.pool_max:
+            raise ValueError("pool_min must not exceed pool_max")
+        return self
+
+
+class AgiSettings(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(4573, ge=0, le=65535)
+    allow: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = Field(
+        default_factory=lambda: [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1")]
+    )
+
+
+class HttpSettings(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    token: SecretStr | None = None
+
+
+class LoggingSettings(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class AnnounceSettings(_Section):
+    position: bool = True
+    every_s: Seconds = 45.0
+    sound_position: str = "queue-thereare"
+    sound_calls_waiting: str = "queue-callswaiting"
+    sound_hold_time: str = "queue-holdtime"
+    sound_minutes: str = "queue-minutes"
+    sound_thank_you: str = "queue-thankyou"
+
+
+class OverflowSettings(_Section):
+    kind: Literal["queue", "context", "callback"]
+    target: str = ""
+
+    @model_validator(mode="after")
+    def _target_needed(self) -> OverflowSettings:
+        if self.kind != "callback" and not self.target:
+            raise ValueError(f"overflow of kind {self.kind!r} needs a target")
+        return self
+
+
+class EscalationStep(_Section):
+    after_s: Seconds
+    max_penalty: int | None = Field(None, ge=0)
+    add_queues: list[str] = Field(default_factory=list)
+
+
+Strategy = Literal["longest_idle", "round_robin", "fewest_calls", "random", "linear", "ring_all"]
+
+
+class QueueSettings(_Section):
+    strategy: Strategy = "longest_idle"
+    ring_timeout_s: PositiveSeconds = 15.0
+    wrapup_s: Seconds = 5.0
+    max_waiting: int | None = Field(None, ge=1)
+    max_wait_s: PositiveSeconds | None = None
+    join_empty: bool = False
+    leave_when_empty: bool = False
+    overflow: OverflowSettings | None = None
+    service_level_s: PositiveSeconds = 20.0
+    service_level_target: float = Field(0.8, gt=0, le=1)
+    hours: str | None = None
+    music_class: str = "default"
+    announce: AnnounceSettings = AnnounceSettings()
+    callback_key: str | None = Field("*", pattern=r"^[0-9*#]$")
+    escalation: list[EscalationStep] = Field(default_factory=list)
+    auto_pause_on_no_answer: bool = True
+    recording: Literal["always", "never", "on_demand"] = "always"
+    script_url: str | None = None
+
+
+class OperatorSettings(_Section):
+    name: str = ""
+    endpoint: str = Field(pattern=r"^[A-Za-z]+/.+")
+    queues: dict[str, int] = Field(default_factory=dict)
+    wrapup_s: Seconds | None = None
+    logged_in: bool = False
+
+
+class CalendarSettings(_Section):
+    timezone: str = "UTC"
+    weekly: dict[Weekday, list[str]] = Field(default_factory=dict)
+    holidays: list[dt.date] = Field(default_factory=list)
+    closed_sound: str = "vm-goodbye"
+
+    @field_validator("weekly")
+    @classmethod
+    def _spans(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, spans in value.items():
+            for span in spans:
+                if not _SPAN.match(span):
+                    raise ValueError(f"{day}: {span!r} is not HH:MM-HH:MM")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class RecordingSettings(_Section):
+    format: Literal["wav", "gsm", "ulaw", "sln"] = "wav"
+    retention_days: int = Field(90, ge=1)
+    max_duration_s: int = Field(0, ge=0)
+
+
+class DialerSettings(_Section):
+    abandon_cap: float = Field(0.03, ge=0, le=1)
+    abandon_after_s: PositiveSeconds = 2.0
+    inbound_reserve: int = Field(0, ge=0)
+    default_region: str = "US"
+
+
+class CrmSettings(_Section):
+    webhooks: dict[Literal["offered", "answered", "ended", "callback"], str] = Field(
+        default_factory=dict
+    )
+    secret: SecretStr | None = None
+    timeout_s: PositiveSeconds = 5.0
+    max_attempts: int = Field(5, ge=1)
+
+
+class SimulatorSettings(_Section):
+    """What `callrouter simulate` generates against the simulated Asterisk."""
+
+    port: int = Field(8088, ge=0, le=65535)
+    time_scale: float = Field(1.0, gt=0)
+    calls_per_minute: float = Field(6.0, ge=0)
+    talk_s: PositiveSeconds = 40.0
+    operator_answer_s: Seconds = 2.0
+    dids: list[str] = Field(default_factory=lambda: ["100"])
+
+
+class Settings(_Section):
+    ari: AriSettings = AriSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    agi: AgiSettings = AgiSettings()
+    http: HttpSettings = HttpSettings()
+    logging: LoggingSettings = LoggingSettings()
+    queues: dict[Name, QueueSettings] = Field(default_factory=dict)
+    operators: dict[Name, OperatorSettings] = Field(default_factory=dict)
+    routes: dict[str, Name] = Field(default_factory=dict)
+    calendars: dict[Name, CalendarSettings] = Field(default_factory=dict)
+    recording: RecordingSettings = RecordingSettings()
+    dialer: DialerSettings = DialerSettings()
+    crm: CrmSettings = CrmSettings()
+    simulator: SimulatorSettings = SimulatorSettings()

@@ -1,0 +1,26 @@
+"""PostgreSQL: the pool, the migrations runner and the repositories."""
+
+from callrouter.store._pool import create_pool, database_errors, open_pool, resolve_dsn
+from callrouter.store.migrations import (
+    DEFAULT_MIGRATIONS_DIR,
+    MigrationChanged,
+    MigrationError,
+    MigrationState,
+    apply_migrations,
+    load_migrations,
+    migration_status,
+)
+
+__all__ = [
+    "DEFAULT_MIGRATIONS_DIR",
+    "MigrationChanged",
+    "MigrationError",
+    "MigrationState",
+    "apply_migrations",
+    "create_pool",
+    "database_errors",
+    "load_migrations",
+    "migration_status",
+    "open_pool",
+    "resolve_dsn",
+]

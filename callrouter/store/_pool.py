@@ -1,0 +1,78 @@
+"""The asyncpg pool, and the one place asyncpg's errors become ours."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import asyncpg
+
+from callrouter.config import DatabaseSettings
+from callrouter.errors import DatabaseError
+from callrouter.log import register_secret
+from callrouter.store._embedded import start_embedded_postgres
+
+__all__ = ["create_pool", "database_errors", "open_pool", "resolve_dsn"]
+
+_CONNECT_TIMEOUT_S = 10.0
+
+
+def resolve_dsn(settings: DatabaseSettings, *, base_dir: Path | None = None) -> str:
+    """The configured DSN, or the embedded server's when none is configured."""
+    if settings.dsn is not None:
+        dsn = settings.dsn.get_secret_value()
+        _register_dsn_password(dsn)
+        return dsn
+    data_dir = settings.embedded_dir
+    if base_dir is not None and not data_dir.is_absolute():
+        data_dir = base_dir / data_dir
+    return start_embedded_postgres(data_dir)
+
+
+def _register_dsn_password(dsn: str) -> None:
+    from urllib.parse import urlsplit
+
+    try:
+        register_secret(urlsplit(dsn).password)
+    except ValueError:
+        pass
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+@contextmanager
+def database_errors(action: str) -> Iterator[None]:
+    """Translate driver and socket errors into :class:`DatabaseError` at the boundary."""
+    try:
+        yield
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        raise DatabaseError(f"{action}: {exc}") from exc
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    with database_errors("cannot connect to PostgreSQL"):
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
+            timeout=_CONNECT_TIMEOUT_S,
+        )
+    assert pool is not None
+    return pool
+
+
+@asynccontextmanager
+async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(dsn, min_size=min_size, max_size=max_size)
+    try:
+        yield pool
+    finally:
+        await pool.close()

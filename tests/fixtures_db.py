@@ -1,0 +1,92 @@
+"""A real PostgreSQL for every test that asks for one.
+
+One server per test session: the DSN in ``CALLROUTER_TEST_DSN`` when set (CI against a
+server of its own), else the embedded pgserver in a temporary folder. Migrations run
+once into a template database; each test gets a fresh copy of it (CREATE DATABASE ...
+TEMPLATE is a file copy, far cheaper than re-running migrations).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from callrouter.store import apply_migrations, open_pool
+from callrouter.store._embedded import start_embedded_postgres
+
+TEMPLATE_DB = "callrouter_test_template"
+
+
+def dsn_for_database(dsn: str, database: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+async def _build_template(admin_dsn: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}"')
+        await conn.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(dsn_for_database(admin_dsn, TEMPLATE_DB))
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    dsn = os.environ.get("CALLROUTER_TEST_DSN")
+    if not dsn:
+        dsn = start_embedded_postgres(Path(tmp_path_factory.mktemp("pgdata")))
+    asyncio.run(_build_template(dsn))
+    yield dsn
+
+
+@pytest.fixture
+async def db_dsn(pg_admin_dsn: str) -> AsyncIterator[str]:
+    """DSN of a fresh, fully migrated database that is dropped after the test."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+    finally:
+        await admin.close()
+    yield dsn_for_database(pg_admin_dsn, name)
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def empty_db_dsn(pg_admin_dsn: str) -> AsyncIterator[str]:
+    """DSN of an empty database (no migrations), for migration tests."""
+    name = f"e_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield dsn_for_database(pg_admin_dsn, name)
+    admin = await asyncpg.connect(pg_admin_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def db_pool(db_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    async with open_pool(db_dsn, min_size=1, max_size=5) as pool:
+        yield pool
