@@ -55,11 +55,11 @@ class _Reader:
             for key_node, value_node in node.value:
                 key = str(yaml.safe_load(yaml.serialize(key_node)))
                 if key in result:
-                    self._problem(path + (key,), key_node, "duplicate key")
-                result[key] = self.read(value_node, path + (key,))
+                    self._problem((*path, key), key_node, "duplicate key")
+                result[key] = self.read(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
-            return [self.read(item, path + (str(i),)) for i, item in enumerate(node.value)]
+            return [self.read(item, (*path, str(i))) for i, item in enumerate(node.value)]
         value = yaml.safe_load(yaml.serialize(node))
         if isinstance(value, str):
             return self._substitute(value, path, node)
@@ -90,7 +90,9 @@ def config_files(path: Path) -> list[Path]:
     return [path, *extra]
 
 
-def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Load, merge and validate; raise :class:`ConfigError` listing every problem."""
     env = os.environ if environ is None else environ
     main = path or Path(env.get("CALLROUTER_CONFIG", DEFAULT_CONFIG_PATH))
@@ -192,6 +194,7 @@ def _cross_reference_problems(
 ) -> list[ConfigProblem]:
     """Names that point at nothing: a dangling queue must fail at load, not mid-call."""
     found: list[tuple[FieldPath, str]] = []
+    path: FieldPath
     queues = settings.queues
     for did, queue in settings.routes.items():
         if queue not in queues:

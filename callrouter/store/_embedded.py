@@ -21,13 +21,14 @@ log = structlog.get_logger(__name__)
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or join) the embedded server in ``data_dir``; return its DSN."""
     try:
-        import pgserver
+        import pgserver  # type: ignore[attr-defined,unused-ignore]
     except ImportError as exc:  # pragma: no cover - pgserver is a dependency
         raise DatabaseError("no database.dsn is set and pgserver is not installed") from exc
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        server = pgserver.get_server(data_dir, cleanup_mode="stop")
+        get_server = pgserver.get_server  # type: ignore[attr-defined,unused-ignore]
+        server = get_server(data_dir, cleanup_mode="stop")
     except Exception as exc:
         raise DatabaseError(f"could not start embedded PostgreSQL in {data_dir}: {exc}") from exc
     uri: str = server.get_uri()

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from callrouter.config import DatabaseSettings
 from callrouter.errors import DatabaseError
 from callrouter.log import register_secret
 from callrouter.store._embedded import start_embedded_postgres
 
-__all__ = ["create_pool", "database_errors", "open_pool", "resolve_dsn"]
+DbConnection = asyncpg.Connection | PoolConnectionProxy
+"""Anything a repository can run a query on: a bare connection or one from the pool."""
+
+__all__ = ["DbConnection", "create_pool", "database_errors", "open_pool", "resolve_dsn"]
 
 _CONNECT_TIMEOUT_S = 10.0
 
@@ -34,10 +38,8 @@ def resolve_dsn(settings: DatabaseSettings, *, base_dir: Path | None = None) -> 
 def _register_dsn_password(dsn: str) -> None:
     from urllib.parse import urlsplit
 
-    try:
+    with suppress(ValueError):
         register_secret(urlsplit(dsn).password)
-    except ValueError:
-        pass
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -70,7 +72,9 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
 
 
 @asynccontextmanager
-async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncIterator[asyncpg.Pool]:
+async def open_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10
+) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(dsn, min_size=min_size, max_size=max_size)
     try:
         yield pool

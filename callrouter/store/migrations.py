@@ -23,6 +23,7 @@ import asyncpg
 import structlog
 
 from callrouter.errors import CallrouterError
+from callrouter.store._pool import DbConnection
 
 __all__ = [
     "DEFAULT_MIGRATIONS_DIR",
@@ -93,14 +94,14 @@ def load_migrations(folder: Path = DEFAULT_MIGRATIONS_DIR) -> list[Migration]:
     return [found[v] for v in sorted(found)]
 
 
-async def _applied(conn: asyncpg.Connection) -> dict[int, asyncpg.Record]:
+async def _applied(conn: DbConnection) -> dict[int, asyncpg.Record]:
     await conn.execute(_CREATE_TABLE)
     rows = await conn.fetch("SELECT version, name, checksum, applied_at FROM schema_migrations")
     return {row["version"]: row for row in rows}
 
 
 async def migration_status(
-    conn: asyncpg.Connection, folder: Path = DEFAULT_MIGRATIONS_DIR
+    conn: DbConnection, folder: Path = DEFAULT_MIGRATIONS_DIR
 ) -> list[MigrationState]:
     migrations = {m.version: m for m in load_migrations(folder)}
     applied = await _applied(conn)
@@ -121,7 +122,7 @@ async def migration_status(
 
 
 async def apply_migrations(
-    conn: asyncpg.Connection, folder: Path = DEFAULT_MIGRATIONS_DIR
+    conn: DbConnection, folder: Path = DEFAULT_MIGRATIONS_DIR
 ) -> list[int]:
     """Apply every pending migration; return the versions applied by this call."""
     migrations = load_migrations(folder)
