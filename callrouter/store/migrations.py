@@ -121,9 +121,7 @@ async def migration_status(
     return states
 
 
-async def apply_migrations(
-    conn: DbConnection, folder: Path = DEFAULT_MIGRATIONS_DIR
-) -> list[int]:
+async def apply_migrations(conn: DbConnection, folder: Path = DEFAULT_MIGRATIONS_DIR) -> list[int]:
     """Apply every pending migration; return the versions applied by this call."""
     migrations = load_migrations(folder)
     await conn.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)

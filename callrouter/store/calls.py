@@ -1,0 +1,187 @@
+"""Reading the call log: lists, one call in full, queue_log export, daily queue figures."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from callrouter.errors import InvalidInput, NotFound
+from callrouter.store._pool import DbConnection
+from callrouter.store.queue_log import format_queue_log_line
+
+__all__ = [
+    "CallDetail",
+    "QueueFigures",
+    "close_orphaned_calls",
+    "get_call",
+    "iter_queue_log",
+    "list_calls",
+    "live_calls",
+    "queue_figures",
+]
+
+_CALL_LIST_COLUMNS = (
+    "id, direction, caller_number, caller_name, called_number, queue_name, operator_id,"
+    " created_at, answered_at, ended_at, wait_s, talk_s, outcome, hangup_cause"
+)
+
+
+async def list_calls(
+    conn: DbConnection,
+    *,
+    limit: int = 50,
+    queue: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {_CALL_LIST_COLUMNS} FROM calls"
+        " WHERE ($1::text IS NULL OR queue_name = $1)"
+        " AND ($2::text IS NULL OR outcome = $2)"
+        " AND ($3::timestamptz IS NULL OR created_at >= $3)"
+        " ORDER BY created_at DESC LIMIT $4",
+        queue,
+        outcome,
+        since,
+        limit,
+    )
+
+
+async def live_calls(conn: DbConnection, *, node: str | None = None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, channel_id, direction, queue_name, created_at FROM calls"
+        " WHERE outcome IS NULL AND ($1::text IS NULL OR node = $1) ORDER BY created_at",
+        node,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallDetail:
+    call: asyncpg.Record
+    events: Sequence[asyncpg.Record]
+    recordings: Sequence[asyncpg.Record]
+
+
+async def get_call(conn: DbConnection, ident: str) -> CallDetail:
+    """One call by its id, an unambiguous id prefix, or its Asterisk channel id."""
+    rows = await conn.fetch(
+        "SELECT * FROM calls WHERE id::text LIKE $1 || '%' OR channel_id = $1 LIMIT 2",
+        ident.strip().lower() if _looks_like_uuid_prefix(ident) else ident,
+    )
+    if not rows:
+        raise NotFound(f"no call {ident!r}")
+    if len(rows) > 1:
+        raise InvalidInput(f"{ident!r} matches more than one call; give more of the id")
+    call = rows[0]
+    events = await conn.fetch(
+        "SELECT at, event, queue_name, operator_id, data FROM call_events"
+        " WHERE call_id = $1 ORDER BY id",
+        call["id"],
+    )
+    recordings = await conn.fetch(
+        "SELECT name, format, state, started_at, ended_at, duration_s, size_bytes, error"
+        " FROM recordings WHERE call_id = $1 ORDER BY started_at",
+        call["id"],
+    )
+    return CallDetail(call, events, recordings)
+
+
+def _looks_like_uuid_prefix(ident: str) -> bool:
+    return bool(ident) and all(c in "0123456789abcdefABCDEF-" for c in ident)
+
+
+async def iter_queue_log(
+    conn: DbConnection, *, since: datetime | None = None, until: datetime | None = None
+) -> AsyncIterator[str]:
+    # A cursor, so exporting a year of events does not hold it all in memory.
+    async with conn.transaction():
+        cursor = conn.cursor(
+            "SELECT call_id, at, event, queue_name, operator_id, data FROM call_events"
+            " WHERE ($1::timestamptz IS NULL OR at >= $1)"
+            " AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at, id",
+            since,
+            until,
+        )
+        async for row in cursor:
+            yield format_queue_log_line(
+                at=row["at"],
+                call_id=str(row["call_id"]),
+                queue=row["queue_name"],
+                agent=row["operator_id"],
+                event=row["event"],
+                data=row["data"] or {},
+            )
+
+
+async def close_orphaned_calls(
+    conn: DbConnection, *, node: str, live_channel_ids: Sequence[str], at: datetime
+) -> list[uuid.UUID]:
+    """Give a final row to every open call of this node whose channel no longer exists.
+
+    Runs at start-up and after each ARI reconnect: whatever crashed or disconnected in
+    between, a call that entered callrouter ends with a final row.
+    """
+    rows = await conn.fetch(
+        "UPDATE calls SET"
+        " ended_at = greatest($3, created_at),"
+        " outcome = CASE WHEN answered_at IS NOT NULL THEN 'answered' ELSE 'lost' END,"
+        " hangup_cause_txt = coalesce(hangup_cause_txt, 'channel gone while callrouter was away')"
+        " WHERE outcome IS NULL AND node = $1"
+        " AND (channel_id IS NULL OR NOT (channel_id = ANY($2::text[])))"
+        " RETURNING id",
+        node,
+        list(live_channel_ids),
+        at,
+    )
+    return [row["id"] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFigures:
+    queue: str
+    offered: int
+    answered: int
+    abandoned: int
+    answered_in_sl: int
+    avg_speed_of_answer_s: float | None
+
+    @property
+    def service_level(self) -> float | None:
+        return self.answered_in_sl / self.offered if self.offered else None
+
+    @property
+    def abandon_rate(self) -> float | None:
+        return self.abandoned / self.offered if self.offered else None
+
+
+async def queue_figures(
+    conn: DbConnection, *, since: datetime, service_levels: dict[str, float]
+) -> list[QueueFigures]:
+    """Today's figures per queue: service level counts answers within the queue's threshold."""
+    rows = await conn.fetch(
+        "SELECT queue_name, count(*) AS offered,"
+        " count(*) FILTER (WHERE outcome = 'answered') AS answered,"
+        " count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,"
+        " count(*) FILTER (WHERE outcome = 'answered'"
+        "   AND wait_s <= coalesce(($2::jsonb ->> queue_name)::numeric, 20)) AS answered_in_sl,"
+        " avg(wait_s) FILTER (WHERE outcome = 'answered') AS asa"
+        " FROM calls WHERE direction = 'inbound' AND queue_name IS NOT NULL"
+        " AND created_at >= $1 AND outcome IS NOT NULL GROUP BY queue_name ORDER BY queue_name",
+        since,
+        service_levels,
+    )
+    return [
+        QueueFigures(
+            queue=row["queue_name"],
+            offered=row["offered"],
+            answered=row["answered"],
+            abandoned=row["abandoned"],
+            answered_in_sl=row["answered_in_sl"],
+            avg_speed_of_answer_s=float(row["asa"]) if row["asa"] is not None else None,
+        )
+        for row in rows
+    ]

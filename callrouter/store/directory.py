@@ -1,0 +1,159 @@
+"""Who works here and who calls: queues, operators, memberships, customers, requests.
+
+The YAML config is the source of truth for queues and configured operators: at start-up
+:func:`sync_directory` makes the tables match it, keeping each operator's persisted state
+(so a restart does not log everybody out).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from callrouter.config import Settings
+from callrouter.errors import NotFound
+from callrouter.store._pool import DbConnection
+
+__all__ = [
+    "CustomerCard",
+    "OperatorRequest",
+    "find_customer",
+    "list_operators",
+    "mark_request_applied",
+    "pending_requests",
+    "request_operator_action",
+    "sync_directory",
+    "upsert_customer",
+]
+
+OPERATOR_REQUESTS_CHANNEL = "callrouter_operator_requests"
+
+
+async def sync_directory(conn: DbConnection, settings: Settings) -> None:
+    async with conn.transaction():
+        for name, queue in settings.queues.items():
+            await conn.execute(
+                "INSERT INTO queues (name, settings) VALUES ($1, $2)"
+                " ON CONFLICT (name) DO UPDATE SET settings = $2, updated_at = now()",
+                name,
+                json.loads(queue.model_dump_json()),
+            )
+        for op_id, op in settings.operators.items():
+            initial = "available" if op.logged_in else "logged_out"
+            await conn.execute(
+                "INSERT INTO operators (id, name, endpoint, wrapup_s, state)"
+                " VALUES ($1, $2, $3, $4, $5)"
+                " ON CONFLICT (id) DO UPDATE SET name = $2, endpoint = $3, wrapup_s = $4,"
+                " updated_at = now()",
+                op_id,
+                op.name,
+                op.endpoint,
+                op.wrapup_s,
+                initial,
+            )
+            await conn.execute("DELETE FROM queue_members WHERE operator_id = $1", op_id)
+            await conn.executemany(
+                "INSERT INTO queue_members (queue_name, operator_id, penalty) VALUES ($1,$2,$3)",
+                [(queue, op_id, penalty) for queue, penalty in op.queues.items()],
+            )
+
+
+async def list_operators(conn: DbConnection) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT o.id, o.name, o.endpoint, o.state, o.state_reason, o.state_since,"
+        " coalesce(jsonb_object_agg(m.queue_name, m.penalty)"
+        "   FILTER (WHERE m.queue_name IS NOT NULL), '{}'::jsonb) AS queues"
+        " FROM operators o LEFT JOIN queue_members m ON m.operator_id = o.id"
+        " GROUP BY o.id ORDER BY o.id"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorRequest:
+    id: int
+    operator_id: str
+    action: str
+    reason: str | None
+    requested_at: datetime
+
+
+async def request_operator_action(
+    conn: DbConnection, operator_id: str, action: str, reason: str | None, source: str
+) -> int:
+    """Queue a state change for the routing process and wake it with NOTIFY."""
+    exists = await conn.fetchval("SELECT 1 FROM operators WHERE id = $1", operator_id)
+    if not exists:
+        raise NotFound(f"no operator {operator_id!r}")
+    async with conn.transaction():
+        request_id: int = await conn.fetchval(
+            "INSERT INTO operator_requests (operator_id, action, reason, source)"
+            " VALUES ($1, $2, $3, $4) RETURNING id",
+            operator_id,
+            action,
+            reason,
+            source,
+        )
+        await conn.execute("SELECT pg_notify($1, $2)", OPERATOR_REQUESTS_CHANNEL, str(request_id))
+    return request_id
+
+
+async def pending_requests(conn: DbConnection) -> list[OperatorRequest]:
+    rows = await conn.fetch(
+        "SELECT id, operator_id, action, reason, requested_at FROM operator_requests"
+        " WHERE applied_at IS NULL ORDER BY id"
+    )
+    return [OperatorRequest(**dict(row)) for row in rows]
+
+
+async def mark_request_applied(conn: DbConnection, request_id: int, result: str) -> None:
+    await conn.execute(
+        "UPDATE operator_requests SET applied_at = now(), result = $2 WHERE id = $1",
+        request_id,
+        result,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCard:
+    id: int
+    phone: str
+    name: str
+    tier: str
+    priority: int
+    account: str | None
+    notes: str | None
+
+
+async def find_customer(conn: DbConnection, phone: str) -> CustomerCard | None:
+    row = await conn.fetchrow(
+        "SELECT id, phone, name, tier, priority, account, notes FROM customers WHERE phone = $1",
+        phone,
+    )
+    return CustomerCard(**dict(row)) if row else None
+
+
+async def upsert_customer(
+    conn: DbConnection,
+    *,
+    phone: str,
+    name: str,
+    tier: str = "standard",
+    priority: int = 0,
+    account: str | None = None,
+    notes: str | None = None,
+) -> int:
+    customer_id: int = await conn.fetchval(
+        "INSERT INTO customers (phone, name, tier, priority, account, notes)"
+        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (phone) DO UPDATE SET name=$2, tier=$3,"
+        " priority=$4, account=$5, notes=$6, updated_at=now() RETURNING id",
+        phone,
+        name,
+        tier,
+        priority,
+        account,
+        notes,
+    )
+    return customer_id
