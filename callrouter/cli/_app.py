@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 
 from callrouter import __version__
+from callrouter.cli._calls import calls_app, queues_app
 from callrouter.cli._db import db_app
+from callrouter.cli._operators import operators_app
 from callrouter.cli._runtime import (
     CliState,
     console,
@@ -30,6 +32,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(calls_app, name="calls")
+app.add_typer(queues_app, name="queues")
+app.add_typer(operators_app, name="operators")
 
 
 @app.callback()

@@ -118,7 +118,7 @@ def test_dangling_references(tmp_path: Path) -> None:
 def test_caller_id_like_values_are_kept_verbatim(tmp_path: Path) -> None:
     path = write(
         tmp_path / "callrouter.yml",
-        "operators:\n  o1:\n    name: \"O'Brien \\\"; DROP TABLE calls; --\"\n"
+        'operators:\n  o1:\n    name: "O\'Brien \\"; DROP TABLE calls; --"\n'
         "    endpoint: PJSIP/1\n",
     )
     settings = load_settings(path, environ={})
