@@ -14,6 +14,8 @@ __all__ = [
     "CallUpdate",
     "OperatorStateRow",
     "Record",
+    "RecordingInsert",
+    "RecordingUpdate",
 ]
 
 # Columns a CallUpdate may set: anything else is a programming error, caught before SQL
@@ -88,4 +90,24 @@ class OperatorStateRow:
     at: datetime
 
 
-Record = CallInsert | CallUpdate | CallEventRow | OperatorStateRow
+@dataclass(frozen=True, slots=True)
+class RecordingInsert:
+    call_id: uuid.UUID
+    name: str
+    format: str
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingUpdate:
+    name: str
+    state: str
+    ended_at: datetime | None = None
+    duration_s: float | None = None
+    size_bytes: int | None = None
+    error: str | None = None
+
+
+Record = (
+    CallInsert | CallUpdate | CallEventRow | OperatorStateRow | RecordingInsert | RecordingUpdate
+)

@@ -30,6 +30,8 @@ from callrouter.store._records import (
     CallUpdate,
     OperatorStateRow,
     Record,
+    RecordingInsert,
+    RecordingUpdate,
 )
 
 __all__ = ["RecordWriter"]
@@ -220,7 +222,35 @@ def _operator_state_inserts(group: Sequence[Record]) -> tuple[str, list[tuple[ob
     return sql, rows
 
 
+def _recording_inserts(group: Sequence[Record]) -> tuple[str, list[tuple[object, ...]]]:
+    rows: list[tuple[object, ...]] = []
+    for r in group:
+        assert isinstance(r, RecordingInsert)
+        rows.append((r.call_id, r.name, r.format, r.started_at))
+    sql = (
+        "INSERT INTO recordings (call_id, name, format, started_at) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (name) DO NOTHING"
+    )
+    return sql, rows
+
+
+def _recording_updates(group: Sequence[Record]) -> tuple[str, list[tuple[object, ...]]]:
+    rows: list[tuple[object, ...]] = []
+    for r in group:
+        assert isinstance(r, RecordingUpdate)
+        rows.append((r.name, r.state, r.ended_at, r.duration_s, r.size_bytes, r.error))
+    # NULL means "unchanged", so a pause (state only) keeps the start's figures.
+    sql = (
+        "UPDATE recordings SET state = $2, ended_at = coalesce($3, ended_at),"
+        " duration_s = coalesce($4, duration_s), size_bytes = coalesce($5, size_bytes),"
+        " error = coalesce($6, error) WHERE name = $1"
+    )
+    return sql, rows
+
+
 _INSERTS = {
+    RecordingInsert: _recording_inserts,
+    RecordingUpdate: _recording_updates,
     CallInsert: _call_inserts,
     CallEventRow: _event_inserts,
     OperatorStateRow: _operator_state_inserts,

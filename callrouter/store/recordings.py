@@ -1,0 +1,44 @@
+"""Recording rows: one per recording of a call, from start to file on disk to purge."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from callrouter.store._pool import DbConnection
+
+__all__ = [
+    "list_recordings",
+    "mark_recording_deleted",
+    "recordings_past_retention",
+]
+
+
+async def list_recordings(
+    conn: DbConnection, *, limit: int = 50, call_id: uuid.UUID | None = None
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT r.name, r.call_id, r.format, r.state, r.started_at, r.ended_at, r.duration_s,"
+        " r.size_bytes, r.error, c.queue_name, c.operator_id, c.caller_number"
+        " FROM recordings r JOIN calls c ON c.id = r.call_id"
+        " WHERE ($1::uuid IS NULL OR r.call_id = $1)"
+        " ORDER BY r.started_at DESC LIMIT $2",
+        call_id,
+        limit,
+    )
+
+
+async def recordings_past_retention(
+    conn: DbConnection, *, now: datetime, retention_days: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT name, format FROM recordings WHERE state <> 'deleted' AND started_at < $1"
+        " ORDER BY started_at",
+        now - timedelta(days=retention_days),
+    )
+
+
+async def mark_recording_deleted(conn: DbConnection, name: str) -> None:
+    await conn.execute("UPDATE recordings SET state = 'deleted' WHERE name = $1", name)
