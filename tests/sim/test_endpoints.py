@@ -1,0 +1,134 @@
+"""Originate to scripted endpoints: answer, busy, no answer, machine, offline."""
+
+from __future__ import annotations
+
+from callrouter.sim import SimControl
+from tests.sim._support import Ari, Events
+
+
+async def _originate(ari: Ari, endpoint: str, **params: str) -> str:
+    reply = await ari.call(
+        "POST", "/channels", {"endpoint": endpoint, "app": "callrouter", **params}
+    )
+    assert reply.status == 200, reply.body
+    assert reply.body["state"] == "Down"
+    channel_id: str = reply.body["id"]
+    return channel_id
+
+
+async def test_answers_after_ringing(ari: Ari, events: Events, sim_control: SimControl) -> None:
+    await sim_control.set_endpoint("PJSIP", "201", answer_after=3)
+    channel_id = await _originate(ari, "PJSIP/201", appArgs="dialed,x")
+    ringing = await events.next("ChannelStateChange", channel__id=channel_id)
+    assert ringing["channel"]["state"] == "Ringing"
+    answered = await events.next("Dial", peer__id=channel_id, dialstatus="ANSWER")
+    assert answered["peer"]["state"] == "Up"
+    start = await events.next("StasisStart", channel__id=channel_id)
+    assert start["args"] == ["dialed", "x"]
+    assert start["channel"]["dialplan"]["app_data"] == "callrouter,dialed,x"
+
+
+async def test_operator_via_local_channel(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    await sim_control.set_endpoint("Local", "101@operators", answer_after=1, hangup_after=2)
+    channel_id = await _originate(ari, "Local/101@operators")
+    start = await events.next("StasisStart", channel__id=channel_id)
+    assert start["channel"]["name"].endswith(";1")
+    # The operator hangs up 2 s after answering: ";2" ends with cause 16, then ";1".
+    request = await events.next("ChannelHangupRequest", channel__id=channel_id)
+    assert request["cause"] == 16
+    await events.next("StasisEnd", channel__id=channel_id)
+    destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
+    assert (destroyed["cause"], destroyed["cause_txt"]) == (16, "Normal Clearing")
+
+
+async def _assert_fails(events: Events, channel_id: str, status: str, cause: int) -> None:
+    dial = await events.next("Dial", peer__id=channel_id, dialstatus=status)
+    assert dial["dialstring"]
+    destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
+    assert destroyed["cause"] == cause
+    assert not [e for e in events.received if e["type"] == "StasisStart"]
+
+
+async def test_busy(ari: Ari, events: Events, sim_control: SimControl) -> None:
+    await sim_control.set_endpoint("PJSIP", "202", behavior="busy", answer_after=1)
+    channel_id = await _originate(ari, "PJSIP/202")
+    await _assert_fails(events, channel_id, "BUSY", 17)
+
+
+async def test_congestion(ari: Ari, events: Events, sim_control: SimControl) -> None:
+    await sim_control.set_endpoint("PJSIP", "203", behavior="congestion")
+    channel_id = await _originate(ari, "PJSIP/203")
+    await _assert_fails(events, channel_id, "CONGESTION", 34)
+
+
+async def test_no_answer_times_out(ari: Ari, events: Events, sim_control: SimControl) -> None:
+    await sim_control.set_endpoint("PJSIP", "204", behavior="noanswer")
+    channel_id = await _originate(ari, "PJSIP/204", timeout="20")
+    await _assert_fails(events, channel_id, "NOANSWER", 19)
+
+
+async def test_answering_machine_sets_amd_variables(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "5550001", behavior="machine", answer_after=2)
+    channel_id = await _originate(ari, "PJSIP/5550001")
+    await events.next("StasisStart", channel__id=channel_id)
+    reply = await ari.call("GET", f"/channels/{channel_id}/variable", {"variable": "AMDSTATUS"})
+    assert (reply.status, reply.body) == (200, {"value": "MACHINE"})
+    missing = await ari.call("GET", f"/channels/{channel_id}/variable", {"variable": "NOPE"})
+    assert missing.status == 404
+
+
+async def test_offline_pjsip_endpoint_fails_allocation(ari: Ari, sim_control: SimControl) -> None:
+    await sim_control.set_endpoint("PJSIP", "205", online=False)
+    reply = await ari.call("POST", "/channels", {"endpoint": "PJSIP/205", "app": "callrouter"})
+    assert (reply.status, reply.body) == (500, {"error": "Allocation failed"})
+    endpoint = await ari.call("GET", "/endpoints/PJSIP/205")
+    assert endpoint.body["state"] == "offline"
+
+
+async def test_offline_operator_behind_local_is_unavailable(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    await sim_control.set_endpoint("Local", "102@operators", online=False)
+    channel_id = await _originate(ari, "Local/102@operators")
+    await _assert_fails(events, channel_id, "CHANUNAVAIL", 20)
+
+
+async def test_app_hangs_up_ringing_call(ari: Ari, events: Events, sim_control: SimControl) -> None:
+    await sim_control.set_endpoint("PJSIP", "206", answer_after=60)
+    channel_id = await _originate(ari, "PJSIP/206")
+    await events.next("ChannelStateChange", channel__id=channel_id)
+    assert (await ari.call("DELETE", f"/channels/{channel_id}")).status == 204
+    await events.next("Dial", peer__id=channel_id, dialstatus="CANCEL")
+    await events.next("ChannelDestroyed", channel__id=channel_id)
+
+
+async def test_create_then_dial(ari: Ari, events: Events, sim_control: SimControl) -> None:
+    await sim_control.set_endpoint("PJSIP", "207", answer_after=1)
+    created = await ari.call(
+        "POST", "/channels/create", {"endpoint": "PJSIP/207", "app": "callrouter"}
+    )
+    channel_id = created.body["id"]
+    await events.next("StasisStart", channel__id=channel_id)
+    assert (await ari.call("POST", f"/channels/{channel_id}/dial")).status == 204
+    up = await events.next("ChannelStateChange", channel__id=channel_id, channel__state="Up")
+    assert up["channel"]["state"] == "Up"
+    again = await ari.call("POST", f"/channels/{channel_id}/dial")
+    assert again.status == 409
+
+
+async def test_far_end_dtmf_and_caller_hangup(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    call = await sim_control.place_call(caller_number="5551234", args=["inbound", "vip"])
+    start = await events.next("StasisStart", channel__id=call["id"])
+    assert (start["args"], start["channel"]["state"]) == (["inbound", "vip"], "Ring")
+    await sim_control.send_dtmf(call["id"], "12#")
+    digits = [(await events.next("ChannelDtmfReceived"))["digit"] for _ in range(3)]
+    assert digits == ["1", "2", "#"]
+    await sim_control.hangup(call["id"], cause=16)
+    await events.next("StasisEnd", channel__id=call["id"])
+    assert (await ari.call("GET", f"/channels/{call['id']}")).status == 404
