@@ -1,0 +1,299 @@
+"""Pacing controller, rolling statistics, and the abandon cap in simulation."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callrouter.dialer import (
+    DEFAULT_ABANDON_CAP,
+    Abandoned,
+    Answered,
+    Handled,
+    Limits,
+    Load,
+    Originated,
+    PacingConfig,
+    PacingMode,
+    PacingSnapshot,
+    PacingStats,
+    RollingStats,
+    SimulationConfig,
+    Unanswered,
+    decide,
+    expected_abandon_ratio,
+    simulate_campaign,
+)
+from callrouter.errors import InvalidInput
+
+T0 = datetime(2024, 5, 1, 9, tzinfo=UTC)
+PROGRESSIVE = PacingConfig(mode=PacingMode.PROGRESSIVE)
+PREDICTIVE = PacingConfig(mode=PacingMode.PREDICTIVE)
+# 1,000 resolved calls, 30% answered by a person, nothing abandoned
+MEASURED = PacingStats(resolved=1000, answered=300, lifetime_answered=300)
+
+
+def test_progressive_one_line_per_free_operator_minus_ringing_and_waiting() -> None:
+    assert decide(PacingSnapshot(free_operators=5, ringing=2), PROGRESSIVE).originate == 3
+    waiting = PacingSnapshot(free_operators=5, ringing=2, waiting=2)
+    assert decide(waiting, PROGRESSIVE).originate == 1
+    assert decide(PacingSnapshot(free_operators=2, ringing=4), PROGRESSIVE).originate == 0
+
+
+def test_preview_offers_leads_and_never_originates() -> None:
+    decision = decide(PacingSnapshot(free_operators=4, ringing=0),
+                      PacingConfig(mode=PacingMode.PREVIEW))
+    assert (decision.originate, decision.previews) == (0, 4)
+
+
+def test_predictive_starts_progressive_until_it_has_evidence() -> None:
+    decision = decide(PacingSnapshot(free_operators=10, ringing=0), PREDICTIVE)
+    assert decision.originate == 10
+    assert decision.answer_rate == 1.0
+
+
+def test_predictive_overdials_on_measured_answer_rate() -> None:
+    decision = decide(PacingSnapshot(free_operators=10, ringing=0, stats=MEASURED), PREDICTIVE)
+    assert decision.answer_rate is not None and 0.3 < decision.answer_rate < 0.35
+    assert 10 < decision.originate < 10 / 0.3
+    fewer = decide(PacingSnapshot(free_operators=10, ringing=15, stats=MEASURED), PREDICTIVE)
+    assert fewer.originate < decision.originate
+
+
+def test_predictive_falls_back_to_progressive_at_the_cap() -> None:
+    at_cap = PacingStats(resolved=1000, answered=300, abandoned=9, lifetime_answered=300,
+                         lifetime_abandoned=9)
+    decision = decide(PacingSnapshot(free_operators=10, ringing=3, stats=at_cap), PREDICTIVE)
+    assert decision.originate == 7 and "cap" in decision.reason
+    # a clean window does not excuse a campaign whose lifetime rate is at the cap
+    lifetime = PacingStats(resolved=1000, answered=300, lifetime_answered=1000,
+                           lifetime_abandoned=40)
+    assert decide(PacingSnapshot(free_operators=10, ringing=3, stats=lifetime),
+                  PREDICTIVE).originate == 7
+
+
+def test_predictive_gets_more_careful_near_the_cap() -> None:
+    def lines(abandoned: int) -> int:
+        stats = PacingStats(resolved=1000, answered=300, abandoned=abandoned,
+                            lifetime_answered=300, lifetime_abandoned=abandoned)
+        return decide(PacingSnapshot(free_operators=20, ringing=0, stats=stats),
+                      PREDICTIVE).originate
+
+    assert lines(0) >= lines(3) >= lines(6) >= lines(8) >= 20
+
+
+def test_predictive_with_no_free_operator_waits_unless_anticipating() -> None:
+    def busy(handled: int) -> PacingSnapshot:
+        stats = PacingStats(resolved=1000, answered=300, handled=handled,
+                            aht=timedelta(seconds=60), time_to_answer=timedelta(seconds=15))
+        return PacingSnapshot(free_operators=0, ringing=0, busy_operators=30, stats=stats)
+
+    assert decide(busy(300), PREDICTIVE).originate == 0
+    eager = PacingConfig(mode=PacingMode.PREDICTIVE, anticipation=1.0)
+    assert decide(busy(300), eager).originate > 0
+    # too few calls handled yet: the measured AHT is biased short, so no anticipation
+    assert decide(busy(10), eager).originate == 0
+
+
+def test_limits_cap_every_mode() -> None:
+    config = PacingConfig(
+        mode=PacingMode.PREDICTIVE,
+        campaign_limits=Limits(max_concurrent=12, max_per_second=5),
+        trunk_limits=Limits(max_concurrent=30, max_per_second=3),
+    )
+    snap = PacingSnapshot(free_operators=20, ringing=0, stats=MEASURED,
+                          campaign_load=Load(active=10), trunk_load=Load(started_last_second=1))
+    decision = decide(snap, config)
+    assert decision.originate == 2 and decision.headroom == 2
+
+
+def test_expected_abandon_ratio() -> None:
+    assert expected_abandon_ratio(5, 0.3, 5) == 0.0
+    assert expected_abandon_ratio(10, 0.3, 0) == 1.0
+    assert expected_abandon_ratio(10, 1.0, 4) == pytest.approx(0.6)
+    ratios = [expected_abandon_ratio(m, 0.3, 10) for m in range(10, 80)]
+    assert ratios == sorted(ratios)
+    # A ~ Bin(2, 0.5), c = 1: E[(A-1)+] = P(A=2) = 0.25, E[A] = 1
+    assert expected_abandon_ratio(2, 0.5, 1) == pytest.approx(0.25)
+    assert 0 < expected_abandon_ratio(3000, 0.3, 850) < 1  # large counts stay finite
+
+
+def test_config_validation() -> None:
+    with pytest.raises(InvalidInput):
+        PacingConfig(mode=PacingMode.PREDICTIVE, abandon_cap=1.5)
+    with pytest.raises(InvalidInput):
+        PacingConfig(mode=PacingMode.PREDICTIVE, max_lines_per_operator=0.5)
+    with pytest.raises(InvalidInput):
+        Limits(max_concurrent=-1)
+
+
+# --- RollingStats ----------------------------------------------------------------------
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_rolling_stats_rates_and_window() -> None:
+    stats = RollingStats(window=timedelta(minutes=10))
+    stats.record(Answered(at(0), timedelta(seconds=10)))
+    stats.record(Unanswered(at(1)))
+    stats.record(Unanswered(at(2)))
+    stats.record(Abandoned(at(3)))
+    stats.record(Answered(at(300), timedelta(seconds=20)))
+    stats.record(Handled(at(400), timedelta(seconds=100)))
+    stats.record(Handled(at(500), timedelta(seconds=200)))
+    s = stats.summary(at(500))
+    assert (s.resolved, s.answered, s.abandoned) == (4, 2, 1)
+    assert s.answer_rate == 0.5 and s.abandon_rate == 0.5
+    assert s.aht == timedelta(seconds=150)
+    assert s.time_to_answer == timedelta(seconds=15)
+    later = stats.summary(at(650))  # first four events are out of the 10-minute window
+    assert (later.resolved, later.answered, later.abandoned) == (1, 1, 0)
+    assert later.abandon_rate == 0.0
+    assert (later.lifetime_answered, later.lifetime_abandoned) == (2, 1)
+    assert later.lifetime_abandon_rate == 0.5
+    assert stats.summary(at(5000)) == PacingStats(lifetime_answered=2, lifetime_abandoned=1)
+
+
+def test_rolling_stats_counts_starts_in_the_last_second() -> None:
+    stats = RollingStats()
+    for t in (0.0, 0.5, 0.9, 1.2):
+        stats.record(Originated(at(t)))
+    assert stats.started_last_second(at(1.2)) == 3
+    assert stats.started_last_second(at(2.5)) == 0
+
+
+def test_rolling_stats_refuses_time_travel() -> None:
+    stats = RollingStats()
+    stats.record(Unanswered(at(10)))
+    with pytest.raises(InvalidInput):
+        stats.record(Unanswered(at(5)))
+    stats.summary(at(20))
+    stats.record(Unanswered(at(15)))  # a tick ran ahead of the event: still accepted
+
+
+# --- properties ------------------------------------------------------------------------
+
+limits = st.builds(Limits, st.none() | st.integers(0, 60), st.none() | st.integers(0, 20))
+loads = st.builds(Load, st.integers(0, 80), st.integers(0, 30))
+stats_st = st.builds(
+    lambda resolved, answered_frac, abandoned, life: PacingStats(
+        resolved=resolved,
+        answered=int(resolved * answered_frac),
+        abandoned=min(abandoned, int(resolved * answered_frac)),
+        lifetime_answered=int(resolved * answered_frac) + life,
+        lifetime_abandoned=min(abandoned, int(resolved * answered_frac)),
+        aht=timedelta(seconds=180),
+        time_to_answer=timedelta(seconds=12),
+    ),
+    st.integers(0, 3000), st.floats(0, 1), st.integers(0, 50), st.integers(0, 1000),
+)
+snapshots = st.builds(
+    PacingSnapshot,
+    free_operators=st.integers(0, 60),
+    ringing=st.integers(0, 100),
+    waiting=st.integers(0, 5),
+    busy_operators=st.integers(0, 60),
+    stats=stats_st,
+    campaign_load=loads,
+    trunk_load=loads,
+)
+configs = st.builds(
+    PacingConfig,
+    mode=st.sampled_from(list(PacingMode)),
+    aggressiveness=st.floats(0, 1),
+    anticipation=st.floats(0, 1),
+    campaign_limits=limits,
+    trunk_limits=limits,
+)
+
+
+def headroom(config: PacingConfig, snap: PacingSnapshot) -> float:
+    room = math.inf
+    for lim, load in ((config.campaign_limits, snap.campaign_load),
+                      (config.trunk_limits, snap.trunk_load)):
+        if lim.max_concurrent is not None:
+            room = min(room, lim.max_concurrent - load.active)
+        if lim.max_per_second is not None:
+            room = min(room, lim.max_per_second - load.started_last_second)
+    return room
+
+
+@given(snapshots, configs)
+def test_decisions_never_exceed_limits(snap: PacingSnapshot, config: PacingConfig) -> None:
+    decision = decide(snap, config)
+    assert decision.originate >= 0 and decision.previews >= 0
+    assert decision.originate + decision.previews <= max(0, headroom(config, snap))
+    assert decision.originate <= max(1, config.max_lines_per_operator * (
+        snap.free_operators + snap.busy_operators))
+
+
+@given(snapshots, configs)
+def test_progressive_never_dials_without_a_free_operator(
+    snap: PacingSnapshot, config: PacingConfig
+) -> None:
+    progressive = PacingConfig(mode=PacingMode.PROGRESSIVE, campaign_limits=config.campaign_limits)
+    decision = decide(snap, progressive)
+    assert decision.originate <= max(0, snap.free_operators - snap.waiting - snap.ringing)
+    if snap.free_operators == 0:
+        assert decision.originate == 0
+
+
+def rolling_slack(answered: int, cap: float = DEFAULT_ABANDON_CAP) -> float:
+    """The slack documented in _pacing: two standard deviations of the measured rate."""
+    return cap + 2 * math.sqrt(cap / answered)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    operators=st.integers(3, 40),
+    answer_rate=st.floats(0.08, 0.8),
+    talk=st.integers(20, 400),
+    anticipation=st.sampled_from([0.0, 1.0]),
+    cps=st.none() | st.integers(1, 10),
+    concurrent=st.none() | st.integers(5, 100),
+)
+def test_simulated_campaign_keeps_abandons_under_the_cap_and_limits(
+    seed: int, operators: int, answer_rate: float, talk: int, anticipation: float,
+    cps: int | None, concurrent: int | None,
+) -> None:
+    pacing = PacingConfig(
+        mode=PacingMode.PREDICTIVE,
+        anticipation=anticipation,
+        campaign_limits=Limits(max_concurrent=concurrent, max_per_second=cps),
+    )
+    result = simulate_campaign(SimulationConfig(
+        pacing=pacing, operators=operators, answer_rate=answer_rate,
+        mean_talk=timedelta(seconds=talk), duration=timedelta(hours=2), seed=seed,
+    ))
+    assert result.abandon_rate <= DEFAULT_ABANDON_CAP
+    for answered, abandoned in result.rolling:
+        if answered >= 50:
+            assert abandoned / answered <= rolling_slack(answered)
+    if cps is not None:
+        assert result.max_starts_per_second <= cps
+    if concurrent is not None:
+        assert result.max_concurrent <= concurrent
+
+
+def test_predictive_beats_progressive_on_the_same_leads() -> None:
+    runs = {
+        mode: simulate_campaign(SimulationConfig(pacing=PacingConfig(mode=mode), seed=7))
+        for mode in (PacingMode.PROGRESSIVE, PacingMode.PREDICTIVE)
+    }
+    progressive, predictive = runs[PacingMode.PROGRESSIVE], runs[PacingMode.PREDICTIVE]
+    assert progressive.abandoned == 0
+    assert predictive.abandon_rate <= DEFAULT_ABANDON_CAP
+    assert predictive.occupancy > progressive.occupancy
+    assert predictive.connects_per_operator_hour > progressive.connects_per_operator_hour
+
+
+def test_simulation_is_deterministic() -> None:
+    config = SimulationConfig(pacing=PREDICTIVE, duration=timedelta(minutes=30), seed=3)
+    assert simulate_campaign(config) == simulate_campaign(config)
