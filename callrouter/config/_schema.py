@@ -135,6 +135,8 @@ class QueueSettings(_Section):
     music_class: str = "default"
     announce: AnnounceSettings = AnnounceSettings()
     callback_key: str | None = Field("*", pattern=r"^[0-9*#]$")
+    # Highest operator penalty a fresh caller reaches; escalation steps widen it.
+    max_penalty: int | None = Field(None, ge=0)
     escalation: list[EscalationStep] = Field(default_factory=list)
     auto_pause_on_no_answer: bool = True
     recording: Literal["always", "never", "on_demand"] = "always"

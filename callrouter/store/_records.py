@@ -14,6 +14,7 @@ __all__ = [
     "CallUpdate",
     "OperatorStateRow",
     "Record",
+    "CallbackInsert",
     "RecordingInsert",
     "RecordingUpdate",
 ]
@@ -108,6 +109,23 @@ class RecordingUpdate:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackInsert:
+    call_id: uuid.UUID
+    queue_name: str
+    phone: str
+    caller_name: str
+    queued_at: datetime
+    requested_at: datetime
+    due_at: datetime
+
+
 Record = (
-    CallInsert | CallUpdate | CallEventRow | OperatorStateRow | RecordingInsert | RecordingUpdate
+    CallInsert
+    | CallUpdate
+    | CallEventRow
+    | OperatorStateRow
+    | RecordingInsert
+    | RecordingUpdate
+    | CallbackInsert
 )

@@ -25,6 +25,7 @@ import structlog
 
 from callrouter.store._pool import DbConnection
 from callrouter.store._records import (
+    CallbackInsert,
     CallEventRow,
     CallInsert,
     CallUpdate,
@@ -248,7 +249,22 @@ def _recording_updates(group: Sequence[Record]) -> tuple[str, list[tuple[object,
     return sql, rows
 
 
+def _callback_inserts(group: Sequence[Record]) -> tuple[str, list[tuple[object, ...]]]:
+    rows: list[tuple[object, ...]] = []
+    for r in group:
+        assert isinstance(r, CallbackInsert)
+        rows.append(
+            (r.call_id, r.queue_name, r.phone, r.caller_name, r.queued_at, r.requested_at, r.due_at)
+        )
+    sql = (
+        "INSERT INTO callbacks (call_id, queue_name, phone, caller_name, queued_at,"
+        " requested_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    )
+    return sql, rows
+
+
 _INSERTS = {
+    CallbackInsert: _callback_inserts,
     RecordingInsert: _recording_inserts,
     RecordingUpdate: _recording_updates,
     CallInsert: _call_inserts,

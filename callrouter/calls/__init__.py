@@ -1,0 +1,6 @@
+"""The imperative shell: ARI events in, routing-core decisions out, rows written."""
+
+from callrouter.calls._clock import Clock, SystemClock
+from callrouter.calls.service import CallrouterService, ServiceParts
+
+__all__ = ["CallrouterService", "Clock", "ServiceParts", "SystemClock"]

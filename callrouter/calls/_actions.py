@@ -1,0 +1,401 @@
+"""Carry out the routing core's commands against Asterisk, one call's commands in order.
+
+Every method here runs on the call's serial lane (see ``_serial``). Asterisk answering
+404 or 422 for a channel that just hung up is an everyday race, not a crash: the
+channel's own events tell the core what happened, so such errors are logged and dropped.
+A failure that the core must hear about (an operator's phone that cannot be reached) is
+fed back to it as an event.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable
+from typing import Literal
+
+import structlog
+
+from callrouter.acd import (
+    AcdCommand,
+    AcdEvent,
+    AnnounceQueuePosition,
+    CancelRing,
+    ConnectCall,
+    HoldCaller,
+    LeaveQueue,
+    OfferFailed,
+    Overflow,
+    RejectClosed,
+    RingOperator,
+    StoreCallback,
+)
+from callrouter.ari import AriClient, AriError, AriHttpError
+from callrouter.calls._clock import Clock
+from callrouter.calls._journal import CallJournal
+from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
+from callrouter.config import Settings
+from callrouter.store._records import CallbackInsert
+from callrouter.store.writer import RecordWriter
+
+__all__ = ["CommandExecutor"]
+
+log = structlog.get_logger(__name__)
+
+# Asterisk's own originate timeout is set past the core's ring timeout: the core
+# decides when ringing stops (and cancels the leg), Asterisk's is only a backstop.
+RING_TIMEOUT_BACKSTOP_S = 10
+_CALLER_ID_UNSAFE = re.compile(r'["<>\\\r\n]')
+
+
+def _caller_id(name: str, number: str) -> str:
+    # Asterisk parses callerId as `"name" <number>`: quotes or brackets inside the name
+    # would make it misparse, so they are dropped here (the database keeps them).
+    clean_name = _CALLER_ID_UNSAFE.sub("", name).strip()
+    clean_number = _CALLER_ID_UNSAFE.sub("", number).strip()
+    return f'"{clean_name}" <{clean_number}>' if clean_name else f"<{clean_number}>"
+
+
+class CommandExecutor:
+    def __init__(
+        self,
+        *,
+        ari: AriClient,
+        sessions: SessionRegistry,
+        journal: CallJournal,
+        writer: RecordWriter,
+        settings: Settings,
+        clock: Clock,
+        feed: Callable[[AcdEvent], object],
+    ) -> None:
+        self._ari = ari
+        self._sessions = sessions
+        self._journal = journal
+        self._writer = writer
+        self._settings = settings
+        self._clock = clock
+        self._feed = feed
+        self.playbacks: dict[str, tuple[str, Literal["hangup", "resume_moh"]]] = {}
+        self.recordings: dict[str, str] = {}
+
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def run(self, command: AcdCommand) -> None:
+        handler = getattr(self, "_" + type(command).__name__, None)
+        if handler is None:
+            log.error("no_action_for_command", command=repr(command))
+            return
+        session = self._sessions.get(getattr(command, "call_id", ""))
+        with structlog.contextvars.bound_contextvars(call_id=getattr(command, "call_id", None)):
+            await handler(command, session)
+
+    async def _quietly(self, what: str, call: object) -> bool:
+        """Await an ARI call whose failure only means the channel is already gone."""
+        try:
+            await call  # type: ignore[misc]
+        except AriHttpError as exc:
+            log.info("ari_request_refused", action=what, status=exc.status, message=exc.message)
+            return False
+        except AriError as exc:
+            log.warning("ari_request_failed", action=what, error=str(exc))
+            return False
+        return True
+
+    # -- the caller's side ------------------------------------------------------------
+
+    async def _HoldCaller(self, cmd: HoldCaller, session: CallSession | None) -> None:
+        if session is None or session.caller_gone:
+            return
+        if session.bridge_id is not None:
+            await self._unbridge(session)  # a transfer: the caller goes back to waiting
+        session.queue = cmd.queue
+        session.moh_class = cmd.music_class
+        await self._quietly("answer", self._ari.channels.answer(session.caller_channel_id))
+        started = await self._quietly(
+            "moh",
+            self._ari.channels.start_moh(session.caller_channel_id, moh_class=cmd.music_class),
+        )
+        session.on_hold = started
+        self._journal.event(
+            session,
+            self._clock.now(),
+            "ENTERQUEUE",
+            queue=cmd.queue,
+            url="",
+            caller_id=session.caller_number,
+            position=1,
+        )
+
+    async def _AnnounceQueuePosition(
+        self, cmd: AnnounceQueuePosition, session: CallSession | None
+    ) -> None:
+        if session is None or session.caller_gone or session.bridge_id is not None:
+            return
+        sounds = cmd.sounds
+        media = [
+            f"sound:{sounds.position}",
+            f"number:{cmd.position}",
+            f"sound:{sounds.calls_waiting}",
+        ]
+        minutes = math.ceil(cmd.expected_wait_s / 60)
+        if cmd.expected_wait_s >= 60:
+            media += [f"sound:{sounds.hold_time}", f"number:{minutes}", f"sound:{sounds.minutes}"]
+        media.append(f"sound:{sounds.thank_you}")
+        await self._play(session, media, then="resume_moh")
+
+    async def _play(
+        self, session: CallSession, media: list[str], *, then: Literal["hangup", "resume_moh"]
+    ) -> None:
+        if session.on_hold:
+            await self._quietly("moh stop", self._ari.channels.stop_moh(session.caller_channel_id))
+            session.on_hold = False
+        playback_id = f"cr-{uuid.uuid4().hex}"
+        self.playbacks[playback_id] = (session.call_id, then)
+        played = await self._quietly(
+            "play",
+            self._ari.channels.play(session.caller_channel_id, media, playback_id=playback_id),
+        )
+        if not played:
+            self.playbacks.pop(playback_id, None)
+            if then == "hangup":
+                await self._hangup_caller(session)
+
+    async def playback_finished(self, playback_id: str) -> None:
+        entry = self.playbacks.pop(playback_id, None)
+        if entry is None:
+            return
+        call_id, then = entry
+        session = self._sessions.get(call_id)
+        if session is None or session.caller_gone:
+            return
+        if then == "hangup":
+            await self._hangup_caller(session)
+        elif session.bridge_id is None and not session.finished:
+            session.on_hold = await self._quietly(
+                "moh",
+                self._ari.channels.start_moh(
+                    session.caller_channel_id, moh_class=session.moh_class
+                ),
+            )
+
+    async def _hangup_caller(self, session: CallSession) -> None:
+        if not session.caller_gone:
+            await self._quietly(
+                "hangup caller", self._ari.channels.hangup(session.caller_channel_id)
+            )
+
+    async def _Overflow(self, cmd: Overflow, session: CallSession | None) -> None:
+        if session is None:
+            return
+        self._journal.event(
+            session, self._clock.now(), "OVERFLOW", target=f"{cmd.target_kind}:{cmd.target}"
+        )
+        if cmd.target_kind == "context" and not session.caller_gone:
+            await self._leave_stasis(session, context=cmd.target, result="OVERFLOW")
+
+    async def _LeaveQueue(self, cmd: LeaveQueue, session: CallSession | None) -> None:
+        if session is not None and not session.caller_gone:
+            await self._leave_stasis(session, context=None, result=cmd.reason.upper())
+
+    async def _leave_stasis(
+        self, session: CallSession, *, context: str | None, result: str
+    ) -> None:
+        """Hand the caller back to the dialplan (after Stasis(), or to ``context``)."""
+        channel = session.caller_channel_id
+        if session.on_hold:
+            await self._quietly("moh stop", self._ari.channels.stop_moh(channel))
+            session.on_hold = False
+        await self._quietly(
+            "set result", self._ari.channels.set_variable(channel, "CR_RESULT", result)
+        )
+        session.caller_gone = True  # the dialplan owns the channel from here on
+        if context is None:
+            await self._quietly("continue", self._ari.channels.continue_in_dialplan(channel))
+        else:
+            await self._quietly(
+                "continue",
+                self._ari.channels.continue_in_dialplan(
+                    channel, context=context, extension="s", priority=1
+                ),
+            )
+
+    async def _RejectClosed(self, cmd: RejectClosed, session: CallSession | None) -> None:
+        if session is None or session.caller_gone:
+            return
+        await self._quietly("answer", self._ari.channels.answer(session.caller_channel_id))
+        await self._play(session, [f"sound:{cmd.sound}"], then="hangup")
+
+    async def _StoreCallback(self, cmd: StoreCallback, session: CallSession | None) -> None:
+        now = self._clock.now()
+        self._writer.put(
+            CallbackInsert(
+                call_id=uuid.UUID(cmd.call_id),
+                queue_name=cmd.queue,
+                phone=cmd.caller_number,
+                caller_name=session.caller_name if session else "",
+                queued_at=cmd.queued_at,
+                requested_at=now,
+                due_at=now,
+            )
+        )
+        self._journal.notify(
+            "callback",
+            {
+                "call_id": cmd.call_id,
+                "queue": cmd.queue,
+                "phone": cmd.caller_number,
+                "queued_at": cmd.queued_at.isoformat(),
+                "position": cmd.position,
+            },
+        )
+        if session is not None and not session.caller_gone:
+            thanks = (
+                self._settings.queues[cmd.queue].announce.sound_thank_you
+                if cmd.queue in self._settings.queues
+                else "queue-thankyou"
+            )
+            await self._play(session, [f"sound:{thanks}"], then="hangup")
+
+    # -- the operator's side ------------------------------------------------------------
+
+    async def _RingOperator(self, cmd: RingOperator, session: CallSession | None) -> None:
+        if session is None:
+            return
+        channel_id = f"cr-{uuid.uuid4().hex}"
+        leg = OperatorLeg(channel_id=channel_id, operator_id=cmd.operator_id, call_id=cmd.call_id)
+        self._sessions.add_leg(leg)
+        try:
+            await self._ari.channels.originate(
+                endpoint=cmd.endpoint,
+                channel_id=channel_id,
+                app=self._ari.app,
+                app_args=f"operator,{cmd.call_id},{cmd.operator_id}",
+                caller_id=_caller_id(session.caller_name, session.caller_number),
+                timeout=math.ceil(cmd.timeout_s) + RING_TIMEOUT_BACKSTOP_S,
+                variables={"CR_CALL_ID": cmd.call_id, "CR_QUEUE": session.queue},
+            )
+        except AriError as exc:
+            log.warning("operator_unreachable", operator=cmd.operator_id, error=str(exc))
+            self._sessions.drop_leg(leg)
+            self._feed(OfferFailed(cmd.call_id, cmd.operator_id, "unreachable", self._clock.now()))
+            return
+        queue = self._settings.queues.get(session.queue)
+        self._journal.notify(
+            "offered",
+            {
+                "call_id": session.call_id,
+                "queue": session.queue,
+                "script_url": queue.script_url if queue else None,
+                "operator": {"id": cmd.operator_id, "endpoint": cmd.endpoint},
+                "caller": {"number": session.caller_number, "name": session.caller_name},
+                "customer": session.customer_card,
+                "offered_at": self._clock.now().isoformat(),
+            },
+        )
+
+    async def _CancelRing(self, cmd: CancelRing, session: CallSession | None) -> None:
+        leg = session.legs.get(cmd.operator_id) if session else None
+        if leg is None or leg.state != "ringing":
+            return
+        leg.state = "cancelled"
+        if session is not None and not session.finished and session.operator_id is None:
+            self._journal.event(
+                session, self._clock.now(), "RINGNOANSWER", operator_id=cmd.operator_id
+            )
+        await self._quietly(
+            "cancel ring", self._ari.channels.hangup(leg.channel_id, reason="normal")
+        )
+
+    async def _ConnectCall(self, cmd: ConnectCall, session: CallSession | None) -> None:
+        if session is None:
+            return
+        leg = session.legs.get(cmd.operator_id)
+        if leg is None:
+            log.error("connect_without_leg", operator=cmd.operator_id)
+            return
+        session.operator_id = cmd.operator_id
+        bridge_id = f"cr-{session.call_id}"
+        now = self._clock.now()
+        try:
+            await self._ari.bridges.create(
+                type="mixing", name=f"callrouter-{session.call_id[:8]}", bridge_id=bridge_id
+            )
+            session.bridge_id = bridge_id
+            if session.on_hold:
+                await self._quietly(
+                    "moh stop", self._ari.channels.stop_moh(session.caller_channel_id)
+                )
+                session.on_hold = False
+            await self._ari.bridges.add_channel(
+                bridge_id, [session.caller_channel_id, leg.channel_id]
+            )
+        except AriError as exc:
+            # Either side hung up in the meantime; its StasisEnd ends the call in the core.
+            log.warning("connect_failed", operator=cmd.operator_id, error=str(exc))
+            return
+        self._journal.event(
+            session,
+            now,
+            "CONNECT",
+            operator_id=cmd.operator_id,
+            holdtime=round((now - session.created_at).total_seconds()),
+            bridged_channel=leg.channel_id,
+            ringtime=0,
+        )
+        self._journal.notify(
+            "answered",
+            {
+                "call_id": session.call_id,
+                "queue": session.queue,
+                "operator_id": cmd.operator_id,
+                "answered_at": now.isoformat(),
+            },
+        )
+        await self._start_recording(session)
+
+    async def _start_recording(self, session: CallSession) -> None:
+        queue = self._settings.queues.get(session.queue)
+        if queue is None or queue.recording != "always" or session.bridge_id is None:
+            return
+        fmt = self._settings.recording.format
+        name = f"callrouter-{session.call_id}"
+        try:
+            await self._ari.bridges.record(
+                session.bridge_id,
+                name=name,
+                format=fmt,
+                if_exists="overwrite",
+                max_duration_seconds=self._settings.recording.max_duration_s or None,
+            )
+        except AriError as exc:
+            # A recording that fails must never drop the call: note it and carry on.
+            log.error("recording_failed_to_start", error=str(exc))
+            self._journal.call_update(session, recording_error=str(exc)[:500])
+            return
+        session.recording_name = name
+        self.recordings[name] = session.call_id
+        self._journal.recording_started(session, name, fmt, self._clock.now())
+
+    async def _unbridge(self, session: CallSession) -> None:
+        for leg in list(session.legs.values()):
+            await self._quietly("hangup operator", self._ari.channels.hangup(leg.channel_id))
+            self._sessions.drop_leg(leg)
+        if session.bridge_id is not None:
+            await self._quietly("destroy bridge", self._ari.bridges.destroy(session.bridge_id))
+        session.bridge_id = None
+        session.operator_id = None
+
+    async def finish(self, call_id: str) -> None:
+        """The core gave the call its outcome: release whatever Asterisk still holds."""
+        session = self._sessions.get(call_id)
+        if session is None:
+            return
+        session.finished = True
+        await self._unbridge(session)
+        if not session.caller_gone and not any(
+            t == "hangup" for c, t in self.playbacks.values() if c == call_id
+        ):
+            await self._hangup_caller(session)
+        self._sessions.remove(call_id)

@@ -1,0 +1,83 @@
+"""The FastAGI scripts' ports, implemented by the routing service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from callrouter import agi
+from callrouter.acd import Calendar, is_open
+from callrouter.calls._operator_requests import apply_operator_action
+from callrouter.calls._router import Router
+from callrouter.config import Settings
+from callrouter.errors import Conflict, NotFound
+from callrouter.store.directory import find_customer
+
+__all__ = ["DatabaseCustomerDirectory", "RouterOperatorControl", "make_route_planner"]
+
+
+class DatabaseCustomerDirectory:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def find_by_phone(self, number: str) -> agi.CustomerCard | None:
+        async with self._pool.acquire() as conn:
+            card = await find_customer(conn, number)
+        if card is None:
+            return None
+        return agi.CustomerCard(
+            name=card.name, tier=card.tier, account=card.account or "", notes=card.notes or ""
+        )
+
+
+def make_route_planner(settings: Settings, calendars: dict[str, Calendar]) -> agi.DidRoutePlanner:
+    def queue_is_open(queue: str, now: datetime) -> bool:
+        hours = settings.queues[queue].hours if queue in settings.queues else None
+        return hours is None or is_open(calendars[hours], now)
+
+    closed_sounds = {
+        name: settings.calendars[q.hours].closed_sound
+        for name, q in settings.queues.items()
+        if q.hours
+    }
+    return agi.DidRoutePlanner(
+        did_queues=settings.routes, is_open=queue_is_open, closed_sounds=closed_sounds
+    )
+
+
+class RouterOperatorControl:
+    """Feature codes (*91 login, ...) from an operator's phone, by its endpoint."""
+
+    def __init__(self, *, router: Router, settings: Settings) -> None:
+        self._router = router
+        self._by_endpoint = {op.endpoint.lower(): op_id for op_id, op in settings.operators.items()}
+        self._by_extension = {
+            op.endpoint.split("/", 1)[1].split("@")[0]: op_id
+            for op_id, op in settings.operators.items()
+        }
+
+    def _operator(self, who: agi.OperatorRef) -> str:
+        operator_id = self._by_endpoint.get(who.endpoint.lower())
+        if operator_id is None and who.extension:
+            operator_id = self._by_extension.get(who.extension)
+        if operator_id is None:
+            raise NotFound(f"no operator uses {who.endpoint}")
+        return operator_id
+
+    def _do(self, who: agi.OperatorRef, action: str, reason: str | None = None) -> None:
+        result = apply_operator_action(self._router, self._operator(who), action, reason)
+        if result != "ok":
+            raise Conflict(result)
+
+    async def login(self, who: agi.OperatorRef) -> None:
+        self._do(who, "login")
+
+    async def logout(self, who: agi.OperatorRef) -> None:
+        self._do(who, "logout")
+
+    async def pause(self, who: agi.OperatorRef, reason: str | None) -> None:
+        self._do(who, "pause", reason)
+
+    async def unpause(self, who: agi.OperatorRef) -> None:
+        self._do(who, "unpause")

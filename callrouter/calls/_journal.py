@@ -1,0 +1,174 @@
+"""Everything the routing path writes: call rows, the event log, operator states.
+
+One place turns the core's record commands into rows for the writer (which batches and
+retries them) and into CRM notifications, so no handler writes SQL of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Protocol
+
+from callrouter.acd import CallRecord, OperatorStateChanged
+from callrouter.calls._sessions import CallSession
+from callrouter.store._records import (
+    CallEventRow,
+    CallInsert,
+    CallUpdate,
+    OperatorStateRow,
+    RecordingInsert,
+    RecordingUpdate,
+)
+from callrouter.store.writer import RecordWriter
+
+__all__ = ["CallJournal", "Notifier"]
+
+# queue_log verb for a call's last line, by outcome and the core's reason.
+_LEAVE_EVENTS = {
+    "max_wait": "EXITWITHTIMEOUT",
+    "no_operators": "EXITEMPTY",
+    "full": "FULL",
+}
+
+
+class Notifier(Protocol):
+    """Where the CRM hears about calls (webhooks); routing never waits for it."""
+
+    def notify(self, event: str, payload: dict[str, Any]) -> None: ...
+
+
+class CallJournal:
+    def __init__(self, *, writer: RecordWriter, node: str, notifier: Notifier | None) -> None:
+        self._writer = writer
+        self._node = node
+        self._notifier = notifier
+
+    def call_created(self, session: CallSession, *, direction: str = "inbound") -> None:
+        self._writer.put(
+            CallInsert(
+                call_id=session.call_uuid,
+                direction=direction,
+                created_at=session.created_at,
+                channel_id=session.caller_channel_id,
+                node=self._node,
+                caller_number=session.caller_number,
+                caller_name=session.caller_name,
+                called_number=session.called_number,
+                queue_name=session.queue or None,
+                priority=session.priority,
+            )
+        )
+
+    def event(
+        self,
+        session: CallSession,
+        at: datetime,
+        event: str,
+        *,
+        operator_id: str | None = None,
+        queue: str | None = None,
+        **data: Any,
+    ) -> None:
+        self._writer.put(
+            CallEventRow(
+                call_id=session.call_uuid,
+                at=at,
+                event=event,
+                queue_name=queue or session.queue or None,
+                operator_id=operator_id,
+                data=data,
+            )
+        )
+
+    def call_update(self, session: CallSession, **values: Any) -> None:
+        self._writer.put(CallUpdate(session.call_uuid, values))
+
+    def call_record(self, record: CallRecord, session: CallSession | None) -> None:
+        values: dict[str, Any] = {
+            "queue_name": record.queue,
+            "priority": record.priority,
+            "queued_at": record.queued_at,
+            "offered_at": record.offered_at,
+            "answered_at": record.answered_at,
+            "wait_s": round(record.wait_s, 3),
+            "operator_id": record.operator_id,
+        }
+        if record.talk_s is not None:
+            values["talk_s"] = round(record.talk_s, 3)
+        if record.outcome is not None:
+            values["outcome"] = record.outcome
+            values["ended_at"] = record.ended_at
+            if session is not None and session.hangup_cause is not None:
+                values["hangup_cause"] = session.hangup_cause
+        call_id = uuid.UUID(record.call_id)
+        self._writer.put(CallUpdate(call_id, values))
+        if record.outcome is not None and record.ended_at is not None:
+            self._final_event(record, call_id, session)
+
+    def _final_event(
+        self, record: CallRecord, call_id: uuid.UUID, session: CallSession | None
+    ) -> None:
+        data: dict[str, Any]
+        wait = round(record.wait_s)
+        if record.outcome == "answered":
+            ended_by = session.ended_by if session else None
+            verb = "COMPLETEAGENT" if ended_by == "operator" else "COMPLETECALLER"
+            data = {"holdtime": wait, "calltime": round(record.talk_s or 0), "origposition": 1}
+        elif record.outcome == "abandoned":
+            verb, data = "ABANDON", {"position": 1, "origposition": 1, "waittime": wait}
+        elif record.outcome == "overflowed":
+            verb, data = "OVERFLOW", {"target": record.reason}
+        elif record.outcome == "callback":
+            verb, data = "CALLBACK", {"position": 1, "waittime": wait}
+        elif record.outcome == "closed":
+            verb, data = "CLOSED", {}
+        else:
+            verb = _LEAVE_EVENTS.get(record.reason, "EXITWITHTIMEOUT")
+            data = {"position": 1, "origposition": 1, "waittime": wait}
+        self._writer.put(
+            CallEventRow(
+                call_id,
+                record.ended_at or record.queued_at,
+                verb,
+                record.queue,
+                record.operator_id,
+                data,
+            )
+        )
+        if self._notifier is not None and session is not None:
+            self._notifier.notify(
+                "ended",
+                {
+                    "call_id": record.call_id,
+                    "queue": record.queue,
+                    "operator_id": record.operator_id,
+                    "outcome": record.outcome,
+                    "wait_s": record.wait_s,
+                    "talk_s": record.talk_s,
+                    "hangup_cause": session.hangup_cause,
+                    "recording": session.recording_name,
+                },
+            )
+
+    def operator_state(self, change: OperatorStateChanged) -> None:
+        self._writer.put(
+            OperatorStateRow(
+                operator_id=change.operator_id,
+                old_state=change.old.value,
+                state=change.new.value,
+                reason=change.reason or None,
+                at=change.at,
+            )
+        )
+
+    def recording_started(self, session: CallSession, name: str, fmt: str, at: datetime) -> None:
+        self._writer.put(RecordingInsert(session.call_uuid, name, fmt, at))
+        self.event(session, at, "RECORDING", operator_id=session.operator_id, name=name)
+
+    def recording_changed(self, name: str, state: str, **values: Any) -> None:
+        self._writer.put(RecordingUpdate(name=name, state=state, **values))
+
+    def notify(self, event: str, payload: dict[str, Any]) -> None:
+        if self._notifier is not None:
+            self._notifier.notify(event, payload)

@@ -1,0 +1,118 @@
+"""Operator state requests (CLI, dialplan feature codes, HTTP) applied to the core in order.
+
+Requests are rows in ``operator_requests``; a NOTIFY wakes us. Rows made while no
+callrouter was running are applied at start. Each gets its result written back, so the
+requester can tell "done" from "refused: on a call".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+import structlog
+
+from callrouter.acd import (
+    AcdEvent,
+    OperatorLoggedIn,
+    OperatorLoggedOut,
+    OperatorPaused,
+    OperatorState,
+    OperatorUnpaused,
+)
+from callrouter.calls._router import Router
+from callrouter.store.directory import (
+    OPERATOR_REQUESTS_CHANNEL,
+    list_operators,
+    mark_request_applied,
+    pending_requests,
+)
+
+__all__ = ["OperatorRequests", "operator_event", "restore_operator_states"]
+
+log = structlog.get_logger(__name__)
+
+
+def operator_event(router: Router, operator_id: str, action: str, reason: str | None) -> AcdEvent:
+    at = router.now()
+    if action == "login":
+        return OperatorLoggedIn(operator_id, at)
+    if action == "logout":
+        return OperatorLoggedOut(operator_id, at)
+    if action == "pause":
+        return OperatorPaused(operator_id, at, reason or "break")
+    if action == "unpause":
+        return OperatorUnpaused(operator_id, at)
+    raise ValueError(f"unknown operator action {action!r}")
+
+
+def apply_operator_action(router: Router, operator_id: str, action: str, reason: str | None) -> str:
+    refused = router.apply(operator_event(router, operator_id, action, reason))
+    return "ok" if refused is None else f"refused: {refused}"
+
+
+async def restore_operator_states(pool: asyncpg.Pool, router: Router) -> None:
+    """Bring the core's operators to the states PostgreSQL remembers (a restart must
+    not log everybody in or out)."""
+    async with pool.acquire() as conn:
+        rows = await list_operators(conn)
+    snapshot = router.engine.snapshot()
+    known = {view.operator_id: view for view in snapshot.operators}
+    for row in rows:
+        view = known.get(row["id"])
+        if view is None:
+            continue
+        logged_in = view.state is not OperatorState.LOGGED_OUT
+        wanted = row["state"]
+        if wanted == "logged_out":
+            if logged_in:
+                router.apply(OperatorLoggedOut(row["id"], router.now()))
+            continue
+        if not logged_in:
+            router.apply(OperatorLoggedIn(row["id"], router.now()))
+        if wanted == "paused" and view.state is not OperatorState.PAUSED:
+            reason = row["state_reason"] or "break"
+            router.apply(OperatorPaused(row["id"], router.now(), reason))
+
+
+class OperatorRequests:
+    def __init__(self, *, pool: asyncpg.Pool, router: Router) -> None:
+        self._pool = pool
+        self._router = router
+        self._wakeup = asyncio.Event()
+
+    async def run(self) -> None:
+        async with self._pool.acquire() as listener:
+            await listener.add_listener(OPERATOR_REQUESTS_CHANNEL, self._notified)
+            try:
+                while True:
+                    self._wakeup.clear()
+                    await self.apply_pending()
+                    # A missed NOTIFY (reconnect) is covered by polling now and then.
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(5.0):
+                            await self._wakeup.wait()
+            finally:
+                with contextlib.suppress(Exception):
+                    await listener.remove_listener(OPERATOR_REQUESTS_CHANNEL, self._notified)
+
+    def _notified(self, *_: object) -> None:
+        self._wakeup.set()
+
+    async def apply_pending(self) -> None:
+        try:
+            async with self._pool.acquire() as conn:
+                for request in await pending_requests(conn):
+                    result = apply_operator_action(
+                        self._router, request.operator_id, request.action, request.reason
+                    )
+                    log.info(
+                        "operator_request_applied",
+                        operator=request.operator_id,
+                        action=request.action,
+                        result=result,
+                    )
+                    await mark_request_applied(conn, request.id, result)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("operator_requests_unavailable", error=str(exc))

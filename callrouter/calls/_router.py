@@ -1,0 +1,104 @@
+"""The one owner of the routing core: events in, commands out, time kept moving.
+
+Every event reaches the core through :meth:`Router.apply`, synchronously, so the core
+sees one event at a time in the order the shell decided them. Records are handed to the
+journal at once (their order is the order of decisions); actions go to the call's
+serial lane. A ticker sleeps until the core's next deadline and sends it a ``Tick``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
+
+import structlog
+
+from callrouter.acd import AcdCommand, AcdEngine, AcdEvent, CallRecord, OperatorStateChanged, Tick
+from callrouter.calls._clock import Clock
+from callrouter.calls._journal import CallJournal
+from callrouter.calls._serial import SerialExecutor
+from callrouter.calls._sessions import SessionRegistry
+from callrouter.errors import DomainError
+
+__all__ = ["Router"]
+
+log = structlog.get_logger(__name__)
+
+
+class Router:
+    def __init__(
+        self,
+        *,
+        engine: AcdEngine,
+        sessions: SessionRegistry,
+        journal: CallJournal,
+        lanes: SerialExecutor,
+        clock: Clock,
+    ) -> None:
+        self.engine = engine
+        self._sessions = sessions
+        self._journal = journal
+        self._lanes = lanes
+        self._clock = clock
+        self._deadline_moved = asyncio.Event()
+        self._run_command: Callable[[AcdCommand], Awaitable[None]] | None = None
+        self._finish: Callable[[str], Awaitable[None]] | None = None
+
+    def bind(
+        self,
+        *,
+        run_command: Callable[[AcdCommand], Awaitable[None]],
+        finish: Callable[[str], Awaitable[None]],
+    ) -> None:
+        """The executor and the router need each other; they meet here, once."""
+        self._run_command = run_command
+        self._finish = finish
+
+    def lanes_submit(self, key: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Work that must keep its place in a call's order without going through the core."""
+        self._lanes.submit(key, work)
+
+    def now(self) -> datetime:
+        # The core refuses time going backwards; the wall clock may step back (NTP).
+        return max(self._clock.now(), self.engine.now)
+
+    def apply(self, event: AcdEvent) -> str | None:
+        """Feed one event; return None, or why the core refused it."""
+        try:
+            commands = self.engine.handle(event)
+        except DomainError as exc:
+            log.info("acd_refused", acd_event=type(event).__name__, reason=exc.message)
+            return exc.message
+        self.dispatch(commands)
+        return None
+
+    def dispatch(self, commands: list[AcdCommand]) -> None:
+        assert self._run_command is not None and self._finish is not None, "bind() first"
+        run_command, finish = self._run_command, self._finish
+        for command in commands:
+            if isinstance(command, CallRecord):
+                self._journal.call_record(command, self._sessions.get(command.call_id))
+                if command.outcome is not None:
+                    call_id = command.call_id
+                    self._lanes.submit(call_id, partial(finish, call_id))
+            elif isinstance(command, OperatorStateChanged):
+                self._journal.operator_state(command)
+            else:
+                call_id = getattr(command, "call_id", "-")
+                self._lanes.submit(call_id, partial(run_command, command))
+        self._deadline_moved.set()
+
+    async def run_ticker(self) -> None:
+        while True:
+            self._deadline_moved.clear()
+            deadline = self.engine.next_deadline()
+            delay = None if deadline is None else (deadline - self._clock.now()).total_seconds()
+            if delay is not None and delay <= 0:
+                self.apply(Tick(at=self.now()))
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._deadline_moved.wait()

@@ -1,0 +1,110 @@
+"""What the shell remembers about each live call: its channels, bridge and media.
+
+The routing core knows calls and operators; Asterisk knows channels, bridges,
+playbacks and recordings. This registry is the map between the two, and nothing more:
+every routing decision stays in the core.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+__all__ = ["CallSession", "OperatorLeg", "SessionRegistry"]
+
+LegState = Literal["ringing", "answered", "cancelled", "gone"]
+
+
+@dataclass(slots=True)
+class OperatorLeg:
+    channel_id: str
+    operator_id: str
+    call_id: str
+    state: LegState = "ringing"
+
+
+@dataclass(slots=True)
+class CallSession:
+    call_id: str
+    caller_channel_id: str
+    queue: str
+    caller_number: str
+    caller_name: str
+    called_number: str
+    created_at: datetime
+    priority: int = 0
+    customer_card: dict[str, object] | None = None
+    legs: dict[str, OperatorLeg] = field(default_factory=dict)  # by operator id
+    bridge_id: str | None = None
+    operator_id: str | None = None  # the connected one
+    recording_name: str | None = None
+    recording_paused: bool = False
+    on_hold: bool = False
+    moh_class: str = "default"
+    # Set once the caller's channel left Stasis or hung up: never touch it again.
+    caller_gone: bool = False
+    hangup_cause: int | None = None
+    # Who ended a connected call, for queue_log's COMPLETECALLER / COMPLETEAGENT.
+    ended_by: Literal["caller", "operator"] | None = None
+    # Media waiting to end before an action (hang up after the closed message, resume
+    # music after an announcement).
+    playback_then: dict[str, Literal["hangup", "resume_moh"]] = field(default_factory=dict)
+    finished: bool = False
+    # Set for a call adopted mid-conversation after a restart: the core never saw it,
+    # so the shell finishes its row itself when a side hangs up.
+    recovered_answered_at: datetime | None = None
+
+    @property
+    def call_uuid(self) -> uuid.UUID:
+        return uuid.UUID(self.call_id)
+
+
+class SessionRegistry:
+    def __init__(self) -> None:
+        self._calls: dict[str, CallSession] = {}
+        self._by_caller_channel: dict[str, str] = {}
+        self._legs_by_channel: dict[str, OperatorLeg] = {}
+
+    def add(self, session: CallSession) -> None:
+        self._calls[session.call_id] = session
+        self._by_caller_channel[session.caller_channel_id] = session.call_id
+
+    def get(self, call_id: str) -> CallSession | None:
+        return self._calls.get(call_id)
+
+    def by_caller_channel(self, channel_id: str) -> CallSession | None:
+        call_id = self._by_caller_channel.get(channel_id)
+        return self._calls.get(call_id) if call_id else None
+
+    def add_leg(self, leg: OperatorLeg) -> None:
+        session = self._calls[leg.call_id]
+        session.legs[leg.operator_id] = leg
+        self._legs_by_channel[leg.channel_id] = leg
+
+    def leg(self, channel_id: str) -> OperatorLeg | None:
+        return self._legs_by_channel.get(channel_id)
+
+    def drop_leg(self, leg: OperatorLeg) -> None:
+        self._legs_by_channel.pop(leg.channel_id, None)
+        session = self._calls.get(leg.call_id)
+        if session is not None and session.legs.get(leg.operator_id) is leg:
+            del session.legs[leg.operator_id]
+
+    def remove(self, call_id: str) -> None:
+        session = self._calls.pop(call_id, None)
+        if session is None:
+            return
+        self._by_caller_channel.pop(session.caller_channel_id, None)
+        for leg in list(session.legs.values()):
+            self._legs_by_channel.pop(leg.channel_id, None)
+
+    def known_channel_ids(self) -> set[str]:
+        return set(self._by_caller_channel) | set(self._legs_by_channel)
+
+    def sessions(self) -> list[CallSession]:
+        return list(self._calls.values())
+
+    def __len__(self) -> int:
+        return len(self._calls)

@@ -1,0 +1,199 @@
+"""The composition root: every part of ``callrouter serve`` is built and wired here.
+
+Construction order matters in one place: ARI handlers are subscribed before the events
+WebSocket connects, so no event can arrive before its handler exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+
+from callrouter.acd import AcdEngine, OperatorEndpointOffline
+from callrouter.agi import FastAgiServer, build_routes
+from callrouter.ari import AriClient, AriHealth
+from callrouter.calls._acd_config import acd_config_from_settings
+from callrouter.calls._actions import CommandExecutor
+from callrouter.calls._agi_ports import (
+    DatabaseCustomerDirectory,
+    RouterOperatorControl,
+    make_route_planner,
+)
+from callrouter.calls._clock import Clock, SystemClock
+from callrouter.calls._journal import CallJournal, Notifier
+from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
+from callrouter.calls._recovery import Recovery
+from callrouter.calls._router import Router
+from callrouter.calls._serial import SerialExecutor
+from callrouter.calls._sessions import SessionRegistry
+from callrouter.calls.stasis import StasisHandlers
+from callrouter.config import Settings
+from callrouter.store import apply_migrations, create_pool
+from callrouter.store.directory import sync_directory
+from callrouter.store.writer import RecordWriter
+
+__all__ = ["CallrouterService", "ServiceParts"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class ServiceParts:
+    """What a running service exposes to the HTTP API, the CLI status and tests."""
+
+    pool: asyncpg.Pool
+    writer: RecordWriter
+    ari: AriClient
+    router: Router
+    sessions: SessionRegistry
+    executor: CommandExecutor
+    handlers: StasisHandlers
+    lanes: SerialExecutor
+    agi: FastAgiServer | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class CallrouterService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        dsn: str,
+        clock: Clock | None = None,
+        node: str | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.settings = settings
+        self._dsn = dsn
+        self._clock = clock or SystemClock()
+        self.node = node or socket.gethostname()
+        self._notifier = notifier
+        self.parts: ServiceParts | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        """Run until cancelled; clean up (flushing every pending row), then re-raise."""
+        settings = self.settings
+        pool = await create_pool(
+            self._dsn, min_size=settings.database.pool_min, max_size=settings.database.pool_max
+        )
+        writer = RecordWriter(pool=pool)
+        try:
+            async with pool.acquire() as conn:
+                await apply_migrations(conn)
+                await sync_directory(conn, settings)
+            await writer.start()
+            async with self._build_ari() as ari:
+                parts = self._wire(pool, writer, ari)
+                self.parts = parts
+                await restore_operator_states(pool, parts.router)
+                async with asyncio.TaskGroup() as tasks:
+                    tasks.create_task(ari.run(), name="ari")
+                    tasks.create_task(parts.router.run_ticker(), name="ticker")
+                    tasks.create_task(
+                        OperatorRequests(pool=pool, router=parts.router).run(), name="requests"
+                    )
+                    if parts.agi is not None:
+                        await parts.agi.start()
+                    tasks.create_task(self._announce_ready(ari), name="ready")
+        finally:
+            await self._shutdown(pool, writer)
+
+    def _build_ari(self) -> AriClient:
+        ari = self.settings.ari
+        return AriClient(
+            base_url=ari.url,
+            username=ari.username,
+            password=ari.password.get_secret_value(),
+            app=ari.app,
+            request_timeout=ari.request_timeout_s,
+            backoff_max=ari.reconnect_max_s,
+        )
+
+    def _wire(self, pool: asyncpg.Pool, writer: RecordWriter, ari: AriClient) -> ServiceParts:
+        settings, clock = self.settings, self._clock
+        acd_config = acd_config_from_settings(settings)
+        engine = AcdEngine(acd_config, start=clock.now())
+        sessions = SessionRegistry()
+        lanes = SerialExecutor(name="call")
+        journal = CallJournal(writer=writer, node=self.node, notifier=self._notifier)
+        router = Router(engine=engine, sessions=sessions, journal=journal, lanes=lanes, clock=clock)
+        executor = CommandExecutor(
+            ari=ari, sessions=sessions, journal=journal, writer=writer,
+            settings=settings, clock=clock, feed=router.apply,
+        )  # fmt: skip
+        router.bind(run_command=executor.run, finish=executor.finish)
+        handlers = StasisHandlers(
+            ari=ari, router=router, sessions=sessions, executor=executor,
+            journal=journal, pool=pool, settings=settings,
+        )  # fmt: skip
+        handlers.subscribe()
+        recovery = Recovery(
+            ari=ari, pool=pool, router=router, sessions=sessions,
+            handlers=handlers, journal=journal, node=self.node,
+        )  # fmt: skip
+        handlers.finish_recovered = recovery.finish_recovered
+        ari.on_resync(recovery.on_resync)
+        agi_server = None
+        if settings.agi.enabled:
+            routes = build_routes(
+                directory=DatabaseCustomerDirectory(pool),
+                planner=make_route_planner(settings, dict(acd_config.calendars)),
+                operators=RouterOperatorControl(router=router, settings=settings),
+                clock=clock.now,
+            )
+            agi_server = FastAgiServer(
+                routes=routes,
+                host=settings.agi.host,
+                port=settings.agi.port,
+                allowlist=settings.agi.allow,
+            )
+        return ServiceParts(
+            pool=pool, writer=writer, ari=ari, router=router, sessions=sessions,
+            executor=executor, handlers=handlers, lanes=lanes, agi=agi_server,
+        )  # fmt: skip
+
+    async def _announce_ready(self, ari: AriClient) -> None:
+        await ari.wait_connected()
+        await self._watch_endpoints(ari)
+        self.ready.set()
+        log.info("callrouter_ready", app=ari.app, node=self.node)
+
+    async def _watch_endpoints(self, ari: AriClient) -> None:
+        """Operators' phones that are offline are not offered calls: learn their state now
+        and subscribe to its changes."""
+        assert self.parts is not None
+        for op_id, op in self.settings.operators.items():
+            tech, _, resource = op.endpoint.partition("/")
+            if tech.lower() == "local":
+                continue  # Local channels have no device to be offline
+            try:
+                await ari.applications.subscribe(ari.app, f"endpoint:{tech}/{resource}")
+                endpoint = await ari.endpoints.get(tech, resource)
+            except Exception as exc:
+                log.warning(
+                    "endpoint_unknown", operator=op_id, endpoint=op.endpoint, error=str(exc)
+                )
+                continue
+            if endpoint.state == "offline":
+                self.parts.router.apply(OperatorEndpointOffline(op_id, self.parts.router.now()))
+
+    async def _shutdown(self, pool: asyncpg.Pool, writer: RecordWriter) -> None:
+        parts = self.parts
+        if parts is not None:
+            if parts.agi is not None:
+                with contextlib.suppress(Exception):
+                    await parts.agi.close()
+            await parts.lanes.close()
+        await writer.stop()
+        await pool.close()
+        log.info("callrouter_stopped")
+
+    @property
+    def ari_health(self) -> AriHealth | None:
+        return self.parts.ari.health if self.parts else None

@@ -1,0 +1,322 @@
+"""ARI events -> domain events for the routing core.
+
+The table of contents of what callrouter reacts to is :meth:`StasisHandlers.subscribe`.
+Each handler runs in its channel's order (the ARI client's dispatcher guarantees it)
+and translates; decisions stay in the core.
+
+Channels enter our application three ways, told apart by the Stasis arguments:
+``inbound,<queue or DID>`` from the dialplan, ``operator,<call id>,<operator>`` for the
+legs we originate to operators (StasisStart means the operator answered), and
+``outbound,...`` for the dialer's customer legs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+
+from callrouter.acd import (
+    CallArrived,
+    CallbackRequested,
+    CallCompleted,
+    CallerHungUp,
+    OfferAnswered,
+    OfferFailed,
+    OfferFailure,
+    OperatorEndpointOffline,
+    OperatorEndpointOnline,
+)
+from callrouter.ari import (
+    AriClient,
+    AriError,
+    ChannelDestroyed,
+    ChannelDtmfReceived,
+    ChannelHangupRequest,
+    EndpointStateChange,
+    PlaybackFinished,
+    RecordingFailed,
+    RecordingFinished,
+    StasisEnd,
+    StasisStart,
+)
+from callrouter.calls._actions import CommandExecutor
+from callrouter.calls._journal import CallJournal
+from callrouter.calls._router import Router
+from callrouter.calls._sessions import CallSession, SessionRegistry
+from callrouter.config import Settings
+from callrouter.store.directory import CustomerCard, find_customer
+
+__all__ = ["StasisHandlers", "offer_failure_for_cause"]
+
+log = structlog.get_logger(__name__)
+
+# Hangup causes of an operator leg that never answered, as the core's failure kinds.
+_BUSY_CAUSES = {17}
+_REJECTED_CAUSES = {21, 18, 19}
+
+
+def offer_failure_for_cause(cause: int) -> OfferFailure:
+    if cause in _BUSY_CAUSES:
+        return "busy"
+    if cause in _REJECTED_CAUSES:
+        return "rejected"
+    return "unreachable"
+
+
+class StasisHandlers:
+    def __init__(
+        self,
+        *,
+        ari: AriClient,
+        router: Router,
+        sessions: SessionRegistry,
+        executor: CommandExecutor,
+        journal: CallJournal,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        outbound: Callable[[StasisStart], Awaitable[None]] | None = None,
+    ) -> None:
+        self._ari = ari
+        self._router = router
+        self._sessions = sessions
+        self._executor = executor
+        self._journal = journal
+        self._pool = pool
+        self._settings = settings
+        self._outbound = outbound
+        self._operators_by_endpoint = {
+            op.endpoint.lower(): op_id for op_id, op in settings.operators.items()
+        }
+        # Set by the recovery: finishes the row of a call adopted mid-conversation.
+        self.finish_recovered: Callable[[CallSession], None] | None = None
+
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        self._operators_by_endpoint = {
+            op.endpoint.lower(): op_id for op_id, op in settings.operators.items()
+        }
+
+    def subscribe(self) -> None:
+        """Everything callrouter reacts to, registered before the WebSocket connects."""
+        self._ari.on(StasisStart, self.on_stasis_start)
+        self._ari.on(StasisEnd, self.on_stasis_end)
+        self._ari.on(ChannelHangupRequest, self.on_hangup_request)
+        self._ari.on(ChannelDestroyed, self.on_channel_destroyed)
+        self._ari.on(ChannelDtmfReceived, self.on_dtmf)
+        self._ari.on(PlaybackFinished, self.on_playback_finished)
+        self._ari.on(RecordingFinished, self.on_recording_finished)
+        self._ari.on(RecordingFailed, self.on_recording_failed)
+        self._ari.on(EndpointStateChange, self.on_endpoint_state)
+
+    # -- channels entering and leaving ------------------------------------------------
+
+    async def on_stasis_start(self, event: StasisStart) -> None:
+        kind = event.args[0] if event.args else ""
+        if kind == "inbound":
+            await self._inbound(event)
+        elif kind == "operator":
+            self._operator_answered(event)
+        elif kind == "outbound" and self._outbound is not None:
+            await self._outbound(event)
+        else:
+            log.warning("stasis_unknown_arguments", channel=event.channel.id, args=event.args)
+            await self._hangup(event.channel.id)
+
+    def queue_for(self, target: str, exten: str) -> str | None:
+        queues, routes = self._settings.queues, self._settings.routes
+        for candidate in (target, exten):
+            if candidate in queues:
+                return candidate
+            if candidate in routes:
+                return routes[candidate]
+            if candidate.lstrip("+") in routes:
+                return routes[candidate.lstrip("+")]
+        return None
+
+    async def _inbound(self, event: StasisStart) -> None:
+        channel = event.channel
+        if self._sessions.by_caller_channel(channel.id) is not None:
+            return  # seen before a reconnect: already ours
+        target = event.args[1] if len(event.args) > 1 else ""
+        queue = self.queue_for(target, channel.dialplan.exten)
+        now = self._router.now()
+        session = CallSession(
+            call_id=str(uuid.uuid4()),
+            caller_channel_id=channel.id,
+            queue=queue or "",
+            caller_number=channel.caller.number,
+            caller_name=channel.caller.name,
+            called_number=channel.dialplan.exten,
+            created_at=now,
+        )
+        customer = await self._lookup_customer(channel.caller.number)
+        if customer is not None:
+            session.priority = customer.priority
+            session.customer_card = {
+                "name": customer.name,
+                "tier": customer.tier,
+                "account": customer.account,
+                "notes": customer.notes,
+            }
+        self._sessions.add(session)
+        self._journal.call_created(session)
+        if queue is None:
+            # Nothing to route to: the call still gets its row and a clear outcome.
+            log.warning("inbound_without_queue", channel=channel.id, target=target)
+            self._journal.call_update(
+                session, outcome="failed", ended_at=now, hangup_cause_txt=f"no queue for {target!r}"
+            )
+            self._sessions.remove(session.call_id)
+            await self._hangup(channel.id, reason="unallocated")
+            return
+        self._router.apply(
+            CallArrived(
+                call_id=session.call_id,
+                queue=queue,
+                at=self._router.now(),
+                priority=session.priority,
+                caller_number=session.caller_number,
+            )
+        )
+
+    async def _lookup_customer(self, number: str) -> CustomerCard | None:
+        if not number:
+            return None
+        try:
+            async with self._pool.acquire() as conn:
+                return await find_customer(conn, number)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # A database outage must not stop routing: route without the card.
+            log.warning("customer_lookup_failed", error=str(exc))
+            return None
+
+    def _operator_answered(self, event: StasisStart) -> None:
+        leg = self._sessions.leg(event.channel.id)
+        if leg is None or leg.state != "ringing":
+            log.info("operator_leg_not_wanted", channel=event.channel.id)
+            self._executor_hangup_later(event.channel.id)
+            return
+        leg.state = "answered"
+        self._router.apply(OfferAnswered(leg.call_id, leg.operator_id, self._router.now()))
+
+    def _executor_hangup_later(self, channel_id: str) -> None:
+        self._router.lanes_submit(channel_id, lambda: self._hangup(channel_id))
+
+    async def on_stasis_end(self, event: StasisEnd) -> None:
+        self.channel_gone(event.channel.id)
+
+    async def on_channel_destroyed(self, event: ChannelDestroyed) -> None:
+        leg = self._sessions.leg(event.channel.id)
+        if leg is not None and leg.state == "ringing":
+            # Never answered: busy, rejected or unreachable, by Asterisk's cause.
+            self._sessions.drop_leg(leg)
+            reason = offer_failure_for_cause(event.cause)
+            self._router.apply(
+                OfferFailed(leg.call_id, leg.operator_id, reason, self._router.now())
+            )
+            return
+        session = self._sessions.by_caller_channel(event.channel.id)
+        if session is not None and session.hangup_cause is None:
+            session.hangup_cause = event.cause
+        self.channel_gone(event.channel.id)
+
+    def channel_gone(self, channel_id: str) -> None:
+        """A channel left our application (hangup, or a hangup missed during a gap)."""
+        now = self._router.now()
+        session = self._sessions.by_caller_channel(channel_id)
+        if session is not None:
+            if session.caller_gone or session.finished:
+                return
+            session.caller_gone = True
+            if session.recovered_answered_at is not None:
+                self._end_recovered(session, ended_by="caller")
+            elif session.operator_id is not None:
+                session.ended_by = "caller"
+                self._router.apply(CallCompleted(session.call_id, now))
+            else:
+                self._router.apply(CallerHungUp(session.call_id, now))
+            return
+        leg = self._sessions.leg(channel_id)
+        if leg is None:
+            return
+        previous = leg.state
+        leg.state = "gone"
+        self._sessions.drop_leg(leg)
+        session = self._sessions.get(leg.call_id)
+        if session is None or session.finished:
+            return
+        if session.recovered_answered_at is not None:
+            self._end_recovered(session, ended_by="operator")
+        elif previous == "answered" and session.operator_id == leg.operator_id:
+            session.ended_by = "operator"
+            self._router.apply(CallCompleted(session.call_id, now))
+        elif previous == "answered":
+            # Answered, but the core had not connected it yet (ring-all race lost).
+            self._router.apply(OfferFailed(leg.call_id, leg.operator_id, "rejected", now))
+        elif previous == "ringing":
+            self._router.apply(OfferFailed(leg.call_id, leg.operator_id, "unreachable", now))
+
+    def _end_recovered(self, session: CallSession, *, ended_by: str) -> None:
+        if session.finished:
+            return
+        session.ended_by = "caller" if ended_by == "caller" else "operator"
+        if self.finish_recovered is not None:
+            self.finish_recovered(session)
+        self._router.lanes_submit(session.call_id, lambda: self._executor.finish(session.call_id))
+
+    async def on_hangup_request(self, event: ChannelHangupRequest) -> None:
+        session = self._sessions.by_caller_channel(event.channel.id)
+        if session is not None and event.cause is not None:
+            session.hangup_cause = event.cause
+
+    # -- keys, media, endpoints -----------------------------------------------------------
+
+    async def on_dtmf(self, event: ChannelDtmfReceived) -> None:
+        session = self._sessions.by_caller_channel(event.channel.id)
+        if session is None or session.operator_id is not None or session.finished:
+            return
+        queue = self._settings.queues.get(session.queue)
+        if queue is not None and queue.callback_key and event.digit == queue.callback_key:
+            self._journal.event(session, self._router.now(), "EXITWITHKEY", key=event.digit)
+            self._router.apply(CallbackRequested(session.call_id, self._router.now()))
+
+    async def on_playback_finished(self, event: PlaybackFinished) -> None:
+        entry = self._executor.playbacks.get(event.playback.id)
+        if entry is not None:
+            self._router.lanes_submit(
+                entry[0], lambda: self._executor.playback_finished(event.playback.id)
+            )
+
+    async def on_recording_finished(self, event: RecordingFinished) -> None:
+        name = event.recording.name
+        self._executor.recordings.pop(name, None)
+        self._journal.recording_changed(
+            name,
+            "done",
+            ended_at=self._router.now(),
+            duration_s=float(event.recording.duration) if event.recording.duration else None,
+        )
+
+    async def on_recording_failed(self, event: RecordingFailed) -> None:
+        name = event.recording.name
+        self._executor.recordings.pop(name, None)
+        cause = event.recording.cause or "recording failed"
+        self._journal.recording_changed(name, "failed", ended_at=self._router.now(), error=cause)
+
+    async def on_endpoint_state(self, event: EndpointStateChange) -> None:
+        endpoint = f"{event.endpoint.technology}/{event.endpoint.resource}".lower()
+        operator_id = self._operators_by_endpoint.get(endpoint)
+        if operator_id is None:
+            return
+        online = (event.endpoint.state or "online") != "offline"
+        change = OperatorEndpointOnline if online else OperatorEndpointOffline
+        self._router.apply(change(operator_id, self._router.now()))
+
+    async def _hangup(self, channel_id: str, *, reason: str = "normal") -> None:
+        try:
+            await self._ari.channels.hangup(channel_id, reason=reason)  # type: ignore[arg-type]
+        except AriError as exc:
+            log.info("hangup_refused", channel=channel_id, error=str(exc))
