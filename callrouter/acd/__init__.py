@@ -1,0 +1,107 @@
+"""Pure inbound routing core: queues, operators and the one dispatcher between them.
+
+Feed domain events to ``AcdEngine.handle`` and carry out the commands it returns; send
+``Tick(at=engine.next_deadline())`` when that time comes. See ``_engine`` for the
+rules and theory of operation and ``_dispatch`` for the routing policy.
+"""
+
+from callrouter.acd._calendar import is_open
+from callrouter.acd._commands import (
+    AcdCommand,
+    AnnounceQueuePosition,
+    CallOutcome,
+    CallRecord,
+    CancelRing,
+    ConnectCall,
+    HoldCaller,
+    LeaveQueue,
+    LeaveReason,
+    OperatorState,
+    OperatorStateChanged,
+    Overflow,
+    RejectClosed,
+    RingOperator,
+    StoreCallback,
+)
+from callrouter.acd._engine import AcdEngine
+from callrouter.acd._events import (
+    AcdEvent,
+    CallArrived,
+    CallbackRequested,
+    CallCompleted,
+    CallerHungUp,
+    OfferAnswered,
+    OfferFailed,
+    OfferFailure,
+    OperatorEndpointOffline,
+    OperatorEndpointOnline,
+    OperatorLoggedIn,
+    OperatorLoggedOut,
+    OperatorPaused,
+    OperatorUnpaused,
+    Tick,
+    TransferToQueue,
+)
+from callrouter.acd._model import (
+    AcdConfig,
+    AnnouncePolicy,
+    AnnounceSounds,
+    Calendar,
+    EscalationStep,
+    OperatorSpec,
+    OverflowTarget,
+    QueuePolicy,
+    Strategy,
+)
+from callrouter.acd._queues import CallStatus
+from callrouter.acd._snapshot import AcdSnapshot, CallView, OperatorView, QueueView
+
+__all__ = [
+    "AcdCommand",
+    "AcdConfig",
+    "AcdEngine",
+    "AcdEvent",
+    "AcdSnapshot",
+    "AnnouncePolicy",
+    "AnnounceQueuePosition",
+    "AnnounceSounds",
+    "Calendar",
+    "CallArrived",
+    "CallCompleted",
+    "CallOutcome",
+    "CallRecord",
+    "CallStatus",
+    "CallView",
+    "CallbackRequested",
+    "CallerHungUp",
+    "CancelRing",
+    "ConnectCall",
+    "EscalationStep",
+    "HoldCaller",
+    "LeaveQueue",
+    "LeaveReason",
+    "OfferAnswered",
+    "OfferFailed",
+    "OfferFailure",
+    "OperatorEndpointOffline",
+    "OperatorEndpointOnline",
+    "OperatorLoggedIn",
+    "OperatorLoggedOut",
+    "OperatorPaused",
+    "OperatorSpec",
+    "OperatorState",
+    "OperatorStateChanged",
+    "OperatorUnpaused",
+    "OperatorView",
+    "Overflow",
+    "OverflowTarget",
+    "QueuePolicy",
+    "QueueView",
+    "RejectClosed",
+    "RingOperator",
+    "StoreCallback",
+    "Strategy",
+    "Tick",
+    "TransferToQueue",
+    "is_open",
+]

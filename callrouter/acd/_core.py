@@ -1,0 +1,372 @@
+"""The engine's mechanics: state, indices, and the few moves every rule is made of.
+
+Handlers in ``_engine`` validate an event completely, then compose these moves. Nothing
+here checks whether a move is allowed by the domain (except the operator table, which
+raises before changing anything); that is the handlers' job.
+
+Settling. A handler never routes directly. Calls that start waiting (arrived, returned
+from a ring, escalated) and operators that become routable are collected, and
+``_settle`` routes them when the handler is done: first every fresh call in priority
+order against the operators already free, then each fresh operator takes the best
+waiting call it may (the one dispatcher). Doing calls first is what makes a ring
+timeout try the *next* operator instead of ringing the same one again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from datetime import UTC, datetime, timedelta
+
+from callrouter.acd._calendar import is_open
+from callrouter.acd._commands import (
+    AcdCommand,
+    AnnounceQueuePosition,
+    CallOutcome,
+    CallRecord,
+    CancelRing,
+    HoldCaller,
+    LeaveQueue,
+    LeaveReason,
+    OperatorState,
+    OperatorStateChanged,
+    Overflow,
+    RejectClosed,
+    RingOperator,
+    StoreCallback,
+)
+from callrouter.acd._dispatch import US, Routing, pick_call, pick_operators
+from callrouter.acd._model import AcdConfig, OverflowTarget, QueuePolicy
+from callrouter.acd._operators import Operator, OpInput, next_state
+from callrouter.acd._queues import Call, CallStatus, QueueMembers, WaitingCalls
+from callrouter.acd._timers import TimerKind, Timers
+from callrouter.errors import InternalError
+
+__all__ = ["EPOCH", "MAX_OVERFLOW_HOPS", "Core", "to_us"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+# Overflow from queue to queue stops after this many hops (A -> B -> A ...).
+MAX_OVERFLOW_HOPS = 4
+# Handle times kept per queue for the expected-wait estimate.
+HANDLE_SAMPLES = 50
+S = OperatorState
+
+
+def to_us(at: datetime) -> int:
+    return (at - EPOCH) // _ONE_US
+
+
+class Core:
+    def __init__(self, config: AcdConfig, rng: random.Random) -> None:
+        self._rng = rng
+        self._routing = Routing(config)
+        self._ops: dict[str, Operator] = {}
+        self._calls: dict[str, Call] = {}
+        self._waiting = WaitingCalls()
+        self._members: dict[str, QueueMembers] = {}
+        self._logged_in: dict[str, int] = {}
+        self._timers = Timers()
+        self._handle_times: dict[str, deque[float]] = {}
+        self._seq = 0
+        self._now = EPOCH
+        self._now_us = 0
+        self._out: list[AcdCommand] = []
+        self._fresh_calls: list[Call] = []
+        self._fresh_ops: list[Operator] = []
+        self._joined: list[Call] = []
+        self._emptied: set[str] = set()
+
+    # -- operators ---------------------------------------------------------------
+
+    def _transition(
+        self, op: Operator, event: OpInput, reason: str, call_id: str | None = None
+    ) -> None:
+        new = next_state(op.state, event, op.operator_id)
+        old = op.state
+        self._unfile(op)
+        if old is S.WRAPUP:
+            self._timers.cancel(TimerKind.WRAPUP, op.operator_id)
+        if op.rest_until_us is not None and new is not S.AVAILABLE:
+            op.rest_until_us = None
+            self._timers.cancel(TimerKind.REST, op.operator_id)
+        op.state = new
+        op.since_us = self._now_us
+        op.pause_reason = reason if new is S.PAUSED else ""
+        if new is not S.ON_CALL:
+            op.pending_pause, op.pending_logout = None, False
+        if new in (S.AVAILABLE, S.PAUSED, S.LOGGED_OUT):
+            op.call_id = None
+        self._out.append(OperatorStateChanged(op.operator_id, old, new, reason, self._now, call_id))
+        if (old is S.LOGGED_OUT) != (new is S.LOGGED_OUT):
+            delta = 1 if old is S.LOGGED_OUT else -1
+            for q in op.spec.queues:
+                if q in self._logged_in:
+                    self._logged_in[q] += delta
+                    if self._logged_in[q] == 0:
+                        self._emptied.add(q)
+        if new is S.AVAILABLE:
+            self._fresh_ops.append(op)
+        if new is S.LOGGED_OUT and op.retired:
+            del self._ops[op.operator_id]
+
+    def _file(self, op: Operator) -> None:
+        if op.filed or not op.routable:
+            return
+        for q, penalty in op.spec.queues.items():
+            members = self._members.get(q)
+            if members is not None:
+                key = members.key_for(op)
+                members.add(penalty, key)
+                op.filed[q] = key
+
+    def _unfile(self, op: Operator) -> None:
+        for q, key in op.filed.items():
+            self._members[q].remove(op.spec.queues[q], key)
+        op.filed.clear()
+
+    def _rest(self, op: Operator, policy: QueuePolicy | None) -> None:
+        retry_s = policy.retry_s if policy is not None else 0.0
+        if retry_s > 0 and op.state is S.AVAILABLE:
+            op.rest_until_us = self._now_us + int(retry_s * US)
+            self._timers.set(TimerKind.REST, op.operator_id, op.rest_until_us)
+
+    def _wrapup_s(self, op: Operator) -> float:
+        if op.spec.wrapup_s is not None:
+            return op.spec.wrapup_s
+        policy = self._routing.policies.get(op.call_queue or "")
+        return policy.wrapup_s if policy is not None else 0.0
+
+    def _call_done(self, op: Operator) -> None:
+        """The operator's call is over (completed or transferred away)."""
+        logout, pause = op.retired or op.pending_logout, op.pending_pause
+        self._transition(op, OpInput.COMPLETE, "call-completed", op.call_id)
+        if logout:
+            self._transition(op, OpInput.LOGOUT, "logout-after-call")
+        elif pause is not None:
+            self._transition(op, OpInput.PAUSE, pause)
+        elif (wrapup_s := self._wrapup_s(op)) > 0:
+            self._timers.set(TimerKind.WRAPUP, op.operator_id, self._now_us + int(wrapup_s * US))
+        else:
+            self._transition(op, OpInput.WRAPUP_DONE, "wrapup-done")
+
+    # -- calls -------------------------------------------------------------------
+
+    def _enqueue(self, call: Call) -> None:
+        call.status = CallStatus.WAITING
+        self._waiting.add(call)
+        self._fresh_calls.append(call)
+
+    def _offer(self, call: Call, operator_ids: tuple[str, ...], chosen_in: str) -> None:
+        policy = self._routing.policies[call.queue]
+        self._waiting.remove(call)
+        call.status = CallStatus.OFFERED
+        call.offered_at = call.offered_at or self._now
+        members = self._members[chosen_in]
+        for op_id in operator_ids:
+            op = self._ops[op_id]
+            members.rr_last = op.order
+            self._transition(op, OpInput.OFFER, "offer", call.call_id)
+            op.call_id = call.call_id
+            call.ringing.add(op_id)
+            self._out.append(
+                RingOperator(call.call_id, op_id, op.spec.endpoint, policy.ring_timeout_s)
+            )
+        due = self._now_us + int(policy.ring_timeout_s * US)
+        self._timers.set(TimerKind.RING, call.call_id, due)
+
+    def _withdraw(self, call: Call, op: Operator, *, cancel: bool) -> None:
+        """One operator stops ringing for ``call``; the caller waits again if none is left.
+        The operator's own transition is the caller's business."""
+        call.ringing.discard(op.operator_id)
+        if cancel:
+            self._out.append(CancelRing(call.call_id, op.operator_id))
+        if not call.ringing:
+            self._timers.cancel(TimerKind.RING, call.call_id)
+            self._back_to_queue(call)
+
+    def _back_to_queue(self, call: Call) -> None:
+        # The call keeps its key, hence its place at the head of its line.
+        if call.expired:
+            self._leave(call, "max_wait")
+        else:
+            self._enqueue(call)
+
+    def _join(self, call: Call, queue: str) -> None:
+        """Put a call that is in no index into ``queue``, or turn it away."""
+        policy = self._routing.policies[queue]
+        self._seq += 1
+        call.queue, call.queued_at, call.queued_us = queue, self._now, self._now_us
+        call.seq, call.level, call.expired = self._seq, 0, False
+        call.ringing.clear()
+        calendar = self._routing.config.calendars.get(policy.calendar or "")
+        if calendar is not None and not is_open(calendar, self._now):
+            if policy.closed_overflow is not None:
+                self._overflow(call, policy.closed_overflow, "closed")
+            else:
+                self._out.append(RejectClosed(call.call_id, calendar.closed_sound))
+                self._finish(call, "closed", "closed")
+            return
+        if not policy.join_empty and self._logged_in.get(queue, 0) == 0:
+            self._leave(call, "no_operators")
+            return
+        if policy.max_waiting is not None and self._waiting.count(queue) >= policy.max_waiting:
+            self._leave(call, "full")
+            return
+        self._out.append(HoldCaller(call.call_id, queue, policy.music_class))
+        self._enqueue(call)
+        self._joined.append(call)
+        if policy.max_wait_s is not None:
+            due = self._now_us + int(policy.max_wait_s * US)
+            self._timers.set(TimerKind.MAX_WAIT, call.call_id, due)
+        else:
+            self._timers.cancel(TimerKind.MAX_WAIT, call.call_id)
+        self._schedule_escalation(call)
+        if policy.announce.position and policy.announce.every_s > 0:
+            due = self._now_us + int(policy.announce.every_s * US)
+            self._timers.set(TimerKind.ANNOUNCE, call.call_id, due)
+        else:
+            self._timers.cancel(TimerKind.ANNOUNCE, call.call_id)
+
+    def _schedule_escalation(self, call: Call) -> None:
+        steps = self._routing.step_us[call.queue]
+        if call.level < len(steps):
+            self._timers.set(TimerKind.ESCALATE, call.call_id, call.queued_us + steps[call.level])
+        else:
+            self._timers.cancel(TimerKind.ESCALATE, call.call_id)
+
+    def _leave(self, call: Call, reason: LeaveReason) -> None:
+        target = self._routing.policies[call.queue].overflow
+        if target is not None:
+            self._overflow(call, target, reason)
+        else:
+            self._out.append(LeaveQueue(call.call_id, reason))
+            self._finish(call, "failed", reason)
+
+    def _overflow(self, call: Call, target: OverflowTarget, reason: str) -> None:
+        if target.kind == "queue":
+            call.hops += 1
+            if call.hops > MAX_OVERFLOW_HOPS:
+                self._out.append(LeaveQueue(call.call_id, "full"))
+                self._finish(call, "failed", "overflow-loop")
+                return
+            self._out.append(Overflow(call.call_id, "queue", target.target))
+            self._join(call, target.target)
+        elif target.kind == "context":
+            self._out.append(Overflow(call.call_id, "context", target.target))
+            self._finish(call, "overflowed", reason)
+        else:
+            self._out.append(Overflow(call.call_id, "callback", target.target))
+            self._store_callback(call, position=1)
+            self._finish(call, "callback", reason)
+
+    def _store_callback(self, call: Call, position: int) -> None:
+        self._out.append(
+            StoreCallback(
+                call.call_id,
+                call.queue,
+                call.caller_number,
+                call.priority,
+                call.queued_at,
+                position,
+            )
+        )
+
+    def _record(self, call: Call, outcome: CallOutcome | None, reason: str) -> None:
+        ended = self._now if outcome is not None else None
+        until = call.answered_at or self._now
+        talk = (self._now - call.answered_at).total_seconds() if call.answered_at else None
+        self._out.append(
+            CallRecord(
+                call_id=call.call_id,
+                queue=call.queue,
+                priority=call.priority,
+                caller_number=call.caller_number,
+                outcome=outcome,
+                reason=reason,
+                queued_at=call.arrived_at,
+                offered_at=call.offered_at,
+                answered_at=call.answered_at,
+                ended_at=ended,
+                wait_s=max(0.0, (until - call.queued_at).total_seconds()),
+                talk_s=talk if outcome is not None else None,
+                operator_id=call.operator_id,
+            )
+        )
+
+    def _finish(self, call: Call, outcome: CallOutcome, reason: str) -> None:
+        self._record(call, outcome, reason)
+        for kind in (TimerKind.RING, TimerKind.MAX_WAIT, TimerKind.ESCALATE, TimerKind.ANNOUNCE):
+            self._timers.cancel(kind, call.call_id)
+        del self._calls[call.call_id]
+
+    # -- announcements ------------------------------------------------------------
+
+    def _expected_wait_s(self, queue: str, position: int) -> float:
+        """Position x average handle time / logged-in operators of the queue."""
+        samples = self._handle_times.get(queue)
+        if samples:
+            aht = sum(samples) / len(samples)
+        else:
+            aht = self._routing.policies[queue].default_handle_s
+        return round(position * aht / max(1, self._logged_in.get(queue, 0)), 1)
+
+    def _announce(self, call: Call) -> None:
+        policy = self._routing.policies[call.queue]
+        position = self._waiting.position(call)
+        self._out.append(
+            AnnounceQueuePosition(
+                call.call_id,
+                position,
+                self._expected_wait_s(call.queue, position),
+                policy.announce.sounds,
+            )
+        )
+
+    # -- settling ------------------------------------------------------------------
+
+    def _settle(self) -> None:
+        for q in sorted(self._emptied):
+            policy = self._routing.policies.get(q)
+            if policy is not None and policy.leave_when_empty and self._logged_in[q] == 0:
+                for key in self._waiting.line(q):
+                    call = self._calls[key[3]]
+                    self._waiting.remove(call)
+                    self._leave(call, "no_operators")
+        self._emptied.clear()
+        while self._fresh_calls or self._fresh_ops:
+            calls, self._fresh_calls = self._fresh_calls, []
+            calls.sort(key=lambda c: c.key)
+            for call in calls:
+                if call.status is CallStatus.WAITING and self._calls.get(call.call_id) is call:
+                    self._route(call)
+            ops, self._fresh_ops = self._fresh_ops, []
+            for op in ops:
+                self._file(op)
+            for op in ops:
+                self._feed(op)
+        for call in self._joined:
+            live = self._calls.get(call.call_id) is call and call.status is CallStatus.WAITING
+            if live and self._routing.policies[call.queue].announce.position:
+                self._announce(call)
+        self._joined.clear()
+
+    def _route(self, call: Call) -> bool:
+        offer = pick_operators(call, self._routing, self._members, self._rng)
+        if offer is None:
+            return False
+        self._offer(call, offer.operators, offer.chosen_in)
+        return True
+
+    def _feed(self, op: Operator) -> None:
+        while op.routable and op.filed:
+            key = pick_call(op.spec, self._routing, self._waiting, self._now_us)
+            if key is None:
+                return
+            if not self._route(self._calls[key[3]]):
+                raise InternalError(f"{op.operator_id} may take {key[3]} but nobody can")
+
+    def _refresh(self, op: Operator) -> None:
+        """``op`` may have become routable outside a transition to available."""
+        if op.routable and not op.filed:
+            self._fresh_ops.append(op)

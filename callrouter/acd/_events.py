@@ -1,0 +1,150 @@
+"""Domain events the shell feeds to ``AcdEngine.handle``.
+
+Each one carries the instant it happened (``at``, timezone-aware). The engine has no
+clock of its own: time only moves when an event says so, and never backwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "AcdEvent",
+    "CallArrived",
+    "CallCompleted",
+    "CallbackRequested",
+    "CallerHungUp",
+    "OfferAnswered",
+    "OfferFailed",
+    "OfferFailure",
+    "OperatorEndpointOffline",
+    "OperatorEndpointOnline",
+    "OperatorLoggedIn",
+    "OperatorLoggedOut",
+    "OperatorPaused",
+    "OperatorUnpaused",
+    "Tick",
+    "TransferToQueue",
+]
+
+OfferFailure = Literal["busy", "unreachable", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrived:
+    call_id: str
+    queue: str
+    at: datetime
+    # Higher is served first (customer tier); equal priorities are served in wait order.
+    priority: int = 0
+    caller_number: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerHungUp:
+    call_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorLoggedIn:
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorLoggedOut:
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorPaused:
+    operator_id: str
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorUnpaused:
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorEndpointOnline:
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorEndpointOffline:
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAnswered:
+    """The operator picked up: the shell should expect a ``ConnectCall``."""
+
+    call_id: str
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFailed:
+    call_id: str
+    operator_id: str
+    reason: OfferFailure
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CallCompleted:
+    """A connected call ended, whichever side hung up."""
+
+    call_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransferToQueue:
+    """Blind transfer of a connected (or still waiting) call into ``queue``."""
+
+    call_id: str
+    queue: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    call_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time passed; send one at (or soon after) ``engine.next_deadline()``."""
+
+    at: datetime
+
+
+AcdEvent = (
+    CallArrived
+    | CallerHungUp
+    | OperatorLoggedIn
+    | OperatorLoggedOut
+    | OperatorPaused
+    | OperatorUnpaused
+    | OperatorEndpointOnline
+    | OperatorEndpointOffline
+    | OfferAnswered
+    | OfferFailed
+    | CallCompleted
+    | TransferToQueue
+    | CallbackRequested
+    | Tick
+)
