@@ -46,7 +46,7 @@ class Reach:
     def admits(self, spec: OperatorSpec) -> bool:
         for q in self.queues:
             p = spec.queues.get(q)
-            if p is not None:
+            if p is not None and (self.max_penalty is None or p <= self.max_penalty):
                 return True
         return False
 

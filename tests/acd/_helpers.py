@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from callrouter.acd import (
     AcdCommand,
@@ -33,7 +34,10 @@ def rings(commands: Iterable[AcdCommand]) -> list[tuple[str, str]]:
     return [(c.call_id, c.operator_id) for c in commands if isinstance(c, RingOperator)]
 
 
-def of(kind: type, commands: Iterable[AcdCommand]) -> list[AcdCommand]:
+C = TypeVar("C")
+
+
+def of(kind: type[C], commands: Iterable[AcdCommand]) -> list[C]:
     return [c for c in commands if isinstance(c, kind)]
 
 

@@ -16,7 +16,6 @@ from callrouter.acd import (
     CallerHungUp,
     CallRecord,
     CancelRing,
-    ConnectCall,
     OfferAnswered,
     OfferFailed,
     OperatorEndpointOffline,
@@ -114,7 +113,7 @@ def test_offer_failed_rests_the_operator_then_retries() -> None:
 def test_wrapup_then_available_with_operator_override() -> None:
     ops = [op("a", q=0), OperatorSpec("b", "PJSIP/b", {"q": 0}, wrapup_s=2, logged_in=True)]
     h = Harness.build([QueuePolicy("q", wrapup_s=20)], ops)
-    for call_id, op_id in (("1", "a"), ("2", "b")):
+    for call_id in ("1", "2"):
         h(CallArrived(call_id, "q", t(0)))
     for call_id, op_id in (("1", "a"), ("2", "b")):
         h(OfferAnswered(call_id, op_id, t(1)))
@@ -126,7 +125,7 @@ def test_wrapup_then_available_with_operator_override() -> None:
     h.tick(30)
     assert h.state("a") == "available"
     assert h.outcome("1") == h.outcome("2") == "answered"
-    final = [c for c in h.log if isinstance(c, CallRecord) and c.outcome][0]
+    final = next(c for c in h.log if isinstance(c, CallRecord) and c.outcome)
     assert (final.wait_s, final.talk_s, final.operator_id) == (1.0, 9.0, "a")
 
 
@@ -141,7 +140,7 @@ def test_blind_transfer_puts_the_caller_in_the_other_queue() -> None:
     h(OfferAnswered("1", "b", t(31)))
     h(CallCompleted("1", t(40)))
     assert h.outcome("1") == "answered"
-    final = [c for c in h.log if isinstance(c, CallRecord) and c.outcome][0]
+    final = next(c for c in h.log if isinstance(c, CallRecord) and c.outcome)
     assert (final.queue, final.operator_id) == ("billing", "b")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from callrouter.acd import (
-    CallArrived,
     Calendar,
+    CallArrived,
     HoldCaller,
     LeaveQueue,
     OfferAnswered,
@@ -125,7 +125,9 @@ def test_overflow_loop_between_queues_terminates() -> None:
 
 PARIS = Calendar(
     timezone="Europe/Paris",
-    weekly={d: ["09:00-12:00", "14:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},  # noqa: E501
+    weekly={
+        d: ["09:00-12:00", "14:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    },
     holidays=frozenset({date(2024, 12, 25)}),
     closed_sound="closed-msg",
 )
