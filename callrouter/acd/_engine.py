@@ -280,8 +280,12 @@ class AcdEngine(Reloadable):
 
     def _on_offer_failed(self, ev: OfferFailed) -> None:
         call, op = self._ringing_call(ev.call_id, ev.operator_id)
-        self._transition(op, OpInput.RING_ENDED, f"offer-failed:{ev.reason}", call.call_id)
-        self._rest(op, self._routing.policies[call.queue])
+        policy = self._routing.policies[call.queue]
+        if ev.reason == "no_answer" and policy.auto_pause_on_no_answer:
+            self._transition(op, OpInput.PAUSE, "no-answer", call.call_id)
+        else:
+            self._transition(op, OpInput.RING_ENDED, f"offer-failed:{ev.reason}", call.call_id)
+            self._rest(op, policy)
         self._withdraw(call, op, cancel=False)
 
     # -- operators --------------------------------------------------------------------------

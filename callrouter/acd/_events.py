@@ -29,7 +29,9 @@ __all__ = [
     "TransferToQueue",
 ]
 
-OfferFailure = Literal["busy", "unreachable", "rejected"]
+# "no_answer": the phone rang out on Asterisk's side before our ring timeout fired;
+# it counts as a ring timeout (auto-pause applies).
+OfferFailure = Literal["busy", "unreachable", "rejected", "no_answer"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,12 +55,15 @@ log = structlog.get_logger(__name__)
 
 # Hangup causes of an operator leg that never answered, as the core's failure kinds.
 _BUSY_CAUSES = {17}
-_REJECTED_CAUSES = {21, 18, 19}
+_NO_ANSWER_CAUSES = {18, 19}
+_REJECTED_CAUSES = {21}
 
 
 def offer_failure_for_cause(cause: int) -> OfferFailure:
     if cause in _BUSY_CAUSES:
         return "busy"
+    if cause in _NO_ANSWER_CAUSES:
+        return "no_answer"
     if cause in _REJECTED_CAUSES:
         return "rejected"
     return "unreachable"
@@ -214,6 +217,12 @@ class StasisHandlers:
             # Never answered: busy, rejected or unreachable, by Asterisk's cause.
             self._sessions.drop_leg(leg)
             reason = offer_failure_for_cause(event.cause)
+            session = self._sessions.get(leg.call_id)
+            if session is not None:
+                self._journal.event(
+                    session, self._router.now(), "RINGNOANSWER",
+                    operator_id=leg.operator_id, cause=event.cause,
+                )  # fmt: skip
             self._router.apply(
                 OfferFailed(leg.call_id, leg.operator_id, reason, self._router.now())
             )

@@ -206,7 +206,9 @@ class AcdMachine(RuleBasedStateMachine):
             return
         call_id, op_id = data.draw(st.sampled_from(pairs))
         at = self._at(data.draw(st.sampled_from([0, 1, 4])))
-        reason = data.draw(st.sampled_from(["answer", "busy", "unreachable", "rejected"]))
+        reason = data.draw(
+            st.sampled_from(["answer", "busy", "unreachable", "rejected", "no_answer"])
+        )
         if reason == "answer":
             self._apply(OfferAnswered(call_id, op_id, at))
         else:
