@@ -240,16 +240,7 @@ class CommandExecutor:
                 due_at=now,
             )
         )
-        self._journal.notify(
-            "callback",
-            {
-                "call_id": cmd.call_id,
-                "queue": cmd.queue,
-                "phone": cmd.caller_number,
-                "queued_at": cmd.queued_at.isoformat(),
-                "position": cmd.position,
-            },
-        )
+        self._journal.crm.callback(cmd, session, now)
         if session is not None and not session.caller_gone:
             thanks = (
                 self._settings.queues[cmd.queue].announce.sound_thank_you
@@ -281,19 +272,7 @@ class CommandExecutor:
             self._sessions.drop_leg(leg)
             self._feed(OfferFailed(cmd.call_id, cmd.operator_id, "unreachable", self._clock.now()))
             return
-        queue = self._settings.queues.get(session.queue)
-        self._journal.notify(
-            "offered",
-            {
-                "call_id": session.call_id,
-                "queue": session.queue,
-                "script_url": queue.script_url if queue else None,
-                "operator": {"id": cmd.operator_id, "endpoint": cmd.endpoint},
-                "caller": {"number": session.caller_number, "name": session.caller_name},
-                "customer": session.customer_card,
-                "offered_at": self._clock.now().isoformat(),
-            },
-        )
+        self._journal.crm.offered(session, cmd.operator_id, self._clock.now())
 
     async def _CancelRing(self, cmd: CancelRing, session: CallSession | None) -> None:
         leg = session.legs.get(cmd.operator_id) if session else None
@@ -344,15 +323,7 @@ class CommandExecutor:
             bridged_channel=leg.channel_id,
             ringtime=0,
         )
-        self._journal.notify(
-            "answered",
-            {
-                "call_id": session.call_id,
-                "queue": session.queue,
-                "operator_id": cmd.operator_id,
-                "answered_at": now.isoformat(),
-            },
-        )
+        self._journal.crm.answered(session, cmd.operator_id, now)
         await self._start_recording(session)
 
     async def _start_recording(self, session: CallSession) -> None:

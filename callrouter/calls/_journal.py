@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from callrouter.acd import CallRecord, OperatorStateChanged
+from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._sessions import CallSession
 from callrouter.store._records import (
     CallEventRow,
@@ -22,7 +23,7 @@ from callrouter.store._records import (
 )
 from callrouter.store.writer import RecordWriter
 
-__all__ = ["CallJournal", "Notifier"]
+__all__ = ["CallJournal"]
 
 # queue_log verb for a call's last line, by outcome and the core's reason.
 _LEAVE_EVENTS = {
@@ -32,17 +33,11 @@ _LEAVE_EVENTS = {
 }
 
 
-class Notifier(Protocol):
-    """Where the CRM hears about calls (webhooks); routing never waits for it."""
-
-    def notify(self, event: str, payload: dict[str, Any]) -> None: ...
-
-
 class CallJournal:
-    def __init__(self, *, writer: RecordWriter, node: str, notifier: Notifier | None) -> None:
+    def __init__(self, *, writer: RecordWriter, node: str, crm: CrmEvents) -> None:
         self._writer = writer
         self._node = node
-        self._notifier = notifier
+        self.crm = crm
 
     def call_created(self, session: CallSession, *, direction: str = "inbound") -> None:
         self._writer.put(
@@ -136,20 +131,8 @@ class CallJournal:
                 data,
             )
         )
-        if self._notifier is not None and session is not None:
-            self._notifier.notify(
-                "ended",
-                {
-                    "call_id": record.call_id,
-                    "queue": record.queue,
-                    "operator_id": record.operator_id,
-                    "outcome": record.outcome,
-                    "wait_s": record.wait_s,
-                    "talk_s": record.talk_s,
-                    "hangup_cause": session.hangup_cause,
-                    "recording": session.recording_name,
-                },
-            )
+        if session is not None:
+            self.crm.ended(record, session)
 
     def operator_state(self, change: OperatorStateChanged) -> None:
         self._writer.put(
@@ -168,7 +151,3 @@ class CallJournal:
 
     def recording_changed(self, name: str, state: str, **values: Any) -> None:
         self._writer.put(RecordingUpdate(name=name, state=state, **values))
-
-    def notify(self, event: str, payload: dict[str, Any]) -> None:
-        if self._notifier is not None:
-            self._notifier.notify(event, payload)

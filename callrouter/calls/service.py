@@ -25,7 +25,8 @@ from callrouter.calls._agi_ports import (
     make_route_planner,
 )
 from callrouter.calls._clock import Clock, SystemClock
-from callrouter.calls._journal import CallJournal, Notifier
+from callrouter.calls._crm_events import CrmEvents
+from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
 from callrouter.calls._recovery import Recovery
 from callrouter.calls._router import Router
@@ -33,6 +34,7 @@ from callrouter.calls._serial import SerialExecutor
 from callrouter.calls._sessions import SessionRegistry
 from callrouter.calls.stasis import StasisHandlers
 from callrouter.config import Settings
+from callrouter.crm import WebhookNotifier
 from callrouter.store import apply_migrations, create_pool
 from callrouter.store.directory import sync_directory
 from callrouter.store.writer import RecordWriter
@@ -66,13 +68,11 @@ class CallrouterService:
         dsn: str,
         clock: Clock | None = None,
         node: str | None = None,
-        notifier: Notifier | None = None,
     ) -> None:
         self.settings = settings
         self._dsn = dsn
         self._clock = clock or SystemClock()
         self.node = node or socket.gethostname()
-        self._notifier = notifier
         self.parts: ServiceParts | None = None
         self.ready = asyncio.Event()
 
@@ -83,13 +83,17 @@ class CallrouterService:
             self._dsn, min_size=settings.database.pool_min, max_size=settings.database.pool_max
         )
         writer = RecordWriter(pool=pool)
+        notifier: WebhookNotifier | None = None
         try:
             async with pool.acquire() as conn:
                 await apply_migrations(conn)
                 await sync_directory(conn, settings)
             await writer.start()
+            if settings.crm.webhooks:
+                notifier = WebhookNotifier(settings=settings.crm, pool=pool, node=self.node)
+                await notifier.start()
             async with self._build_ari() as ari:
-                parts = self._wire(pool, writer, ari)
+                parts = self._wire(pool, writer, ari, notifier)
                 self.parts = parts
                 await restore_operator_states(pool, parts.router)
                 async with asyncio.TaskGroup() as tasks:
@@ -102,7 +106,7 @@ class CallrouterService:
                         await parts.agi.start()
                     tasks.create_task(self._announce_ready(ari), name="ready")
         finally:
-            await self._shutdown(pool, writer)
+            await self._shutdown(pool, writer, notifier)
 
     def _build_ari(self) -> AriClient:
         ari = self.settings.ari
@@ -115,13 +119,20 @@ class CallrouterService:
             backoff_max=ari.reconnect_max_s,
         )
 
-    def _wire(self, pool: asyncpg.Pool, writer: RecordWriter, ari: AriClient) -> ServiceParts:
+    def _wire(
+        self,
+        pool: asyncpg.Pool,
+        writer: RecordWriter,
+        ari: AriClient,
+        notifier: WebhookNotifier | None,
+    ) -> ServiceParts:
         settings, clock = self.settings, self._clock
         acd_config = acd_config_from_settings(settings)
         engine = AcdEngine(acd_config, start=clock.now())
         sessions = SessionRegistry()
         lanes = SerialExecutor(name="call")
-        journal = CallJournal(writer=writer, node=self.node, notifier=self._notifier)
+        crm = CrmEvents(publisher=notifier, settings=settings)
+        journal = CallJournal(writer=writer, node=self.node, crm=crm)
         router = Router(engine=engine, sessions=sessions, journal=journal, lanes=lanes, clock=clock)
         executor = CommandExecutor(
             ari=ari, sessions=sessions, journal=journal, writer=writer,
@@ -183,13 +194,17 @@ class CallrouterService:
             if endpoint.state == "offline":
                 self.parts.router.apply(OperatorEndpointOffline(op_id, self.parts.router.now()))
 
-    async def _shutdown(self, pool: asyncpg.Pool, writer: RecordWriter) -> None:
+    async def _shutdown(
+        self, pool: asyncpg.Pool, writer: RecordWriter, notifier: WebhookNotifier | None
+    ) -> None:
         parts = self.parts
         if parts is not None:
             if parts.agi is not None:
                 with contextlib.suppress(Exception):
                     await parts.agi.close()
             await parts.lanes.close()
+        if notifier is not None:
+            await notifier.stop()
         await writer.stop()
         await pool.close()
         log.info("callrouter_stopped")

@@ -1,0 +1,123 @@
+"""What the CRM hears about a call, built from the shell's view of it.
+
+The notifier queues and delivers (see ``callrouter.crm``); this only shapes the bodies,
+so routing code calls one method per moment of a call and never awaits the CRM.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from callrouter.acd import CallRecord, StoreCallback
+from callrouter.calls._sessions import CallSession
+from callrouter.config import Settings
+from callrouter.crm import (
+    WebhookPayload,
+    call_answered,
+    call_ended,
+    call_offered,
+    callback_requested,
+)
+
+__all__ = ["CrmEvents", "Publisher"]
+
+
+class Publisher(Protocol):
+    def publish(self, payload: WebhookPayload) -> None: ...
+
+
+class CrmEvents:
+    def __init__(self, *, publisher: Publisher | None, settings: Settings) -> None:
+        self._publisher = publisher
+        self._settings = settings
+
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def _operator(self, operator_id: str | None) -> tuple[str, str]:
+        op = self._settings.operators.get(operator_id or "")
+        return (op.name, op.endpoint) if op else ("", "")
+
+    def recording_url(self, call_id: str) -> str | None:
+        http = self._settings.http
+        if not http.enabled:
+            return None
+        return f"http://{http.host}:{http.port}/api/v1/calls/{call_id}/recording"
+
+    def offered(self, session: CallSession, operator_id: str, at: datetime) -> None:
+        if self._publisher is None:
+            return
+        name, endpoint = self._operator(operator_id)
+        queue = self._settings.queues.get(session.queue)
+        self._publisher.publish(
+            call_offered(
+                call_id=session.call_id,
+                queue=session.queue or None,
+                operator_id=operator_id,
+                operator_name=name,
+                operator_endpoint=endpoint,
+                caller_number=session.caller_number,
+                caller_name=session.caller_name,
+                customer=session.customer_card,
+                script_url=queue.script_url if queue else None,
+                offered_at=at,
+            )
+        )
+
+    def answered(self, session: CallSession, operator_id: str, at: datetime) -> None:
+        if self._publisher is None:
+            return
+        name, endpoint = self._operator(operator_id)
+        self._publisher.publish(
+            call_answered(
+                call_id=session.call_id,
+                queue=session.queue or None,
+                operator_id=operator_id,
+                operator_name=name,
+                operator_endpoint=endpoint,
+                caller_number=session.caller_number,
+                caller_name=session.caller_name,
+                wait_s=max(0.0, (at - session.created_at).total_seconds()),
+                answered_at=at,
+            )
+        )
+
+    def ended(self, record: CallRecord, session: CallSession) -> None:
+        if self._publisher is None or record.outcome is None or record.ended_at is None:
+            return
+        name, endpoint = self._operator(record.operator_id)
+        recording = session.recording_name
+        self._publisher.publish(
+            call_ended(
+                call_id=record.call_id,
+                queue=record.queue,
+                caller_number=session.caller_number,
+                caller_name=session.caller_name,
+                outcome=record.outcome,
+                wait_s=record.wait_s,
+                talk_s=record.talk_s or 0.0,
+                operator_id=record.operator_id,
+                operator_name=name,
+                operator_endpoint=endpoint,
+                hangup_cause=session.hangup_cause,
+                recording_name=recording,
+                recording_url=self.recording_url(record.call_id) if recording else None,
+                ended_at=record.ended_at,
+            )
+        )
+
+    def callback(self, cmd: StoreCallback, session: CallSession | None, at: datetime) -> None:
+        if self._publisher is None:
+            return
+        self._publisher.publish(
+            callback_requested(
+                callback_id=None,
+                call_id=cmd.call_id,
+                queue=cmd.queue,
+                phone=cmd.caller_number,
+                caller_name=session.caller_name if session else "",
+                requested_at=at,
+                due_at=at,
+            )
+        )
