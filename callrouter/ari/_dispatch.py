@@ -9,6 +9,8 @@ Rules:
   strictly in arrival order; different keys run concurrently, so one slow call never
   holds up another. Never one task per event: those could overtake each other, and a
   channel's StasisEnd handler could run before its StasisStart handler finished.
+* An event no handler wants starts no worker, but still passes through a live one, so
+  an unhandled StasisEnd still retires its channel's worker.
 * A worker retires after its object's final event (StasisEnd or ChannelDestroyed for
   a channel, BridgeDestroyed for a bridge) once its queue is empty, or after
   ``idle_timeout`` seconds without events (a hangup missed while disconnected).

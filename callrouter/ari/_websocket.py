@@ -101,25 +101,28 @@ class EventStream:
         try:
             while True:
                 try:
-                    await self._session_once(down_since)
-                    reason = "closed by Asterisk"
+                    code = await self._session_once(down_since)
+                    reason = f"closed by Asterisk (code {code})"
+                    delay = self._backoff.next()
+                    log.warning("ari_events_closed", code=code, retry_in=round(delay, 3))
                 except AriError as exc:
                     reason = self._scrub(str(exc))
-                    log.warning("ari_events_failed", error_id=exc.error_id, error=reason)
+                    delay = self._backoff.next()
+                    log.warning("ari_events_failed", error_id=exc.error_id, error=reason,
+                                retry_in=round(delay, 3))
                 if self.health.connected:
                     # The gap starts when a working connection is lost, not at each
                     # failed retry; before the first success there is no gap at all.
                     down_since = time.monotonic()
                 self._connected.clear()
                 self.health = replace(self.health, connected=False, last_error=reason)
-                delay = self._backoff.next()
-                log.info("ari_events_retry", retry_in=round(delay, 3))
                 await asyncio.sleep(delay)
         finally:
             self._connected.clear()
             self.health = replace(self.health, connected=False)
 
-    async def _session_once(self, down_since: float | None) -> None:
+    async def _session_once(self, down_since: float | None) -> int | None:
+        """One connection, from handshake to close; the close code."""
         async with await self._connect() as ws:
             gap = 0.0 if down_since is None else time.monotonic() - down_since
             reconnect = down_since is not None
@@ -148,7 +151,7 @@ class EventStream:
                 raise AriConnectionError(
                     f"events WebSocket: {type(exc).__name__}: {self._scrub(str(exc))}"
                 ) from exc
-            log.warning("ari_events_closed", code=ws.close_code)
+            return ws.close_code
 
     async def _connect(self) -> aiohttp.ClientWebSocketResponse:
         """Open the WebSocket; aiohttp's errors mapped to ours. Their text may hold the

@@ -72,10 +72,10 @@ async def live(ari: AriClient) -> AsyncIterator[AriClient]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float = 5.0
+    check: Callable[[], Awaitable[bool]] | Callable[[], bool], within: float = 5.0
 ) -> None:
-    """Poll until ``check`` is true; fail the test after ``timeout`` seconds."""
-    async with asyncio.timeout(timeout):
+    """Poll until ``check`` is true; fail the test after ``within`` seconds."""
+    async with asyncio.timeout(within):
         while True:
             result = check()
             if asyncio.iscoroutine(result):

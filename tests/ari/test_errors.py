@@ -3,6 +3,9 @@ throwaway server for answers the sim never gives."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import aiohttp
 import pytest
 from aiohttp import web
@@ -27,7 +30,7 @@ from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.ari.conftest import free_port, local_server, make_client
 
 
-def _failures(logs: list[dict[str, object]]) -> list[dict[str, object]]:
+def _failures(logs: list[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
     return [entry for entry in logs if entry["event"] == "ari_request_failed"]
 
 

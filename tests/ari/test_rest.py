@@ -149,7 +149,7 @@ async def test_channel_record_and_live_recording_controls(live: AriClient, call:
         await step("rec-ch")
     assert (await live.recordings.get_live("rec-ch")).name == "rec-ch"
     await live.recordings.stop("rec-ch")
-    await eventually(lambda: _stored_names(live), timeout=5)
+    await eventually(lambda: _stored_names(live))
 
     stored = await live.recordings.get_stored("rec-ch")
     assert stored == StoredRecording(name="rec-ch", format="wav")
@@ -258,4 +258,4 @@ async def test_connections_are_reused(ari: AriClient) -> None:
     assert session is not None
     assert session.connector is not None
     # One keep-alive connection served every request.
-    assert sum(len(c) for c in session.connector._conns.values()) == 1  # type: ignore[attr-defined]
+    assert sum(len(c) for c in session.connector._conns.values()) == 1

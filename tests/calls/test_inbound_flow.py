@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import (
     ari_requests,
@@ -21,7 +19,9 @@ async def test_direct_connect_records_and_logs(
     await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=1)
     settings = make_settings(sim)
     async with running_service(settings, db_dsn) as service:
-        caller = await sim_control.place_call(caller_number="+4930123", caller_name='Eve "x" O\'Neil')
+        caller = await sim_control.place_call(
+            caller_number="+4930123", caller_name='Eve "x" O\'Neil'
+        )
         assert service.parts is not None
 
         async def bridged() -> bool:
@@ -37,7 +37,9 @@ async def test_direct_connect_records_and_logs(
     assert row["queue_name"] == "support"
     assert row["caller_name"] == 'Eve "x" O\'Neil'
     assert row["answered_at"] is not None and row["ended_at"] >= row["answered_at"]
-    [originate] = [r for r in ari_requests(log, "POST", "/ari/channels/") if r["params"].get("endpoint")]
+    [originate] = [
+        r for r in ari_requests(log, "POST", "/ari/channels/") if r["params"].get("endpoint")
+    ]
     assert originate["params"]["endpoint"] == "PJSIP/101"
     assert originate["params"]["app"] == "callrouter"
     assert ari_requests(log, "POST", "/addChannel")
@@ -71,7 +73,9 @@ async def test_queued_then_connected_when_operator_frees(
 
         async def second_bridged() -> bool:
             state = await sim_control.state()
-            return any(second["id"] in b["channels"] and len(b["channels"]) == 2 for b in state["bridges"])
+            return any(
+                second["id"] in b["channels"] and len(b["channels"]) == 2 for b in state["bridges"]
+            )
 
         await eventually(second_bridged, what="second caller connected after wrap-up")
         await sim_control.hangup(second["id"])
