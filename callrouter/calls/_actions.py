@@ -76,7 +76,10 @@ class CommandExecutor:
         self._settings = settings
         self._clock = clock
         self._feed = feed
-        self.playbacks: dict[str, tuple[str, Literal["hangup", "resume_moh"]]] = {}
+        # playback id -> (call id, caller channel, what to do when it ends). Kept apart
+        # from the session: a closed message must still end in a hangup after the core
+        # has already given the call its outcome and the session is gone.
+        self.playbacks: dict[str, tuple[str, str, Literal["hangup", "resume_moh"]]] = {}
         self.recordings: dict[str, str] = {}
 
     def update_settings(self, settings: Settings) -> None:
@@ -152,7 +155,7 @@ class CommandExecutor:
             await self._quietly("moh stop", self._ari.channels.stop_moh(session.caller_channel_id))
             session.on_hold = False
         playback_id = f"cr-{uuid.uuid4().hex}"
-        self.playbacks[playback_id] = (session.call_id, then)
+        self.playbacks[playback_id] = (session.call_id, session.caller_channel_id, then)
         played = await self._quietly(
             "play",
             self._ari.channels.play(session.caller_channel_id, media, playback_id=playback_id),
@@ -166,13 +169,14 @@ class CommandExecutor:
         entry = self.playbacks.pop(playback_id, None)
         if entry is None:
             return
-        call_id, then = entry
+        call_id, channel_id, then = entry
+        if then == "hangup":
+            await self._quietly("hangup caller", self._ari.channels.hangup(channel_id))
+            return
         session = self._sessions.get(call_id)
         if session is None or session.caller_gone:
             return
-        if then == "hangup":
-            await self._hangup_caller(session)
-        elif session.bridge_id is None and not session.finished:
+        if session.bridge_id is None and not session.finished:
             session.on_hold = await self._quietly(
                 "moh",
                 self._ari.channels.start_moh(
@@ -365,8 +369,7 @@ class CommandExecutor:
             return
         session.finished = True
         await self._unbridge(session)
-        if not session.caller_gone and not any(
-            t == "hangup" for c, t in self.playbacks.values() if c == call_id
-        ):
+        message_pending = any(c == call_id and t == "hangup" for c, _, t in self.playbacks.values())
+        if not session.caller_gone and not message_pending:
             await self._hangup_caller(session)
         self._sessions.remove(call_id)
