@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ import asyncpg
 import pytest
 
 from callrouter.store import apply_migrations, open_pool
-from callrouter.store._embedded import start_embedded_postgres
+from callrouter.store._embedded import start_embedded_postgres, stop_embedded_postgres
 
 TEMPLATE_DB = "callrouter_test_template"
 
@@ -44,12 +46,20 @@ async def _build_template(admin_dsn: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_dsn() -> Iterator[str]:
     dsn = os.environ.get("CALLROUTER_TEST_DSN")
+    data_dir = None
     if not dsn:
-        dsn = start_embedded_postgres(Path(tmp_path_factory.mktemp("pgdata")))
+        # Not under pytest's tmp_path: as root, pgserver runs PostgreSQL as its own
+        # system user, which must be able to reach the folder (pytest's is 0700).
+        data_dir = Path(tempfile.mkdtemp(prefix="callrouter-pg-"))
+        data_dir.chmod(0o755)
+        dsn = start_embedded_postgres(data_dir)
     asyncio.run(_build_template(dsn))
     yield dsn
+    if data_dir is not None:
+        stop_embedded_postgres(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from callrouter import __version__
+from callrouter.cli._asterisk import asterisk_app
 from callrouter.cli._calls import calls_app, queues_app
 from callrouter.cli._db import db_app
 from callrouter.cli._operators import operators_app
@@ -20,6 +21,7 @@ from callrouter.cli._runtime import (
     exit_code_for,
     state_of,
 )
+from callrouter.cli._serve import register as register_serve
 from callrouter.config import config_files, load_settings
 from callrouter.errors import CallrouterError, ConfigError
 
@@ -35,6 +37,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(calls_app, name="calls")
 app.add_typer(queues_app, name="queues")
 app.add_typer(operators_app, name="operators")
+register_serve(app)
+app.add_typer(asterisk_app, name="asterisk-conf")
 
 
 @app.callback()

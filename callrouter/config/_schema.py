@@ -48,7 +48,7 @@ class _Section(BaseModel):
 class AriSettings(_Section):
     url: str = Field("http://127.0.0.1:8088", pattern=r"^https?://")
     username: str = "callrouter"
-    password: SecretStr = SecretStr("callrouter")
+    password: SecretStr = SecretStr("change-me-ari")
     app: Name = "callrouter"
     request_timeout_s: PositiveSeconds = 5.0
     reconnect_max_s: PositiveSeconds = 30.0
@@ -145,7 +145,7 @@ class QueueSettings(_Section):
 
 class OperatorSettings(_Section):
     name: str = ""
-    endpoint: str = Field(pattern=r"^[A-Za-z]+/.+")
+    endpoint: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*/.+")
     queues: dict[str, int] = Field(default_factory=dict)
     wrapup_s: Seconds | None = None
     logged_in: bool = False
@@ -203,7 +203,8 @@ class CrmSettings(_Section):
 class SimulatorSettings(_Section):
     """What `callrouter simulate` generates against the simulated Asterisk."""
 
-    port: int = Field(8088, ge=0, le=65535)
+    # 0: any free port, so the demo never collides with a real Asterisk on 8088.
+    port: int = Field(0, ge=0, le=65535)
     time_scale: float = Field(1.0, gt=0)
     calls_per_minute: float = Field(6.0, ge=0)
     talk_s: PositiveSeconds = 40.0

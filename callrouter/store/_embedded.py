@@ -8,12 +8,13 @@ open the same folder and stops it when the last one exits, so ``db migrate`` and
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from callrouter.errors import DatabaseError
 
-__all__ = ["start_embedded_postgres"]
+__all__ = ["start_embedded_postgres", "stop_embedded_postgres"]
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +35,14 @@ def start_embedded_postgres(data_dir: Path) -> str:
     uri: str = server.get_uri()
     log.info("embedded_postgres_started", data_dir=str(data_dir))
     # The server object must outlive this call: pgserver stops it when collected.
-    _keep_alive.append(server)
+    _keep_alive[data_dir] = server
     return uri
 
 
-_keep_alive: list[object] = []
+def stop_embedded_postgres(data_dir: Path) -> None:
+    server = _keep_alive.pop(data_dir.resolve(), None)
+    if server is not None:
+        server.cleanup()
+
+
+_keep_alive: dict[Path, Any] = {}

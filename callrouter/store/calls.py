@@ -68,9 +68,13 @@ class CallDetail:
 
 async def get_call(conn: DbConnection, ident: str) -> CallDetail:
     """One call by its id, an unambiguous id prefix, or its Asterisk channel id."""
+    # A prefix match only for what can be a UUID prefix: no LIKE wildcard can get in.
+    prefix = ident.strip().lower() if _looks_like_uuid_prefix(ident) else None
     rows = await conn.fetch(
-        "SELECT * FROM calls WHERE id::text LIKE $1 || '%' OR channel_id = $1 LIMIT 2",
-        ident.strip().lower() if _looks_like_uuid_prefix(ident) else ident,
+        "SELECT * FROM calls WHERE ($1::text IS NOT NULL AND starts_with(id::text, $1))"
+        " OR channel_id = $2 LIMIT 2",
+        prefix,
+        ident,
     )
     if not rows:
         raise NotFound(f"no call {ident!r}")

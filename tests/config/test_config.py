@@ -28,7 +28,7 @@ def test_sample_config_is_valid() -> None:
     settings = load_settings(REPO / "callrouter.yml", environ={})
     assert set(settings.queues) == {"support", "sales", "specialists"}
     assert settings.operators["dana"].queues == {"specialists": 0, "support": 5}
-    assert settings.ari.password.get_secret_value() == "callrouter"
+    assert settings.ari.password.get_secret_value() == "change-me-ari"
 
 
 def test_empty_file_gives_working_defaults(tmp_path: Path) -> None:

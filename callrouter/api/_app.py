@@ -1,0 +1,151 @@
+"""The composition root of the HTTP API: the aiohttp application and its server."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from types import TracebackType
+from typing import Self
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+import callrouter
+from callrouter.api._errors import error_middleware
+from callrouter.api._handlers import OPENAPI_BODY
+from callrouter.api._openapi import build_openapi
+from callrouter.api._routes import ROUTES
+from callrouter.api._table import DEPS, ApiDeps, bind
+from callrouter.api.ports import CallCenterPort
+from callrouter.config import HttpSettings
+from callrouter.errors import ConfigError, ConfigProblem
+from callrouter.log import register_secret
+
+__all__ = ["MAX_BODY_BYTES", "ApiServer", "create_api_app", "is_loopback"]
+
+log = structlog.get_logger("callrouter.api")
+
+MAX_BODY_BYTES = 64 * 1024
+"""Every request body is a small JSON object; more is a mistake or an attack."""
+_SHUTDOWN_TIMEOUT_S = 5.0
+_TITLE = "callrouter"
+_DESCRIPTION = (
+    "Operators, click-to-call, the call log, recordings, queues and callbacks of a"
+    " callrouter node. Send `Authorization: Bearer <token>` (http.token) to every"
+    " endpoint except /openapi.json and /api/v1/health."
+)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        # A host name other than localhost may resolve to any interface.
+        return False
+
+
+def _token_of(settings: HttpSettings) -> bytes | None:
+    token = settings.token.get_secret_value() if settings.token is not None else None
+    if token:
+        register_secret(token)
+        return token.encode()
+    if not is_loopback(settings.host):
+        # Without a token anybody who reaches the port could log operators out or dial
+        # out at our expense: that is only acceptable when only this machine can.
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "<settings>",
+                    None,
+                    "http.token",
+                    f"the HTTP API listens on {settings.host!r}, beyond loopback, so it"
+                    " needs a token (or set http.host to 127.0.0.1)",
+                )
+            ]
+        )
+    return None
+
+
+def create_api_app(
+    *, settings: HttpSettings, center: CallCenterPort, pool: asyncpg.Pool
+) -> web.Application:
+    """The HTTP API as an aiohttp application; raises ConfigError if it would be open."""
+    token = _token_of(settings)
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app[DEPS] = ApiDeps(center=center, pool=pool, token=token)
+    document = build_openapi(
+        ROUTES, title=_TITLE, version=callrouter.__version__, description=_DESCRIPTION
+    )
+    app[OPENAPI_BODY] = json.dumps(document, indent=1).encode()
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, bind(route))
+    return app
+
+
+class ApiServer:
+    """Serves :func:`create_api_app` on ``settings.host``/``port`` (0: any free port)."""
+
+    def __init__(
+        self, *, settings: HttpSettings, center: CallCenterPort, pool: asyncpg.Pool
+    ) -> None:
+        # Built now, so an open API on a public address fails before anything starts.
+        self._app = create_api_app(settings=settings, center=center, pool=pool)
+        self._host = settings.host
+        self._port = settings.port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        if self._runner is None:
+            raise RuntimeError("the API server is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("the API server is already started")
+        # aiohttp's access log is off: monitors polling /health every few seconds would
+        # drown the log; failures are logged once, with their error_id, by the middleware.
+        runner = web.AppRunner(
+            self._app,
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=_SHUTDOWN_TIMEOUT_S,
+        )
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        for address in runner.addresses:
+            if isinstance(address, tuple):
+                self._port = int(address[1])
+                break
+        self._runner = runner
+        log.info("api.listening", host=self._host, port=self._port)
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+            log.info("api.closed")
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

@@ -1,0 +1,234 @@
+"""The endpoints' bodies. Input arrives validated (see ``_table.bind``); errors are
+raised as callrouter errors and mapped to statuses by ``_errors``, never here."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Literal
+
+import structlog
+from aiohttp import web
+
+import callrouter
+from callrouter.api import _queries
+from callrouter.api._errors import StreamBroken
+from callrouter.api._models import (
+    AriHealth,
+    AttemptPath,
+    CallAccepted,
+    CallbackList,
+    CallbackOut,
+    CallbacksQuery,
+    CallDetailOut,
+    CallEventOut,
+    CallIdentPath,
+    CallList,
+    CallPath,
+    CallRow,
+    CallsQuery,
+    CallSummary,
+    ClickToCallIn,
+    DispositionIn,
+    DispositionOut,
+    HealthOut,
+    OperatorActionOut,
+    OperatorList,
+    OperatorOut,
+    OperatorPath,
+    PauseIn,
+    QueueStatusOut,
+    RecordingActionOut,
+    RecordingOut,
+)
+from callrouter.api._table import Handler, Inputs, json_response
+from callrouter.api.ports import OperatorAction
+from callrouter.store import calls as call_log
+from callrouter.store import database_errors
+from callrouter.store._pool import DbConnection
+from callrouter.store.directory import list_operators
+
+__all__ = [
+    "API_PREFIX",
+    "OPENAPI_BODY",
+    "callbacks",
+    "click_to_call",
+    "get_call",
+    "health",
+    "list_calls",
+    "openapi",
+    "operator_action",
+    "operators",
+    "queues",
+    "recording_control",
+    "recording_file",
+    "set_disposition",
+]
+
+log = structlog.get_logger("callrouter.api")
+
+API_PREFIX = "/api/v1"
+OPENAPI_BODY = web.AppKey("callrouter_api_openapi", bytes)
+_ACQUIRE_TIMEOUT_S = 5.0
+# A recording in these states has no file left to fetch.
+_GONE_RECORDING_STATES = frozenset({"deleted", "failed"})
+
+
+@asynccontextmanager
+async def _db(inp: Inputs, action: str) -> AsyncIterator[DbConnection]:
+    with database_errors(action):
+        async with inp.deps.pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
+            yield conn
+
+
+async def openapi(inp: Inputs) -> web.StreamResponse:
+    return web.Response(body=inp.request.app[OPENAPI_BODY], content_type="application/json")
+
+
+async def health(inp: Inputs) -> web.StreamResponse:
+    state = await inp.deps.center.health()
+    ok = state.ari_connected and state.database_ok
+    body = HealthOut(
+        status="ok" if ok else "degraded",
+        ari=AriHealth(
+            connected=state.ari_connected,
+            reconnects=state.ari_reconnects,
+            last_event_at=state.ari_last_event_at,
+        ),
+        database="ok" if state.database_ok else "error",
+        version=callrouter.__version__,
+    )
+    # 503 when degraded, so a load balancer or monitor needs no JSON parsing.
+    return json_response(body, status=200 if ok else 503)
+
+
+async def operators(inp: Inputs) -> OperatorList:
+    async with _db(inp, "cannot list operators") as conn:
+        rows = await list_operators(conn)
+    return OperatorList(operators=[OperatorOut.model_validate(dict(row)) for row in rows])
+
+
+def operator_action(action: OperatorAction) -> Handler:
+    """One handler per action, built here so the four differ in data, not in code."""
+
+    async def handler(inp: Inputs) -> OperatorActionOut:
+        operator_id = inp.path_as(OperatorPath).operator_id
+        reason = inp.body_as(PauseIn).reason if inp.body is not None else None
+        result = await inp.deps.center.operator_action(operator_id, action, reason)
+        log.info("api.operator_action", operator=operator_id, action=action, result=result)
+        return OperatorActionOut(operator_id=operator_id, action=action, result=result)
+
+    handler.__name__ = f"operator_{action}"
+    return handler
+
+
+async def click_to_call(inp: Inputs) -> CallAccepted:
+    body = inp.body_as(ClickToCallIn)
+    call_id = await inp.deps.center.click_to_call(
+        operator_id=body.operator_id,
+        number=body.number,
+        caller_id=body.caller_id,
+        campaign_id=body.campaign_id,
+        lead_id=body.lead_id,
+    )
+    log.info("api.click_to_call", operator=body.operator_id, call_id=call_id)
+    return CallAccepted(call_id=call_id, call_url=f"{API_PREFIX}/calls/{call_id}")
+
+
+async def list_calls(inp: Inputs) -> CallList:
+    query = inp.query_as(CallsQuery)
+    async with _db(inp, "cannot list calls") as conn:
+        rows = await call_log.list_calls(
+            conn, limit=query.limit, queue=query.queue, outcome=query.outcome
+        )
+    return CallList(calls=[CallSummary.model_validate(dict(row)) for row in rows])
+
+
+async def get_call(inp: Inputs) -> CallDetailOut:
+    ident = inp.path_as(CallIdentPath).call_id
+    async with _db(inp, "cannot read the call") as conn:
+        detail = await call_log.get_call(conn, ident)
+    call = CallRow.model_validate(dict(detail.call))
+    url = f"{API_PREFIX}/calls/{call.id}/recording"
+    return CallDetailOut(
+        call=call,
+        events=[CallEventOut.model_validate(dict(row)) for row in detail.events],
+        recordings=[
+            RecordingOut.model_validate(
+                {
+                    **dict(row),
+                    "recording_url": None if row["state"] in _GONE_RECORDING_STATES else url,
+                }
+            )
+            for row in detail.recordings
+        ],
+    )
+
+
+async def recording_file(inp: Inputs) -> web.StreamResponse:
+    call_id = str(inp.path_as(CallPath).call_id)
+    content, content_type = await inp.deps.center.recording_file(call_id)
+    extension = mimetypes.guess_extension(content_type.partition(";")[0].strip()) or ""
+    headers = {
+        "Content-Type": content_type,
+        "Content-Disposition": f'attachment; filename="{call_id}{extension}"',
+    }
+    if isinstance(content, bytes):
+        return web.Response(body=content, headers=headers)
+    response = web.StreamResponse(headers=headers)
+    try:
+        await response.prepare(inp.request)
+        async for chunk in content:
+            await response.write(chunk)
+        await response.write_eof()
+    except Exception as exc:
+        log.warning("api.recording_stream_broken", call_id=call_id, error=type(exc).__name__)
+        raise StreamBroken(call_id) from exc
+    finally:
+        aclose = getattr(content, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    return response
+
+
+def recording_control(verb: Literal["pause", "resume"]) -> Handler:
+    async def handler(inp: Inputs) -> RecordingActionOut:
+        call_id = str(inp.path_as(CallPath).call_id)
+        center = inp.deps.center
+        if verb == "pause":
+            await center.pause_recording(call_id)
+            return RecordingActionOut(call_id=call_id, recording="paused")
+        await center.resume_recording(call_id)
+        return RecordingActionOut(call_id=call_id, recording="resumed")
+
+    handler.__name__ = f"{verb}_recording"
+    return handler
+
+
+async def queues(inp: Inputs) -> QueueStatusOut:
+    return QueueStatusOut(await inp.deps.center.queue_status())
+
+
+async def callbacks(inp: Inputs) -> CallbackList:
+    query = inp.query_as(CallbacksQuery)
+    async with _db(inp, "cannot list callbacks") as conn:
+        rows = await _queries.list_callbacks(
+            conn, status=query.status, queue=query.queue, limit=query.limit
+        )
+    return CallbackList(callbacks=[CallbackOut.model_validate(dict(row)) for row in rows])
+
+
+async def set_disposition(inp: Inputs) -> DispositionOut:
+    attempt_id = inp.path_as(AttemptPath).attempt_id
+    body = inp.body_as(DispositionIn)
+    async with _db(inp, "cannot record the disposition") as conn:
+        row = await _queries.set_disposition(conn, attempt_id, body.disposition)
+    # The note is not written anywhere yet: attempts has no column for it (see README).
+    log.info(
+        "api.disposition",
+        attempt_id=attempt_id,
+        disposition=body.disposition,
+        has_note=body.note is not None,
+    )
+    return DispositionOut.model_validate(dict(row))

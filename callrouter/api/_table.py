@@ -1,0 +1,169 @@
+"""A route table entry, and the wrapper that makes every entry behave alike.
+
+A :class:`Route` says everything about an endpoint once: method, path, summary, the
+models of its path parameters, query, body and answer, its success status and whether
+it needs the token. :func:`bind` turns it into an aiohttp handler that checks the
+token, validates each input part against its model and serialises the answer through
+the response model; :mod:`callrouter.api._openapi` reads the same entries to write the
+document. Handlers therefore only see validated, typed input.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+import asyncpg
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from callrouter.api._errors import ApiHttpError, validation_error
+from callrouter.api.ports import CallCenterPort
+
+__all__ = ["DEPS", "ApiDeps", "Inputs", "Route", "bind"]
+
+log = structlog.get_logger("callrouter.api")
+
+M = TypeVar("M", bound=BaseModel)
+Method = Literal["GET", "POST"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDeps:
+    center: CallCenterPort
+    pool: asyncpg.Pool
+    # Bytes, so hmac.compare_digest accepts any token (it refuses non-ASCII str);
+    # kept out of repr, which tracebacks with locals would print.
+    token: bytes | None = field(repr=False)
+
+
+DEPS = web.AppKey("callrouter_api_deps", ApiDeps)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a handler gets: the validated parts of its request."""
+
+    request: web.Request
+    deps: ApiDeps
+    path: BaseModel | None
+    query: BaseModel | None
+    body: BaseModel | None
+
+    def path_as(self, model: type[M]) -> M:
+        return _expect(self.path, model)
+
+    def query_as(self, model: type[M]) -> M:
+        return _expect(self.query, model)
+
+    def body_as(self, model: type[M]) -> M:
+        return _expect(self.body, model)
+
+
+def _expect(value: BaseModel | None, model: type[M]) -> M:
+    if not isinstance(value, model):
+        raise TypeError(f"route table declares another model than {model.__name__}")
+    return value
+
+
+HandlerResult = BaseModel | web.StreamResponse
+Handler = Callable[[Inputs], Awaitable[HandlerResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: Method
+    path: str
+    summary: str
+    handler: Handler
+    tag: str
+    response: type[BaseModel] | None = None
+    path_params: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    status: int = 200
+    auth: bool = True
+    errors: tuple[int, ...] = ()
+    # Other statuses answered with the response model itself (health's 503).
+    also_status: tuple[int, ...] = ()
+    # For answers that are not JSON (a recording): the media type documented.
+    media_type: str | None = None
+    description: str = ""
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__.strip("_")
+
+
+def _check_token(request: web.Request, token: bytes | None) -> None:
+    if token is None:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise ApiHttpError(
+            401,
+            "unauthorized",
+            "send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": 'Bearer realm="callrouter"'},
+        )
+    if not hmac.compare_digest(given.strip().encode(), token):
+        # Where from, never what was sent: the wrong token may be a real one mistyped.
+        log.warning("api.wrong_token", path=request.path, peer=request.remote)
+        raise ApiHttpError(403, "forbidden", "wrong token")
+
+
+def _validate(model: type[M] | None, part: str, data: object) -> M | None:
+    if model is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(part, exc) from exc
+
+
+async def _read_body(request: web.Request) -> object:
+    # An empty body counts as {}: routes whose fields are all optional need none.
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data: object = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiHttpError(400, "invalid-input", f"the body is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ApiHttpError(400, "invalid-input", "the body must be a JSON object")
+    return data
+
+
+def json_response(model: BaseModel, *, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status, text=model.model_dump_json(), content_type="application/json"
+    )
+
+
+def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        deps = request.app[DEPS]
+        if route.auth:
+            _check_token(request, deps.token)
+        inputs = Inputs(
+            request=request,
+            deps=deps,
+            path=_validate(route.path_params, "path", dict(request.match_info)),
+            query=_validate(route.query, "query", dict(request.query)),
+            body=_validate(route.body, "body", await _read_body(request))
+            if route.body is not None
+            else None,
+        )
+        result = await route.handler(inputs)
+        if isinstance(result, web.StreamResponse):
+            return result
+        return json_response(result, status=route.status)
+
+    handle.__name__ = route.operation_id
+    return handle

@@ -1,0 +1,73 @@
+"""What the HTTP API needs from the routing service: one small Protocol.
+
+The routing service implements :class:`CallCenterPort`; tests pass
+:class:`callrouter.api.fakes.FakeCallCenter`. Every method may refuse with
+``callrouter.errors.NotFound`` (no such operator or live call) or ``Conflict`` (the
+state forbids it: already logged in, not paused, no recording running); outside
+failures surface as ``ExternalError`` subclasses (``AriError``, ``DatabaseError``).
+The API maps those to HTTP statuses; implementations never think in statuses.
+
+Call ids are the canonical text of the call's UUID (``calls.id``), lower case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+__all__ = ["CallCenterPort", "CenterHealth", "OperatorAction", "RecordingContent"]
+
+OperatorAction = Literal["login", "logout", "pause", "unpause"]
+
+RecordingContent = bytes | AsyncIterator[bytes]
+"""A whole small file, or chunks so a long recording is never held in memory."""
+
+
+@dataclass(frozen=True, slots=True)
+class CenterHealth:
+    ari_connected: bool
+    ari_reconnects: int
+    ari_last_event_at: datetime | None
+    database_ok: bool
+
+
+class CallCenterPort(Protocol):
+    async def health(self) -> CenterHealth:
+        """Cheap and never blocking on Asterisk: monitors poll it every few seconds."""
+        ...
+
+    async def operator_action(
+        self, operator_id: str, action: OperatorAction, reason: str | None
+    ) -> str:
+        """Apply the state change now; return a one-line result ("paused (lunch)")."""
+        ...
+
+    async def click_to_call(
+        self,
+        *,
+        operator_id: str,
+        number: str,
+        caller_id: str | None,
+        campaign_id: int | None,
+        lead_id: int | None,
+    ) -> str:
+        """Ring the operator's phone, then dial ``number``; return the new call's id.
+
+        Returns once the call is started, not answered. ``number`` is as the client
+        typed it; normalising it (E.164, dial plan prefix) is the service's job.
+        """
+        ...
+
+    async def recording_file(self, call_id: str) -> tuple[RecordingContent, str]:
+        """The call's recording and its content type (``audio/wav``)."""
+        ...
+
+    async def pause_recording(self, call_id: str) -> None: ...
+
+    async def resume_recording(self, call_id: str) -> None: ...
+
+    async def queue_status(self) -> dict[str, Any]:
+        """Live queue figures, JSON-serialisable, keyed by queue name."""
+        ...

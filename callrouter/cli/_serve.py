@@ -1,0 +1,150 @@
+"""``callrouter serve`` (the service beside a real Asterisk) and ``callrouter simulate``
+(the same service driving a simulated call center on one machine)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Coroutine
+from typing import Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from callrouter.calls import CallrouterService
+from callrouter.cli._runtime import CliState, console, state_of
+from callrouter.sim import SimControl, SimulatedAsterisk
+from callrouter.sim.traffic import TrafficPlan, TrafficStats, run_traffic, script_operators
+
+__all__ = ["register"]
+
+_STATUS_EVERY_S = 2.0
+
+
+def _run_until_signal(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main``; SIGINT/SIGTERM cancel it, so it cleans up (flushing rows) first."""
+
+    async def runner() -> None:
+        task = asyncio.create_task(main)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(runner())
+
+
+def serve(ctx: typer.Context) -> None:
+    """Run callrouter beside the Asterisk in the config (ARI, FastAGI, the ACD)."""
+    state = state_of(ctx)
+    service = CallrouterService(settings=state.settings, dsn=state.dsn())
+    _run_until_signal(service.run())
+
+
+def simulate(
+    ctx: typer.Context,
+    duration: float | None = typer.Option(None, help="Stop after this many seconds."),
+    calls_per_minute: float | None = typer.Option(
+        None, help="Override simulator.calls_per_minute."
+    ),
+    time_scale: float | None = typer.Option(None, help="Override simulator.time_scale."),
+) -> None:
+    """A call center at work on one machine: simulated Asterisk, callers and operators."""
+    state = state_of(ctx)
+    _run_until_signal(_simulate(state, duration, calls_per_minute, time_scale))
+
+
+async def _simulate(
+    state: CliState,
+    duration: float | None,
+    calls_per_minute: float | None,
+    time_scale: float | None,
+) -> None:
+    settings = state.settings
+    sim_cfg = settings.simulator
+    scale = time_scale or sim_cfg.time_scale
+    sim = SimulatedAsterisk(
+        username=settings.ari.username,
+        password=settings.ari.password.get_secret_value(),
+        host="127.0.0.1",
+        port=sim_cfg.port,
+        recordings_dir=state.base_dir / "var" / "recordings",
+        time_scale=scale,
+        default_app=settings.ari.app,
+    )
+    async with sim, SimControl(sim.url) as control:
+        wired = settings.model_copy(
+            update={
+                "ari": settings.ari.model_copy(update={"url": sim.url}),
+                # The simulator speaks no AGI; the HTTP API stays as configured.
+                "agi": settings.agi.model_copy(update={"enabled": False}),
+            }
+        )
+        service = CallrouterService(settings=wired, dsn=state.dsn())
+        console.print(f"simulated Asterisk on {sim.url} (time x{scale:g}); Ctrl-C to stop")
+        stats = TrafficStats()
+        plan = TrafficPlan(
+            calls_per_minute=calls_per_minute or sim_cfg.calls_per_minute, dids=sim_cfg.dids
+        )
+        async with asyncio.TaskGroup() as tasks:
+            service_task = tasks.create_task(service.run())
+            await service.ready.wait()
+            await script_operators(
+                control,
+                [op.endpoint for op in wired.operators.values()],
+                answer_s=sim_cfg.operator_answer_s,
+                talk_s=sim_cfg.talk_s,
+            )
+            traffic = tasks.create_task(run_traffic(control, plan, time_scale=scale, stats=stats))
+            try:
+                async with asyncio.timeout(duration):
+                    await _show_status(service, stats)
+            except TimeoutError:
+                pass
+            traffic.cancel()
+            service_task.cancel()
+
+
+async def _show_status(service: CallrouterService, stats: TrafficStats) -> None:
+    interactive = console.is_terminal
+    with (
+        Live(console=console, auto_refresh=False)
+        if interactive
+        else contextlib.nullcontext() as live
+    ):
+        while True:
+            await asyncio.sleep(_STATUS_EVERY_S)
+            table = _status_table(service, stats)
+            if live is not None:
+                live.update(table, refresh=True)
+            else:
+                console.print(table)
+
+
+def _status_table(service: CallrouterService, stats: TrafficStats) -> Table:
+    parts = service.parts
+    table = Table(title=f"callrouter: {stats.placed} calls placed")
+    for column in ("queue", "waiting", "longest", "ringing", "logged in", "operators"):
+        table.add_column(column)
+    if parts is None:
+        return table
+    snapshot = parts.router.engine.snapshot(parts.router.now())
+    for queue in snapshot.queues:
+        states = ", ".join(f"{s.value}:{n}" for s, n in sorted(queue.operators.items()) if n)
+        table.add_row(
+            queue.name,
+            str(len(queue.waiting)),
+            f"{queue.longest_wait_s:.0f}s",
+            str(queue.ringing),
+            str(queue.logged_in),
+            states,
+        )
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("simulate")(simulate)
