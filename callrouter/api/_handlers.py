@@ -41,6 +41,8 @@ from callrouter.api._models import (
     QueueStatusOut,
     RecordingActionOut,
     RecordingOut,
+    TransferIn,
+    TransferOut,
 )
 from callrouter.api._table import Handler, Inputs, json_response
 from callrouter.api.ports import OperatorAction
@@ -204,6 +206,13 @@ def recording_control(verb: Literal["pause", "resume"]) -> Handler:
 
     handler.__name__ = f"{verb}_recording"
     return handler
+
+
+async def transfer(inp: Inputs) -> TransferOut:
+    call_id = str(inp.path_as(CallPath).call_id)
+    queue = inp.body_as(TransferIn).queue
+    await inp.deps.center.transfer(call_id, queue)
+    return TransferOut(call_id=call_id, queue=queue)
 
 
 async def queues(inp: Inputs) -> QueueStatusOut:

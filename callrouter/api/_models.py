@@ -243,6 +243,15 @@ class CallDetailOut(_Out):
     recordings: list[RecordingOut]
 
 
+class TransferIn(_In):
+    queue: Name
+
+
+class TransferOut(_Out):
+    call_id: str
+    queue: str
+
+
 class RecordingActionOut(_Out):
     call_id: str
     recording: Literal["paused", "resumed"]

@@ -29,6 +29,8 @@ from callrouter.api._models import (
     PauseIn,
     QueueStatusOut,
     RecordingActionOut,
+    TransferIn,
+    TransferOut,
 )
 from callrouter.api._table import Route
 from callrouter.api.ports import OperatorAction
@@ -146,6 +148,17 @@ ROUTES: tuple[Route, ...] = (
         tag="recordings",
         response=RecordingActionOut,
         path_params=CallPath,
+        errors=(404, 409, 502),
+    ),
+    Route(
+        "POST",
+        f"{API_PREFIX}/calls/{{call_id}}/transfer",
+        "Blind transfer of a live call to another queue",
+        h.transfer,
+        tag="calls",
+        response=TransferOut,
+        path_params=CallPath,
+        body=TransferIn,
         errors=(404, 409, 502),
     ),
     Route(

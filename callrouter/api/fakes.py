@@ -49,6 +49,8 @@ class FakeCallCenter:
         )
     )
     calls: list[PortCall] = field(default_factory=list)
+    live_calls: dict[str, str] = field(default_factory=dict)
+    """Call id to its queue, for transfers."""
     fail_next: dict[str, Exception] = field(default_factory=dict)
 
     def _enter(self, method: str, *args: Any) -> None:
@@ -115,6 +117,16 @@ class FakeCallCenter:
         if len(recording.chunks) == 1 and recording.break_with is None:
             return recording.chunks[0], recording.content_type
         return _stream(recording), recording.content_type
+
+    async def transfer(self, call_id: str, queue: str) -> None:
+        self._enter("transfer", call_id, queue)
+        if call_id not in self.live_calls:
+            raise NotFound(f"no live call {call_id}")
+        if queue not in self.queues:
+            raise NotFound(f"no queue {queue!r}")
+        if self.live_calls[call_id] == queue:
+            raise Conflict(f"call {call_id} is already in {queue}")
+        self.live_calls[call_id] = queue
 
     async def pause_recording(self, call_id: str) -> None:
         self._enter("pause_recording", call_id)

@@ -16,6 +16,7 @@ import structlog
 
 from callrouter.acd import AcdEngine, OperatorEndpointOffline
 from callrouter.agi import FastAgiServer, build_routes
+from callrouter.api import ApiServer
 from callrouter.ari import AriClient, AriHealth
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._actions import CommandExecutor
@@ -24,6 +25,8 @@ from callrouter.calls._agi_ports import (
     RouterOperatorControl,
     make_route_planner,
 )
+from callrouter.calls._center import CallCenter
+from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._clock import Clock, SystemClock
 from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._journal import CallJournal
@@ -56,7 +59,9 @@ class ServiceParts:
     executor: CommandExecutor
     handlers: StasisHandlers
     lanes: SerialExecutor
+    center: CallCenter | None = None
     agi: FastAgiServer | None = None
+    api: ApiServer | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -104,6 +109,8 @@ class CallrouterService:
                     )
                     if parts.agi is not None:
                         await parts.agi.start()
+                    if parts.api is not None:
+                        await parts.api.start()
                     tasks.create_task(self._announce_ready(ari), name="ready")
         finally:
             await self._shutdown(pool, writer, notifier)
@@ -139,9 +146,16 @@ class CallrouterService:
             settings=settings, clock=clock, feed=router.apply,
         )  # fmt: skip
         router.bind(run_command=executor.run, finish=executor.finish)
+        clicks = ClickToCall(
+            ari=ari, router=router, journal=journal, settings=settings, clock=clock
+        )
         handlers = StasisHandlers(
             ari=ari, router=router, sessions=sessions, executor=executor,
-            journal=journal, pool=pool, settings=settings,
+            journal=journal, pool=pool, settings=settings, clicks=clicks,
+        )  # fmt: skip
+        center = CallCenter(
+            ari=ari, pool=pool, router=router, sessions=sessions,
+            journal=journal, clicks=clicks, settings=settings,
         )  # fmt: skip
         handlers.subscribe()
         recovery = Recovery(
@@ -164,9 +178,15 @@ class CallrouterService:
                 port=settings.agi.port,
                 allowlist=settings.agi.allow,
             )
+        api = (
+            ApiServer(settings=settings.http, center=center, pool=pool)
+            if settings.http.enabled
+            else None
+        )
         return ServiceParts(
             pool=pool, writer=writer, ari=ari, router=router, sessions=sessions,
-            executor=executor, handlers=handlers, lanes=lanes, agi=agi_server,
+            executor=executor, handlers=handlers, lanes=lanes, center=center,
+            agi=agi_server, api=api,
         )  # fmt: skip
 
     async def _announce_ready(self, ari: AriClient) -> None:
@@ -202,6 +222,9 @@ class CallrouterService:
             if parts.agi is not None:
                 with contextlib.suppress(Exception):
                     await parts.agi.close()
+            if parts.api is not None:
+                with contextlib.suppress(Exception):
+                    await parts.api.stop()
             await parts.lanes.close()
         if notifier is not None:
             await notifier.stop()

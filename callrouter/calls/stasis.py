@@ -43,6 +43,7 @@ from callrouter.ari import (
     StasisStart,
 )
 from callrouter.calls._actions import CommandExecutor
+from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
@@ -81,6 +82,7 @@ class StasisHandlers:
         pool: asyncpg.Pool,
         settings: Settings,
         outbound: Callable[[StasisStart], Awaitable[None]] | None = None,
+        clicks: ClickToCall | None = None,
     ) -> None:
         self._ari = ari
         self._router = router
@@ -90,6 +92,7 @@ class StasisHandlers:
         self._pool = pool
         self._settings = settings
         self._outbound = outbound
+        self._clicks = clicks
         self._operators_by_endpoint = {
             op.endpoint.lower(): op_id for op_id, op in settings.operators.items()
         }
@@ -124,6 +127,8 @@ class StasisHandlers:
             self._operator_answered(event)
         elif kind == "outbound" and self._outbound is not None:
             await self._outbound(event)
+        elif kind == "click" and self._clicks is not None:
+            await self._clicks.on_stasis_start(event)
         else:
             log.warning("stasis_unknown_arguments", channel=event.channel.id, args=event.args)
             await self._hangup(event.channel.id)
@@ -209,9 +214,15 @@ class StasisHandlers:
         self._router.lanes_submit(channel_id, lambda: self._hangup(channel_id))
 
     async def on_stasis_end(self, event: StasisEnd) -> None:
+        if self._clicks is not None and self._clicks.owns(event.channel.id):
+            await self._clicks.channel_gone(event.channel.id, None)
+            return
         self.channel_gone(event.channel.id)
 
     async def on_channel_destroyed(self, event: ChannelDestroyed) -> None:
+        if self._clicks is not None and self._clicks.owns(event.channel.id):
+            await self._clicks.channel_gone(event.channel.id, event.cause)
+            return
         leg = self._sessions.leg(event.channel.id)
         if leg is not None and leg.state == "ringing":
             # Never answered: busy, rejected or unreachable, by Asterisk's cause.

@@ -185,6 +185,10 @@ class RecordingSettings(_Section):
 
 
 class DialerSettings(_Section):
+    # How a customer's number is dialled: "{number}" is replaced by the E.164 number.
+    trunk: str = Field("PJSIP/{number}@pstn", pattern=r"\{number\}")
+    caller_id: str = ""
+    ring_timeout_s: int = Field(30, ge=5, le=300)
     abandon_cap: float = Field(0.03, ge=0, le=1)
     abandon_after_s: PositiveSeconds = 2.0
     inbound_reserve: int = Field(0, ge=0)

@@ -2,7 +2,9 @@
 
 It answers ARI REST under ``/ari`` (HTTP basic auth or ``?api_key=user:pass``) and sends
 events on ``/ari/events?app=...``, with the JSON shapes, status codes and error bodies
-recorded from a real Asterisk 22.10.1 (``../shared/ari-captures``)::
+recorded from a real Asterisk 22.10.1 (``../shared/ari-captures``, and the
+``tests/fixtures/captures/real_*.jsonl`` that ``tools/ari_fidelity.py`` records and diffs
+against this simulator)::
 
     async with SimulatedAsterisk(recordings_dir=tmp, time_scale=60) as sim:
         ari = sim.url + "/ari"

@@ -47,6 +47,11 @@ _FAILING: dict[str, int] = {
 AMD_VALUES = {"machine": ("MACHINE", "LONGGREETING-2000-1500"), "answer": ("HUMAN", "HUMAN-300-0")}
 
 
+def _has_caller_id(ch: Channel) -> bool:
+    """Originated with ``callerId``: chan_local passes it to ";2" (ChannelCallerId)."""
+    return bool(ch.caller.name or ch.caller.number)
+
+
 @dataclass
 class Continuation:
     """What the originated channel does once answered: Stasis or a dialplan location."""
@@ -136,7 +141,7 @@ class CallFlows:
             self._watch(ch, app)
         self._continuations[ch.id] = Continuation(app, app_args, context, extension, priority)
         answer = ch.to_json()
-        self._start_dial(ch, timeout=timeout, caller=None)
+        self._start_dial(ch, timeout=timeout, caller=None, originated=True)
         return answer
 
     def create(
@@ -183,7 +188,9 @@ class CallFlows:
         if ch.local_peer is not None:
             ch.local_peer.watchers.add(app)
 
-    def _start_dial(self, ch: Channel, *, timeout: float, caller: Channel | None) -> None:
+    def _start_dial(
+        self, ch: Channel, *, timeout: float, caller: Channel | None, originated: bool = False
+    ) -> None:
         far = ch.local_peer
         if far is not None and far.dialplan.context in self.stasis_contexts:
             app, *args = self.stasis_contexts[far.dialplan.context].split(",")
@@ -192,7 +199,7 @@ class CallFlows:
             return
         script = self.switch.endpoint(ch.tech, ch.resource)
         ch.dialing = True
-        if far is not None:
+        if far is not None and _has_caller_id(ch):
             self._emit_caller_id(far)
             self.switch.emit_channel("ChannelConnectedLine", far)
         self.switch.emit_dial(ch, "", caller=caller)
@@ -202,12 +209,25 @@ class CallFlows:
             cause = _FAILING[script.behavior]
             self._later(ch, script.answer_after, lambda: self._fail(ch, cause, caller))
         else:
-            if script.answer_after > 0 or script.behavior == "noanswer":
+            # A Local ";1" only rings if its ";2" dialplan runs Ringing(); ours does not.
+            ringing = script.answer_after > 0 or script.behavior == "noanswer"
+            if ringing and far is None:
                 self.switch.set_state(ch, "Ringing")
             if script.behavior != "noanswer":
                 self._later(ch, script.answer_after, lambda: self._answered(ch, script, caller))
-        if timeout > 0:
+        if timeout > 0 and originated:
+            self._later(ch, timeout, lambda: self._originate_timed_out(ch))
+        elif timeout > 0:
             self._later(ch, timeout, lambda: self._fail(ch, CAUSE_NO_ANSWER, caller))
+
+    def _originate_timed_out(self, ch: Channel) -> None:
+        """The dial API gives up: no Dial end (there is no caller to publish it for) and
+        no hangup request, just ChannelDestroyed 19; a Local ";2" is hung up with 19
+        (real_d_originate_noanswer.jsonl)."""
+        if not ch.dialing:
+            return
+        ch.dialing = False
+        self.switch.hangup(ch, cause=CAUSE_NO_ANSWER, request_cause=None, quiet=True)
 
     def _emit_caller_id(self, ch: Channel) -> None:
         self.switch.emit_channel(
@@ -250,7 +270,8 @@ class CallFlows:
                 dialplan_app=_FAR_END_WAIT[0],
                 dialplan_app_data=_FAR_END_WAIT[1],
             )
-            self._emit_caller_id(far)
+            if _has_caller_id(ch):
+                self._emit_caller_id(far)
         if script.hangup_after is not None:
             self._later(ch, script.hangup_after, lambda: self.far_end_hangup(ch, cause=None))
 

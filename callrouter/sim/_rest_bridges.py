@@ -35,10 +35,17 @@ async def list_bridges(request: web.Request) -> web.Response:
 async def _create(request: web.Request, bridge_id: str | None) -> web.Response:
     params = await Params.of(request)
     bridge_type = params.get("type", "mixing") or "mixing"
+    wanted_id = bridge_id or params.get("bridgeId")
+    if wanted_id:
+        core_of(request).switch.check_new_bridge_id(wanted_id)
     if not set(bridge_type.split(",")) <= BRIDGE_TYPES:
-        raise SimAriError(400, f"Invalid bridge type '{bridge_type}'")
+        # stasis_app_bridge_create() fails; without an id res_ari blames a duplicate id.
+        message = "Unable to create bridge"
+        if not wanted_id:
+            message += ". Possible duplicate bridge id '(null)'"
+        raise SimAriError(500, message, reason="Internal Error")
     br = core_of(request).switch.create_bridge(
-        bridge_id=bridge_id or params.get("bridgeId") or str(uuid.uuid4()),
+        bridge_id=wanted_id or str(uuid.uuid4()),
         bridge_type=bridge_type,
         name=params.get("name", "") or "",
     )
@@ -98,7 +105,7 @@ async def remove_channel(request: web.Request) -> web.Response:
     if any(ch.bridge is not br for ch in channels):
         raise SimAriError(422, "Channel not in this bridge")
     for ch in channels:
-        core.switch.leave_bridge(ch)
+        core.switch.leave_bridge(ch, moved=True)
     return no_content()
 
 
@@ -117,6 +124,9 @@ async def play(request: web.Request) -> web.Response:
     core = core_of(request)
     br = _bridge(request)
     params = await Params.of(request)
+    if not params.many("media"):
+        # The Announcer channel cannot be set up without media.
+        raise SimAriError(500, "Allocation failed", body={"error": "Allocation failed"})
     answer = core.media.play(
         br,
         params.many("media"),

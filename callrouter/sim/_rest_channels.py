@@ -16,7 +16,6 @@ from callrouter.sim._http import Params, json_response, no_content
 
 routes = web.RouteTableDef()
 DEFAULT_ORIGINATE_TIMEOUT = 30.0
-DTMF_DIGITS = set("0123456789*#ABCDabcd,")
 
 
 def _channel_id(request: web.Request) -> str:
@@ -150,8 +149,7 @@ async def send_dtmf(request: web.Request) -> web.Response:
     digits = (await Params.of(request)).get("dtmf")
     if not digits:
         raise SimAriError(400, "DTMF is required")
-    if not set(digits) <= DTMF_DIGITS:
-        raise SimAriError(400, "Invalid DTMF digit")
+    # Asterisk queues whatever it is given and skips what is not a digit: 204.
     ch.sent_dtmf += digits
     return no_content()
 
@@ -162,6 +160,8 @@ async def play(request: web.Request) -> web.Response:
     core = core_of(request)
     ch = core.switch.stasis_channel(_channel_id(request))
     params = await Params.of(request)
+    if not params.many("media"):
+        raise SimAriError(500, "Failed to queue media for playback")
     answer = core.media.play(
         ch,
         params.many("media"),
@@ -189,11 +189,15 @@ async def record(request: web.Request) -> web.Response:
 
 @routes.get("/ari/channels/{channelId}/variable")
 async def get_variable(request: web.Request) -> web.Response:
-    ch = core_of(request).switch.stasis_channel(_channel_id(request))
+    switch = core_of(request).switch
     name = (await Params.of(request)).require("variable", "Variable name is required")
+    # Read with ast_channel_get_by_name(): any channel, in Stasis or not.
+    ch = switch.channels.get(_channel_id(request))
+    if ch is None:
+        raise SimAriError(404, "Provided channel was not found", reason="Channel Not Found")
     value = _read_variable(ch.variables, name, ch.caller.name, ch.caller.number)
     if value is None:
-        raise SimAriError(404, "Provided variable was not found")
+        raise SimAriError(404, "Provided variable was not found", reason="Variable Not Found")
     return json_response({"value": value})
 
 

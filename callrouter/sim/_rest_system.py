@@ -28,6 +28,7 @@ def _info(core: SimCore) -> JsonObj:
         "config": {
             "name": "callrouter-sim",
             "default_language": "en",
+            "max_open_files": 1024,
             "setid": {"user": "asterisk", "group": "asterisk"},
         },
         "status": {"startup_time": started, "last_reload_time": started},
@@ -52,14 +53,16 @@ async def asterisk_ping(request: web.Request) -> web.Response:
 # -- applications ------------------------------------------------------------------
 @routes.get("/ari/applications")
 async def list_applications(request: web.Request) -> web.Response:
-    apps = core_of(request).hub.applications.values()
-    return json_response([app.to_json() for app in apps])
+    core = core_of(request)
+    apps = core.hub.applications.values()
+    return json_response([core.switch.application_json(app) for app in apps])
 
 
 @routes.get("/ari/applications/{applicationName}")
 async def get_application(request: web.Request) -> web.Response:
     core = core_of(request)
-    return json_response(core.switch.application(request.match_info["applicationName"]).to_json())
+    app = core.switch.application(request.match_info["applicationName"])
+    return json_response(core.switch.application_json(app))
 
 
 @routes.post("/ari/applications/{applicationName}/subscription")
@@ -72,7 +75,12 @@ async def subscription(request: web.Request) -> web.Response:
         raise SimAriError(400, "Missing parameter eventSource")
     for source in sources:
         _apply_subscription(core, app, source, subscribe=request.method == "POST")
-    return json_response(app.to_json())
+    return json_response(core.switch.application_json(app))
+
+
+def _no_such_source() -> SimAriError:
+    # One answer for every scheme (res_ari's STASIS_ASR_EVENT_SOURCE_NOT_FOUND).
+    return SimAriError(422, "Event source does not exist")
 
 
 def _apply_subscription(core: SimCore, app: Application, source: str, *, subscribe: bool) -> None:
@@ -80,18 +88,18 @@ def _apply_subscription(core: SimCore, app: Application, source: str, *, subscri
     watchers: set[str]
     if scheme == "channel":
         if name not in core.switch.channels:
-            raise SimAriError(422, "Channel not found")
+            raise _no_such_source()
         watchers, ids = core.switch.channels[name].watchers, app.channel_ids
     elif scheme == "bridge":
         if name not in core.switch.bridges:
-            raise SimAriError(422, "Bridge not found")
+            raise _no_such_source()
         watchers, ids = core.switch.bridges[name].watchers, app.bridge_ids
     elif scheme == "endpoint":
         known = {s.key for s in core.switch.endpoints.values()} | {
             s.tech for s in core.switch.endpoints.values()
         }
         if name not in known:
-            raise SimAriError(422, "Endpoint not found")
+            raise _no_such_source()
         watchers, ids = set(), app.endpoint_ids
     elif scheme == "deviceState":
         watchers, ids = set(), app.device_names
@@ -117,7 +125,7 @@ async def event_filter(request: web.Request) -> web.Response:
     if not isinstance(allowed, list) or not isinstance(disallowed, list):
         raise SimAriError(400, "Bad request")
     app.events_allowed, app.events_disallowed = allowed, disallowed
-    return json_response(app.to_json())
+    return json_response(core.switch.application_json(app))
 
 
 # -- endpoints ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from callrouter.sim._base import SimAriError, SimClock, cause_text
+from callrouter.sim._base import JsonObj, SimAriError, SimClock, cause_text
 from callrouter.sim._events import EventHub
 from callrouter.sim._state import Application, Bridge, CallerId, Channel, EndpointScript
 
@@ -35,6 +35,9 @@ RTP_QOS_VARIABLES = {
     "   avgtxmes=000.000000;   stdevtxmes=000.000000;",
 }
 
+# The PBX thread's own soft hangup reports the softhangup flag, not a Q.850 cause:
+# AST_SOFTHANGUP_APPUNLOAD (16) whatever the channel's hangup cause (real_d_*.jsonl).
+SOFTHANGUP_APPUNLOAD = 16
 # Technologies whose channels share core_unreal's name counter, as in Asterisk.
 _UNREAL_TECHS = ("Local", "Recorder", "Announcer", "Snoop")
 
@@ -131,6 +134,21 @@ class Switch:
     def bridge_apps(self, br: Bridge) -> set[str]:
         return set(br.watchers)
 
+    def application_json(self, app: Application) -> JsonObj:
+        """GET /applications: Stasis and watched channels, watched bridges included."""
+        data = app.to_json()
+        data["channel_ids"] = [
+            ch.id
+            for ch in self.channels.values()
+            if ch.app == app.name or app.name in ch.watchers or ch.id in app.channel_ids
+        ]
+        data["bridge_ids"] = [
+            br.id
+            for br in self.bridges.values()
+            if app.name in br.watchers or br.id in app.bridge_ids
+        ]
+        return data
+
     def emit_channel(self, event_type: str, ch: Channel, **fields: Any) -> None:
         self.hub.emit(event_type, self.channel_apps(ch), **fields, channel=ch.to_json())
 
@@ -174,12 +192,15 @@ class Switch:
         cause: int,
         request_cause: int | None,
         soft: bool = False,
+        quiet: bool = False,
     ) -> None:
         """Tear a channel down in Asterisk's order.
 
         ``request_cause`` is what ChannelHangupRequest reports: ``None`` for a SIP BYE
         (no ``cause`` field at all), SOFTHANGUP_EXPLICIT with ``soft`` for ARI DELETE, the
         Q.850 cause for AMI/CLI/far-end hangups. ``cause`` goes into ChannelDestroyed.
+        ``quiet``: hung up without a request, as the dial API does with an originated
+        channel that was never answered (no ChannelHangupRequest at all).
         """
         if ch.hanging_up:
             return
@@ -194,7 +215,8 @@ class Switch:
             request["cause"] = request_cause
         if soft:
             request["soft"] = True
-        self.emit_channel("ChannelHangupRequest", ch, **request)
+        if not quiet:
+            self.emit_channel("ChannelHangupRequest", ch, **request)
         if ch.dialing:
             ch.dialing = False
             self.emit_dial(ch, "CANCEL")
@@ -202,9 +224,9 @@ class Switch:
         if ch.bridge is not None:
             self.leave_bridge(ch)
         self.leave_stasis(ch)
-        if not soft:
+        if not soft and not quiet:
             # The channel's own soft hangup once its PBX thread notices the request.
-            self.emit_channel("ChannelHangupRequest", ch, cause=cause, soft=True)
+            self.emit_channel("ChannelHangupRequest", ch, cause=SOFTHANGUP_APPUNLOAD, soft=True)
         ch.hangup_cause = cause
         self.emit_channel("ChannelDestroyed", ch, cause=cause, cause_txt=cause_text(cause))
         del self.channels[ch.id]
@@ -232,9 +254,12 @@ class Switch:
         self.hub.emit("Dial", apps, **fields)
 
     # -- bridges -----------------------------------------------------------------
-    def create_bridge(self, *, bridge_id: str, bridge_type: str, name: str) -> Bridge:
+    def check_new_bridge_id(self, bridge_id: str) -> None:
         if bridge_id in self.bridges:
             raise SimAriError(409, f"Bridge with id '{bridge_id}' already exists")
+
+    def create_bridge(self, *, bridge_id: str, bridge_type: str, name: str) -> Bridge:
+        self.check_new_bridge_id(bridge_id)
         br = Bridge(id=bridge_id, bridge_type=bridge_type, name=name, creationtime=self.clock.now())
         self.bridges[bridge_id] = br
         # Nobody watches a bridge yet: only subscribeAll apps hear of its creation.
@@ -252,10 +277,9 @@ class Switch:
                 app.bridge_ids.remove(br.id)
 
     def join_bridge(self, br: Bridge, ch: Channel) -> None:
-        if ch.bridge is br:
-            return
+        # Adding a channel to the bridge it is in makes it leave and enter again.
         if ch.bridge is not None:
-            self.leave_bridge(ch)
+            self.leave_bridge(ch, moved=True)
         br.members.append(ch)
         ch.bridge = br
         if ch.app is not None:
@@ -270,7 +294,11 @@ class Switch:
             self.emit_channel("ChannelConnectedLine", ch)
             self.emit_channel("ChannelConnectedLine", other)
 
-    def leave_bridge(self, ch: Channel) -> None:
+    def leave_bridge(self, ch: Channel, *, moved: bool = False) -> None:
+        """``moved``: taken out by ARI (removeChannel, addChannel elsewhere) rather than
+        hung up or kicked by the bridge's destruction; the channel's application then
+        stops watching the bridge unless another of its channels is still in it or it
+        subscribed explicitly (no BridgeDestroyed later, real_e_errors.jsonl)."""
         br = ch.bridge
         if br is None:
             return
@@ -281,7 +309,17 @@ class Switch:
         ch.bridge = None
         apps = self.channel_apps(ch) | self.bridge_apps(br)
         self.hub.emit("ChannelLeftBridge", apps, bridge=br.to_json(), channel=ch.to_json())
+        if moved and ch.app is not None:
+            self._unwatch_bridge(br, ch.app)
         self.update_bridgepeers(br)
+
+    def _unwatch_bridge(self, br: Bridge, app: str) -> None:
+        application = self.hub.applications.get(app)
+        if application is not None and br.id in application.bridge_ids:
+            return
+        if any(member.app == app for member in br.members):
+            return
+        br.watchers.discard(app)
 
     def update_bridgepeers(self, br: Bridge) -> None:
         """Refresh BRIDGEPEER on each member, which Asterisk sets in mixing bridges."""

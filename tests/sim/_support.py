@@ -306,12 +306,23 @@ class Replay:
             assert found is not None
             self.ids[captured_id] = found["channel"]["id"]
 
-    async def run(self, steps: list[JsonObj], hooks: dict[int, Hook] | None = None) -> None:
+    async def run(
+        self,
+        steps: list[JsonObj],
+        hooks: dict[int, Hook] | None = None,
+        act: Callable[[JsonObj], Awaitable[None]] | None = None,
+    ) -> None:
+        """Issue ``steps`` in order; steps with ``"kind": "action"`` (what the far end
+        did, tools/ari_fidelity.py) go to ``act`` instead of the REST API."""
         for index, step in enumerate(steps):
             # A step's ts is logged as it completes: what Asterisk had sent before the
             # previous step completed was certainly sent before this one started.
             if index > 0:
                 await self.catch_up(steps[index - 1].get("ts"))
+            if step.get("kind") == "action":
+                assert act is not None, f"no handler for action {step['action']}"
+                await act(step)
+                continue
             await self.learn_channel_ids(json.dumps([step["path"], step.get("params")]))
             if hooks and index in hooks:
                 await hooks[index]()

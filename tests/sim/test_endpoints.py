@@ -64,9 +64,28 @@ async def test_congestion(ari: Ari, events: Events, sim_control: SimControl) -> 
 
 
 async def test_no_answer_times_out(ari: Ari, events: Events, sim_control: SimControl) -> None:
+    # As Asterisk's dial API gives up on an originate (real_d_originate_noanswer.jsonl):
+    # no Dial NOANSWER and no ChannelHangupRequest, only ChannelDestroyed with cause 19.
     await sim_control.set_endpoint("PJSIP", "204", behavior="noanswer")
     channel_id = await _originate(ari, "PJSIP/204", timeout="20")
-    await _assert_fails(events, channel_id, "NOANSWER", 19)
+    await events.next("Dial", peer__id=channel_id, dialstatus="")
+    destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
+    assert (destroyed["cause"], destroyed["cause_txt"]) == (19, "User alerting, no answer")
+    mine = [e["type"] for e in events.received if e.get("channel", e.get("peer", {})).get("id")]
+    assert mine == ["Dial", "ChannelStateChange", "ChannelDestroyed"]
+
+
+async def test_local_no_answer_stays_down(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    await sim_control.set_endpoint("Local", "200@noanswer", behavior="noanswer")
+    channel_id = await _originate(ari, "Local/200@noanswer", timeout="2")
+    destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
+    assert (destroyed["channel"]["state"], destroyed["cause"]) == ("Down", 19)
+    far = await events.next("ChannelDestroyed")
+    assert far["channel"]["name"].endswith(";2")
+    requests = [e for e in events.received if e["type"] == "ChannelHangupRequest"]
+    assert [(e["cause"], e.get("soft")) for e in requests] == [(19, None), (16, True)]
 
 
 async def test_answering_machine_sets_amd_variables(

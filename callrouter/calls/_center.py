@@ -1,0 +1,170 @@
+"""The routing service as the HTTP API sees it (``callrouter.api.ports.CallCenterPort``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import phonenumbers
+
+from callrouter.acd import TransferToQueue
+from callrouter.api.ports import CenterHealth, OperatorAction, RecordingContent
+from callrouter.ari import AriClient, AriNotFound
+from callrouter.calls._click_to_call import ClickToCall
+from callrouter.calls._journal import CallJournal
+from callrouter.calls._operator_requests import operator_event
+from callrouter.calls._router import Router
+from callrouter.calls._sessions import SessionRegistry
+from callrouter.config import Settings
+from callrouter.errors import Conflict, InvalidInput, NotFound
+
+__all__ = ["CallCenter"]
+
+_CONTENT_TYPES = {
+    "wav": "audio/wav",
+    "gsm": "audio/x-gsm",
+    "ulaw": "audio/basic",
+    "sln": "audio/L16",
+}
+
+
+class CallCenter:
+    def __init__(
+        self,
+        *,
+        ari: AriClient,
+        pool: asyncpg.Pool,
+        router: Router,
+        sessions: SessionRegistry,
+        journal: CallJournal,
+        clicks: ClickToCall,
+        settings: Settings,
+    ) -> None:
+        self._ari = ari
+        self._pool = pool
+        self._router = router
+        self._sessions = sessions
+        self._journal = journal
+        self._clicks = clicks
+        self._settings = settings
+
+    async def health(self) -> CenterHealth:
+        health = self._ari.health
+        try:
+            async with self._pool.acquire(timeout=1.0) as conn:
+                database_ok = await conn.fetchval("SELECT 1") == 1
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            database_ok = False
+        return CenterHealth(
+            ari_connected=health.connected,
+            ari_reconnects=health.reconnects,
+            ari_last_event_at=health.last_event_at,
+            database_ok=database_ok,
+        )
+
+    async def operator_action(
+        self, operator_id: str, action: OperatorAction, reason: str | None
+    ) -> str:
+        if operator_id not in self._settings.operators:
+            raise NotFound(f"no operator {operator_id!r}")
+        refused = self._router.apply(operator_event(self._router, operator_id, action, reason))
+        if refused is not None:
+            raise Conflict(refused)
+        view = self._router.engine.snapshot().operator(operator_id)
+        state = view.state.value
+        return f"{state} ({view.pause_reason})" if view.pause_reason else state
+
+    async def click_to_call(
+        self,
+        *,
+        operator_id: str,
+        number: str,
+        caller_id: str | None,
+        campaign_id: int | None,
+        lead_id: int | None,
+    ) -> str:
+        return await self._clicks.start(
+            operator_id=operator_id, number=self._e164(number), caller_id=caller_id
+        )
+
+    def _e164(self, number: str) -> str:
+        try:
+            parsed = phonenumbers.parse(number, self._settings.dialer.default_region)
+        except phonenumbers.NumberParseException as exc:
+            raise InvalidInput(f"{number!r} is not a phone number: {exc}") from exc
+        if not phonenumbers.is_possible_number(parsed):
+            raise InvalidInput(f"{number!r} is not a possible phone number")
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    async def transfer(self, call_id: str, queue: str) -> None:
+        if queue not in self._settings.queues:
+            raise NotFound(f"no queue {queue!r}")
+        if self._sessions.get(call_id) is None:
+            raise NotFound(f"no live call {call_id}")
+        refused = self._router.apply(TransferToQueue(call_id, queue, self._router.now()))
+        if refused is not None:
+            raise Conflict(refused)
+
+    async def recording_file(self, call_id: str) -> tuple[RecordingContent, str]:
+        try:
+            key = uuid.UUID(call_id)
+        except ValueError as exc:
+            raise InvalidInput(f"{call_id!r} is not a call id") from exc
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT name, format FROM recordings WHERE call_id = $1 AND state <> 'deleted'"
+                " ORDER BY started_at DESC LIMIT 1",
+                key,
+            )
+        if row is None:
+            raise NotFound(f"no recording for call {call_id}")
+        try:
+            content = await self._ari.recordings.get_stored_file(row["name"])
+        except AriNotFound as exc:
+            raise NotFound(f"recording {row['name']} is gone from Asterisk") from exc
+        return content, _CONTENT_TYPES.get(row["format"], "application/octet-stream")
+
+    async def _live_recording(self, call_id: str) -> tuple[str, Any]:
+        session = self._sessions.get(call_id)
+        if session is None or session.recording_name is None:
+            raise NotFound(f"no recording running for call {call_id}")
+        return session.recording_name, session
+
+    async def pause_recording(self, call_id: str) -> None:
+        name, session = await self._live_recording(call_id)
+        if session.recording_paused:
+            raise Conflict("the recording is already paused")
+        await self._ari.recordings.pause(name)
+        session.recording_paused = True
+        self._journal.recording_changed(name, "paused")
+
+    async def resume_recording(self, call_id: str) -> None:
+        name, session = await self._live_recording(call_id)
+        if not session.recording_paused:
+            raise Conflict("the recording is not paused")
+        await self._ari.recordings.unpause(name)
+        session.recording_paused = False
+        self._journal.recording_changed(name, "recording")
+
+    async def queue_status(self) -> dict[str, Any]:
+        snapshot = self._router.engine.snapshot(self._router.now())
+        return {
+            queue.name: {
+                "waiting": [
+                    {
+                        "call_id": call.call_id,
+                        "priority": call.priority,
+                        "waited_s": round(call.waited_s, 1),
+                        "position": call.position,
+                    }
+                    for call in queue.waiting
+                ],
+                "ringing": queue.ringing,
+                "logged_in": queue.logged_in,
+                "operators": {state.value: n for state, n in queue.operators.items()},
+                "longest_wait_s": round(queue.longest_wait_s, 1),
+                "expected_wait_s": round(queue.expected_wait_s, 1),
+            }
+            for queue in snapshot.queues
+        }

@@ -1,0 +1,237 @@
+"""Click-to-call (and the dialer's preview mode): the operator's phone rings first, then
+the customer is dialled, and the two are bridged when the customer answers.
+
+The operator is taken out of inbound routing for the call by a pause with reason
+``outbound`` in the routing core, so the core never offers them an inbound caller
+meanwhile and occupancy reports show the time as outbound work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import structlog
+
+from callrouter.acd import OperatorPaused, OperatorState, OperatorUnpaused
+from callrouter.ari import AriClient, AriError, ChannelDestroyed, StasisStart
+from callrouter.calls._clock import Clock
+from callrouter.calls._journal import CallJournal
+from callrouter.calls._router import Router
+from callrouter.calls._sessions import CallSession
+from callrouter.config import Settings
+from callrouter.errors import Conflict, ExternalError, NotFound
+
+__all__ = ["OUTBOUND_PAUSE_REASON", "ClickToCall"]
+
+log = structlog.get_logger(__name__)
+
+OUTBOUND_PAUSE_REASON = "outbound"
+_OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion", 21: "failed"}
+
+
+@dataclass
+class _Click:
+    session: CallSession
+    operator_id: str
+    number: str
+    caller_id: str
+    operator_channel: str
+    customer_channel: str | None = None
+    state: Literal["ringing_operator", "dialing_customer", "talking", "done"] = "ringing_operator"
+    answered_at: datetime | None = None
+
+
+class ClickToCall:
+    def __init__(
+        self,
+        *,
+        ari: AriClient,
+        router: Router,
+        journal: CallJournal,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self._ari = ari
+        self._router = router
+        self._journal = journal
+        self._settings = settings
+        self._clock = clock
+        self._calls: dict[str, _Click] = {}
+        self._by_channel: dict[str, str] = {}
+
+    def owns(self, channel_id: str) -> bool:
+        return channel_id in self._by_channel
+
+    async def start(self, *, operator_id: str, number: str, caller_id: str | None) -> str:
+        operator = self._settings.operators.get(operator_id)
+        if operator is None:
+            raise NotFound(f"no operator {operator_id!r}")
+        view = self._router.engine.snapshot().operator(operator_id)
+        if view.state is not OperatorState.AVAILABLE or not view.online:
+            raise Conflict(f"operator {operator_id!r} is {view.state.value}, not available")
+        refused = self._router.apply(
+            OperatorPaused(operator_id, self._router.now(), OUTBOUND_PAUSE_REASON)
+        )
+        if refused:
+            raise Conflict(refused)
+        call_id = str(uuid.uuid4())
+        operator_channel = f"cr-{uuid.uuid4().hex}"
+        session = CallSession(
+            call_id=call_id,
+            caller_channel_id=operator_channel,
+            queue="",
+            caller_number=caller_id or self._settings.dialer.caller_id,
+            caller_name=operator.name,
+            called_number=number,
+            created_at=self._router.now(),
+        )
+        click = _Click(session, operator_id, number, session.caller_number, operator_channel)
+        self._calls[call_id] = click
+        self._by_channel[operator_channel] = call_id
+        self._journal.call_created(session, direction="outbound")
+        self._journal.call_update(session, operator_id=operator_id)
+        try:
+            await self._ari.channels.originate(
+                endpoint=operator.endpoint,
+                channel_id=operator_channel,
+                app=self._ari.app,
+                app_args=f"click,{call_id},operator",
+                caller_id=f"<{number}>",
+                timeout=self._settings.dialer.ring_timeout_s,
+            )
+        except AriError as exc:
+            self._finish(click, "failed", cause_txt=f"operator phone unreachable: {exc}")
+            raise ExternalError(f"could not ring operator {operator_id}: {exc}") from exc
+        return call_id
+
+    async def on_stasis_start(self, event: StasisStart) -> None:
+        call_id = event.args[1] if len(event.args) > 2 else ""
+        click = self._calls.get(call_id)
+        if click is None or click.state == "done":
+            await self._hangup(event.channel.id)
+            return
+        if event.args[2] == "operator":
+            await self._dial_customer(click)
+        else:
+            await self._connect(click)
+
+    async def _dial_customer(self, click: _Click) -> None:
+        click.state = "dialing_customer"
+        with contextlib.suppress(AriError):  # ringback is a courtesy
+            await self._ari.channels.ring(click.operator_channel)
+        channel = f"cr-{uuid.uuid4().hex}"
+        click.customer_channel = channel
+        self._by_channel[channel] = click.session.call_id
+        click.session.caller_channel_id = channel
+        self._journal.call_update(click.session, channel_id=channel)
+        try:
+            await self._ari.channels.originate(
+                endpoint=self._settings.dialer.trunk.format(number=click.number),
+                channel_id=channel,
+                app=self._ari.app,
+                app_args=f"click,{click.session.call_id},customer",
+                caller_id=click.caller_id or None,
+                timeout=self._settings.dialer.ring_timeout_s,
+            )
+        except AriError as exc:
+            await self._hangup(click.operator_channel)
+            self._finish(click, "unreachable", cause_txt=str(exc))
+
+    async def _connect(self, click: _Click) -> None:
+        assert click.customer_channel is not None
+        click.state = "talking"
+        now = self._router.now()
+        click.answered_at = now
+        bridge_id = f"cr-{click.session.call_id}"
+        click.session.bridge_id = bridge_id
+        try:
+            await self._ari.bridges.create(type="mixing", bridge_id=bridge_id)
+            await self._ari.channels.ring_stop(click.operator_channel)
+            await self._ari.bridges.add_channel(
+                bridge_id, [click.operator_channel, click.customer_channel]
+            )
+        except AriError as exc:
+            log.warning("click_to_call_connect_failed", error=str(exc))
+            return
+        self._journal.call_update(click.session, answered_at=now)
+        self._journal.event(
+            click.session, now, "CONNECT", operator_id=click.operator_id,
+            holdtime=0, bridged_channel=click.customer_channel, ringtime=0,
+        )  # fmt: skip
+        await self._record(click)
+
+    async def _record(self, click: _Click) -> None:
+        if click.session.bridge_id is None:
+            return
+        fmt = self._settings.recording.format
+        name = f"callrouter-{click.session.call_id}"
+        try:
+            await self._ari.bridges.record(
+                click.session.bridge_id, name=name, format=fmt, if_exists="overwrite"
+            )
+        except AriError as exc:
+            self._journal.call_update(click.session, recording_error=str(exc)[:500])
+            return
+        click.session.recording_name = name
+        self._journal.recording_started(click.session, name, fmt, self._router.now())
+
+    async def channel_gone(self, channel_id: str, cause: int | None) -> None:
+        call_id = self._by_channel.pop(channel_id, None)
+        click = self._calls.get(call_id or "")
+        if click is None or click.state == "done":
+            return
+        if click.state == "talking":
+            other = (
+                click.customer_channel
+                if channel_id == click.operator_channel
+                else click.operator_channel
+            )
+            if other:
+                await self._hangup(other)
+            if click.session.bridge_id:
+                with contextlib.suppress(AriError):
+                    await self._ari.bridges.destroy(click.session.bridge_id)
+            self._finish(click, "answered")
+            return
+        if channel_id == click.operator_channel:
+            if click.customer_channel:
+                await self._hangup(click.customer_channel)
+            self._finish(click, "failed", cause=cause, cause_txt="operator hung up before connect")
+            return
+        await self._hangup(click.operator_channel)
+        outcome = _OUTCOME_BY_CAUSE.get(cause or 0, "unreachable")
+        self._finish(click, outcome, cause=cause)
+
+    async def on_channel_destroyed(self, event: ChannelDestroyed) -> None:
+        await self.channel_gone(event.channel.id, event.cause)
+
+    def _finish(
+        self, click: _Click, outcome: str, *, cause: int | None = None, cause_txt: str | None = None
+    ) -> None:
+        click.state = "done"
+        now = self._router.now()
+        values: dict[str, object] = {"outcome": outcome, "ended_at": now}
+        if click.answered_at is not None:
+            values["talk_s"] = round((now - click.answered_at).total_seconds(), 3)
+        if cause is not None:
+            values["hangup_cause"] = cause
+        if cause_txt:
+            values["hangup_cause_txt"] = cause_txt[:500]
+        self._journal.call_update(click.session, **values)
+        for channel in (click.operator_channel, click.customer_channel):
+            if channel:
+                self._by_channel.pop(channel, None)
+        self._calls.pop(click.session.call_id, None)
+        view = self._router.engine.snapshot().operator(click.operator_id)
+        if view.pause_reason == OUTBOUND_PAUSE_REASON:
+            self._router.apply(OperatorUnpaused(click.operator_id, now))
+
+    async def _hangup(self, channel_id: str) -> None:
+        try:
+            await self._ari.channels.hangup(channel_id)
+        except AriError as exc:
+            log.info("hangup_refused", channel=channel_id, error=str(exc))
