@@ -15,6 +15,7 @@ the shell compares what Asterisk holds with what it knows:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -27,12 +28,16 @@ from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
 from callrouter.calls.stasis import StasisHandlers
 from callrouter.store.calls import close_orphaned_calls
+from callrouter.store.writer import RecordWriter
 
 __all__ = ["RECOVERED_PAUSE_REASON", "Recovery"]
 
 log = structlog.get_logger(__name__)
 
 RECOVERED_PAUSE_REASON = "recovered-call"
+# The sweep waits this long for pending rows; with the database down it is skipped
+# (the next reconnect or start sweeps again).
+_FLUSH_BEFORE_SWEEP_S = 5.0
 
 
 class Recovery:
@@ -45,6 +50,7 @@ class Recovery:
         sessions: SessionRegistry,
         handlers: StasisHandlers,
         journal: CallJournal,
+        writer: RecordWriter,
         node: str,
     ) -> None:
         self._ari = ari
@@ -53,6 +59,7 @@ class Recovery:
         self._sessions = sessions
         self._handlers = handlers
         self._journal = journal
+        self._writer = writer
         self._node = node
 
     async def on_resync(self, resync: Resync) -> None:
@@ -68,6 +75,14 @@ class Recovery:
             except (AriError, asyncpg.PostgresError, OSError) as exc:
                 log.error("adopt_failed", channel=channel.id, error=str(exc))
         live = [c.id for c in resync.channels]
+        # Rows of hangups handled just above must land before the sweep, or the sweep
+        # would close those calls as lost instead of with their real outcome.
+        try:
+            async with asyncio.timeout(_FLUSH_BEFORE_SWEEP_S):
+                await self._writer.flush()
+        except TimeoutError:
+            log.warning("orphan_sweep_postponed", reason="database writes are behind")
+            return
         try:
             async with self._pool.acquire() as conn:
                 closed = await close_orphaned_calls(

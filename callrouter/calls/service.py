@@ -160,7 +160,7 @@ class CallrouterService:
         handlers.subscribe()
         recovery = Recovery(
             ari=ari, pool=pool, router=router, sessions=sessions,
-            handlers=handlers, journal=journal, node=self.node,
+            handlers=handlers, journal=journal, writer=writer, node=self.node,
         )  # fmt: skip
         handlers.finish_recovered = recovery.finish_recovered
         ari.on_resync(recovery.on_resync)
