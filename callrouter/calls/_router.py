@@ -20,7 +20,7 @@ from callrouter.acd import AcdCommand, AcdEngine, AcdEvent, CallRecord, Operator
 from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._serial import SerialExecutor
-from callrouter.calls._sessions import SessionRegistry
+from callrouter.calls._sessions import CallSession, SessionRegistry
 from callrouter.errors import DomainError
 
 __all__ = ["Router"]
@@ -44,6 +44,7 @@ class Router:
         self._lanes = lanes
         self._clock = clock
         self._deadline_moved = asyncio.Event()
+        self._final_hooks: list[Callable[[CallRecord, CallSession | None], None]] = []
         self._run_command: Callable[[AcdCommand], Awaitable[None]] | None = None
         self._finish: Callable[[str], Awaitable[None]] | None = None
 
@@ -56,6 +57,10 @@ class Router:
         """The executor and the router need each other; they meet here, once."""
         self._run_command = run_command
         self._finish = finish
+
+    def on_final(self, hook: Callable[[CallRecord, CallSession | None], None]) -> None:
+        """Also tell ``hook`` when a call gets its outcome (the dialer's attempts)."""
+        self._final_hooks.append(hook)
 
     def lanes_submit(self, key: str, work: Callable[[], Awaitable[None]]) -> None:
         """Work that must keep its place in a call's order without going through the core."""
@@ -80,8 +85,11 @@ class Router:
         run_command, finish = self._run_command, self._finish
         for command in commands:
             if isinstance(command, CallRecord):
-                self._journal.call_record(command, self._sessions.get(command.call_id))
+                session = self._sessions.get(command.call_id)
+                self._journal.call_record(command, session)
                 if command.outcome is not None:
+                    for hook in self._final_hooks:
+                        hook(command, session)
                     call_id = command.call_id
                     self._lanes.submit(call_id, partial(finish, call_id))
             elif isinstance(command, OperatorStateChanged):

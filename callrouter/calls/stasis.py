@@ -13,7 +13,7 @@ legs we originate to operators (StasisStart means the operator answered), and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import asyncpg
 import structlog
@@ -44,6 +44,7 @@ from callrouter.ari import (
 )
 from callrouter.calls._actions import CommandExecutor
 from callrouter.calls._click_to_call import ClickToCall
+from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
@@ -81,7 +82,6 @@ class StasisHandlers:
         journal: CallJournal,
         pool: asyncpg.Pool,
         settings: Settings,
-        outbound: Callable[[StasisStart], Awaitable[None]] | None = None,
         clicks: ClickToCall | None = None,
     ) -> None:
         self._ari = ari
@@ -91,8 +91,9 @@ class StasisHandlers:
         self._journal = journal
         self._pool = pool
         self._settings = settings
-        self._outbound = outbound
         self._clicks = clicks
+        # Set by the composition root when campaigns are configured.
+        self.dialer: OutboundDialer | None = None
         self._operators_by_endpoint = {
             op.endpoint.lower(): op_id for op_id, op in settings.operators.items()
         }
@@ -125,8 +126,8 @@ class StasisHandlers:
             await self._inbound(event)
         elif kind == "operator":
             self._operator_answered(event)
-        elif kind == "outbound" and self._outbound is not None:
-            await self._outbound(event)
+        elif kind == "outbound" and self.dialer is not None:
+            await self.dialer.on_stasis_start(event)
         elif kind == "click" and self._clicks is not None:
             await self._clicks.on_stasis_start(event)
         else:
@@ -219,9 +220,20 @@ class StasisHandlers:
             return
         self.channel_gone(event.channel.id)
 
+    async def _dialer_leg_gone(self, channel_id: str, cause: int | None) -> bool:
+        """A dialled customer who never reached the queue (busy, no answer, ...)."""
+        if self.dialer is None or not self.dialer.owns(channel_id):
+            return False
+        if self._sessions.by_caller_channel(channel_id) is not None:
+            return False  # answered and queued: handled as any caller
+        await self.dialer.channel_gone(channel_id, cause)
+        return True
+
     async def on_channel_destroyed(self, event: ChannelDestroyed) -> None:
         if self._clicks is not None and self._clicks.owns(event.channel.id):
             await self._clicks.channel_gone(event.channel.id, event.cause)
+            return
+        if await self._dialer_leg_gone(event.channel.id, event.cause):
             return
         leg = self._sessions.leg(event.channel.id)
         if leg is not None and leg.state == "ringing":

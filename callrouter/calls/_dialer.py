@@ -1,0 +1,322 @@
+"""The outbound dialer's shell: pace, originate customers, hand answered ones to the ACD.
+
+Progressive and predictive campaigns dial the customer first. The call is originated
+into the dialplan's ``callrouter-outbound`` context (answering-machine detection runs
+there) and reaches us by StasisStart once answered. A human is then put into the
+campaign's queue as a call with top priority, so the ACD's one dispatcher connects it
+to the next free operator of that queue: inbound and outbound share operators with no
+second routing brain. A customer not connected within ``dialer.abandon_after_s`` is an
+abandoned call: they hear a message and the attempt is logged as abandoned, which the
+pacing's abandon cap counts.
+
+How many to dial is the pure pacing core's decision (``callrouter.dialer.decide``); this
+module only measures (free operators, calls ringing, rolling answer and abandon rates)
+and carries it out. Preview campaigns dial nothing by themselves: operators call their
+leads through click-to-call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+import structlog
+
+from callrouter.acd import CallArrived, CallerHungUp, CallRecord, OperatorState
+from callrouter.ari import AriClient, AriError, StasisStart
+from callrouter.calls._journal import CallJournal
+from callrouter.calls._router import Router
+from callrouter.calls._sessions import CallSession, SessionRegistry
+from callrouter.dialer import (
+    Abandoned,
+    Answered,
+    Handled,
+    Limits,
+    Load,
+    Originated,
+    PacingConfig,
+    PacingMode,
+    PacingSnapshot,
+    RollingStats,
+    Unanswered,
+    decide,
+)
+
+__all__ = ["OUTBOUND_PRIORITY", "CampaignPlan", "DialLead", "LeadSource", "OutboundDialer"]
+
+log = structlog.get_logger(__name__)
+
+# Answered customers outrank every inbound caller: each second they wait counts
+# towards an abandoned call.
+OUTBOUND_PRIORITY = 1_000_000
+PACE_EVERY_S = 1.0
+_OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion"}
+
+
+@dataclass(frozen=True, slots=True)
+class DialLead:
+    lead_id: int
+    phone: str
+    name: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPlan:
+    """What the runner needs of a campaign's configuration."""
+
+    name: str
+    campaign_id: int
+    mode: PacingMode
+    queue: str
+    trunk: str
+    caller_id: str
+    ring_timeout_s: int = 30
+    abandon_cap: float = 0.03
+    amd: bool = True
+    limits: Limits = field(default_factory=Limits)
+
+
+class LeadSource(Protocol):
+    """Leads, attempts and campaign states in PostgreSQL (``callrouter.dialer.store``)."""
+
+    async def running(self) -> list[CampaignPlan]: ...
+
+    async def claim(self, plan: CampaignPlan, now: datetime, limit: int) -> list[DialLead]:
+        """Due leads, inside their calling window, not on the do-not-call list at
+        ``now``, marked in progress so no other node dials them."""
+        ...
+
+    async def started(self, plan: CampaignPlan, lead: DialLead, call_id: str, now: datetime) -> int:
+        """Record an attempt; return its id."""
+        ...
+
+    async def finished(
+        self, attempt_id: int, outcome: str, *, hangup_cause: int | None, now: datetime,
+        operator_id: str | None = None, wait_s: float | None = None, talk_s: float | None = None,
+    ) -> None: ...  # fmt: skip
+
+
+@dataclass
+class _Leg:
+    plan: CampaignPlan
+    lead: DialLead
+    attempt_id: int
+    call_id: str
+    channel_id: str
+    started_at: datetime
+    state: Literal["ringing", "queued", "done"] = "ringing"
+
+
+class OutboundDialer:
+    def __init__(
+        self,
+        *,
+        ari: AriClient,
+        router: Router,
+        sessions: SessionRegistry,
+        journal: CallJournal,
+        leads: LeadSource,
+        abandon_after_s: float,
+        abandon_sound: str = "sorry-youre-having-problems",
+    ) -> None:
+        self._ari = ari
+        self._router = router
+        self._sessions = sessions
+        self._journal = journal
+        self._leads = leads
+        self._abandon_after_s = abandon_after_s
+        self._abandon_sound = abandon_sound
+        self._legs: dict[str, _Leg] = {}  # by channel id
+        self._by_call: dict[str, _Leg] = {}
+        self._stats: dict[str, RollingStats] = {}
+        router.on_final(self._call_finished)
+
+    def owns(self, channel_id: str) -> bool:
+        return channel_id in self._legs
+
+    async def run(self) -> None:
+        while True:
+            try:
+                for plan in await self._leads.running():
+                    if plan.mode is not PacingMode.PREVIEW:
+                        await self._pace(plan)
+            except Exception:
+                log.exception("dialer_tick_failed")
+            await asyncio.sleep(PACE_EVERY_S)
+
+    def _stats_for(self, plan: CampaignPlan) -> RollingStats:
+        return self._stats.setdefault(plan.name, RollingStats())
+
+    def snapshot(self, plan: CampaignPlan, now: datetime) -> PacingSnapshot:
+        view = self._router.engine.snapshot(now)
+        queue = view.queue(plan.queue)
+        free = sum(
+            1 for op in view.operators
+            if plan.queue in op.queues and op.routable and op.state is OperatorState.AVAILABLE
+        )  # fmt: skip
+        inbound_waiting = sum(1 for c in queue.waiting if c.priority < OUTBOUND_PRIORITY)
+        mine = [leg for leg in self._by_call.values() if leg.plan.name == plan.name]
+        stats = self._stats_for(plan)
+        return PacingSnapshot(
+            free_operators=max(0, free - inbound_waiting),
+            ringing=sum(1 for leg in mine if leg.state == "ringing"),
+            waiting=sum(1 for leg in mine if leg.state == "queued"),
+            stats=stats.summary(now),
+            campaign_load=Load(
+                active=len(mine), started_last_second=stats.started_last_second(now)
+            ),
+        )
+
+    async def _pace(self, plan: CampaignPlan) -> None:
+        now = self._router.now()
+        config = PacingConfig(
+            mode=plan.mode, abandon_cap=plan.abandon_cap, campaign_limits=plan.limits
+        )
+        decision = decide(self.snapshot(plan, now), config)
+        if decision.originate <= 0:
+            return
+        for lead in await self._leads.claim(plan, now, decision.originate):
+            await self._dial(plan, lead)
+
+    async def _dial(self, plan: CampaignPlan, lead: DialLead) -> None:
+        now = self._router.now()
+        call_id = str(uuid.uuid4())
+        channel_id = f"cr-{uuid.uuid4().hex}"
+        attempt_id = await self._leads.started(plan, lead, call_id, now)
+        leg = _Leg(plan, lead, attempt_id, call_id, channel_id, now)
+        self._legs[channel_id] = leg
+        self._by_call[call_id] = leg
+        session = CallSession(
+            call_id=call_id, caller_channel_id=channel_id, queue=plan.queue,
+            caller_number=lead.phone, caller_name=lead.name, called_number=lead.phone,
+            created_at=now, priority=OUTBOUND_PRIORITY,
+        )  # fmt: skip
+        self._journal.call_created(session, direction="outbound")
+        self._journal.call_update(session, campaign_id=plan.campaign_id, lead_id=lead.lead_id)
+        self._stats_for(plan).record(Originated(now))
+        try:
+            await self._ari.channels.originate(
+                endpoint=plan.trunk.format(number=lead.phone),
+                channel_id=channel_id,
+                context="callrouter-outbound",
+                extension="s",
+                priority=1,
+                caller_id=plan.caller_id or None,
+                timeout=plan.ring_timeout_s,
+                variables={
+                    "CR_CAMPAIGN": plan.name,
+                    "CR_LEAD": str(lead.lead_id),
+                    "CR_CALL_ID": call_id,
+                    "CR_AMD": "1" if plan.amd else "0",
+                },
+            )
+            # Originated into the dialplan, the channel is not ours until Stasis: ask
+            # for its events so a busy or unanswered customer is heard of.
+            await self._ari.applications.subscribe(self._ari.app, f"channel:{channel_id}")
+        except AriError as exc:
+            log.warning("outbound_originate_failed", lead=lead.lead_id, error=str(exc))
+            await self._end_unanswered(leg, "unreachable", cause=None, detail=str(exc))
+
+    async def on_stasis_start(self, event: StasisStart) -> None:
+        leg = self._legs.get(event.channel.id)
+        if leg is None or leg.state != "ringing":
+            with contextlib.suppress(AriError):
+                await self._ari.channels.hangup(event.channel.id)
+            return
+        now = self._router.now()
+        amd = await self._amd_status(event)
+        if amd == "MACHINE":
+            await self._end_unanswered(leg, "machine", cause=None)
+            with contextlib.suppress(AriError):
+                await self._ari.channels.hangup(event.channel.id)
+            return
+        leg.state = "queued"
+        self._stats_for(leg.plan).record(Answered(now, now - leg.started_at))
+        session = CallSession(
+            call_id=leg.call_id, caller_channel_id=leg.channel_id, queue=leg.plan.queue,
+            caller_number=leg.lead.phone, caller_name=leg.lead.name,
+            called_number=leg.lead.phone, created_at=leg.started_at,
+            priority=OUTBOUND_PRIORITY,
+        )  # fmt: skip
+        self._sessions.add(session)
+        self._router.apply(
+            CallArrived(leg.call_id, leg.plan.queue, now, OUTBOUND_PRIORITY, leg.lead.phone)
+        )
+        self._router.lanes_submit(leg.call_id, lambda: self._abandon_if_waiting(leg))
+
+    async def _amd_status(self, event: StasisStart) -> str:
+        if len(event.args) > 1 and event.args[1] and not event.args[1].startswith("$"):
+            return event.args[1].upper()
+        try:
+            return (await self._ari.channels.get_variable(event.channel.id, "AMDSTATUS")).upper()
+        except AriError:
+            return ""
+
+    async def _abandon_if_waiting(self, leg: _Leg) -> None:
+        await asyncio.sleep(self._abandon_after_s)
+        session = self._sessions.get(leg.call_id)
+        if session is None or session.operator_id is not None or session.finished:
+            return
+        log.warning("outbound_abandoned", call_id=leg.call_id, campaign=leg.plan.name)
+        self._stats_for(leg.plan).record(Abandoned(self._router.now()))
+        session.abandon_message = self._abandon_sound
+        self._router.apply(CallerHungUp(leg.call_id, self._router.now()))
+
+    async def channel_gone(self, channel_id: str, cause: int | None) -> None:
+        """A customer leg that never reached the queue: busy, no answer, failed."""
+        leg = self._legs.get(channel_id)
+        if leg is None or leg.state != "ringing":
+            return
+        await self._end_unanswered(
+            leg, _OUTCOME_BY_CAUSE.get(cause or 0, "unreachable"), cause=cause
+        )
+
+    async def _end_unanswered(
+        self, leg: _Leg, outcome: str, *, cause: int | None, detail: str | None = None
+    ) -> None:
+        leg.state = "done"
+        now = self._router.now()
+        self._forget(leg)
+        self._stats_for(leg.plan).record(Unanswered(now))
+        session = CallSession(
+            call_id=leg.call_id, caller_channel_id=leg.channel_id, queue=leg.plan.queue,
+            caller_number=leg.lead.phone, caller_name=leg.lead.name,
+            called_number=leg.lead.phone, created_at=leg.started_at,
+        )  # fmt: skip
+        values: dict[str, object] = {"outcome": outcome, "ended_at": now}
+        if cause is not None:
+            values["hangup_cause"] = cause
+        if detail:
+            values["hangup_cause_txt"] = detail[:500]
+        self._journal.call_update(session, **values)
+        await self._leads.finished(leg.attempt_id, outcome, hangup_cause=cause, now=now)
+
+    def _forget(self, leg: _Leg) -> None:
+        self._legs.pop(leg.channel_id, None)
+        self._by_call.pop(leg.call_id, None)
+
+    def _call_finished(self, record: CallRecord, session: CallSession | None) -> None:
+        """The ACD gave an answered customer's call its outcome."""
+        leg = self._by_call.get(record.call_id)
+        if leg is None:
+            return
+        leg.state = "done"
+        self._forget(leg)
+        now = record.ended_at or self._router.now()
+        outcome = "connected" if record.outcome == "answered" else "abandoned"
+        if record.outcome == "answered" and record.talk_s is not None:
+            self._stats_for(leg.plan).record(Handled(now, timedelta(seconds=record.talk_s)))
+        self._router.lanes_submit(
+            leg.call_id,
+            lambda: self._leads.finished(
+                leg.attempt_id, outcome, hangup_cause=session.hangup_cause if session else None,
+                now=now, operator_id=record.operator_id, wait_s=record.wait_s,
+                talk_s=record.talk_s,
+            ),
+        )  # fmt: skip
