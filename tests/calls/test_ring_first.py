@@ -1,0 +1,37 @@
+"""The shell rings the operator before answering and holding the caller."""
+
+from __future__ import annotations
+
+from callrouter.acd import (
+    AcdCommand,
+    AnnounceQueuePosition,
+    AnnounceSounds,
+    CancelRing,
+    HoldCaller,
+    RingOperator,
+)
+from callrouter.calls._router import _ring_first
+
+
+def test_ring_moves_before_hold_of_the_same_call() -> None:
+    hold = HoldCaller("c1", "support", "default")
+    ring = RingOperator("c1", "anna", "PJSIP/101", 15)
+    other = RingOperator("c2", "boris", "PJSIP/102", 15)
+    cancel = CancelRing("c3", "dana")
+    commands: list[AcdCommand] = [cancel, hold, ring, other]
+    assert _ring_first(commands) == [cancel, ring, hold, other]
+
+
+def test_ring_all_rings_move_together_and_order_is_kept_otherwise() -> None:
+    hold = HoldCaller("c1", "support", "default")
+    rings = [RingOperator("c1", op, f"PJSIP/{n}", 15) for n, op in enumerate("abc")]
+    assert _ring_first([hold, *rings]) == [*rings, hold]
+    assert _ring_first([*rings, hold]) == [*rings, hold]
+    assert _ring_first([hold]) == [hold]
+
+
+def test_ring_moves_before_hold_and_joining_announcement() -> None:
+    hold = HoldCaller("c1", "support", "default")
+    announce = AnnounceQueuePosition("c1", 1, 0.0, AnnounceSounds())
+    ring = RingOperator("c1", "anna", "PJSIP/101", 15)
+    assert _ring_first([hold, announce, ring]) == [ring, hold, announce]
