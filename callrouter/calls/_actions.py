@@ -112,7 +112,9 @@ class CommandExecutor:
         if session is None or session.caller_gone:
             return
         if session.bridge_id is not None:
-            await self._unbridge(session)  # a transfer: the caller goes back to waiting
+            # A transfer: the caller goes back to waiting. Legs already ringing for the
+            # new queue (rung first, see Router) stay.
+            await self._unbridge(session, keep_ringing=True)
         session.queue = cmd.queue
         session.moh_class = cmd.music_class
         await self._quietly("answer", self._ari.channels.answer(session.caller_channel_id))
@@ -353,8 +355,10 @@ class CommandExecutor:
         self.recordings[name] = session.call_id
         self._journal.recording_started(session, name, fmt, self._clock.now())
 
-    async def _unbridge(self, session: CallSession) -> None:
+    async def _unbridge(self, session: CallSession, *, keep_ringing: bool = False) -> None:
         for leg in list(session.legs.values()):
+            if keep_ringing and leg.state == "ringing":
+                continue
             await self._quietly("hangup operator", self._ari.channels.hangup(leg.channel_id))
             self._sessions.drop_leg(leg)
         if session.bridge_id is not None:
