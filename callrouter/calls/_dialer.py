@@ -1,8 +1,9 @@
 """The outbound dialer's shell: pace, originate customers, hand answered ones to the ACD.
 
 Progressive and predictive campaigns dial the customer first. The call is originated
-into the dialplan's ``callrouter-outbound`` context (answering-machine detection runs
-there) and reaches us by StasisStart once answered. A human is then put into the
+into our application (so a busy or unanswered customer is reported to us whatever
+happens); once answered it visits the dialplan's ``callrouter-outbound`` context, where
+answering-machine detection runs, and comes back with the verdict. A human is then put into the
 campaign's queue as a call with top priority, so the ACD's one dispatcher connects it
 to the next free operator of that queue: inbound and outbound share operators with no
 second routing brain. A customer not connected within ``dialer.abandon_after_s`` is an
@@ -55,6 +56,7 @@ log = structlog.get_logger(__name__)
 # towards an abandoned call.
 OUTBOUND_PRIORITY = 1_000_000
 PACE_EVERY_S = 1.0
+OUTBOUND_CONTEXT = "callrouter-outbound"
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion"}
 
 
@@ -110,7 +112,7 @@ class _Leg:
     call_id: str
     channel_id: str
     started_at: datetime
-    state: Literal["ringing", "queued", "done"] = "ringing"
+    state: Literal["ringing", "amd", "queued", "done"] = "ringing"
 
 
 class OutboundDialer:
@@ -135,6 +137,7 @@ class OutboundDialer:
         self._legs: dict[str, _Leg] = {}  # by channel id
         self._by_call: dict[str, _Leg] = {}
         self._stats: dict[str, RollingStats] = {}
+        self._timers: set[asyncio.Task[None]] = set()
         router.on_final(self._call_finished)
 
     def owns(self, channel_id: str) -> bool:
@@ -165,7 +168,7 @@ class OutboundDialer:
         stats = self._stats_for(plan)
         return PacingSnapshot(
             free_operators=max(0, free - inbound_waiting),
-            ringing=sum(1 for leg in mine if leg.state == "ringing"),
+            ringing=sum(1 for leg in mine if leg.state in ("ringing", "amd")),
             waiting=sum(1 for leg in mine if leg.state == "queued"),
             stats=stats.summary(now),
             campaign_load=Load(
@@ -201,12 +204,14 @@ class OutboundDialer:
         self._journal.call_update(session, campaign_id=plan.campaign_id, lead_id=lead.lead_id)
         self._stats_for(plan).record(Originated(now))
         try:
+            # Originated into our application, so its ChannelDestroyed (busy, no
+            # answer, ...) reaches us even if it fails at once; once answered it visits
+            # the dialplan for answering-machine detection and comes back.
             await self._ari.channels.originate(
                 endpoint=plan.trunk.format(number=lead.phone),
                 channel_id=channel_id,
-                context="callrouter-outbound",
-                extension="s",
-                priority=1,
+                app=self._ari.app,
+                app_args=f"dialed,{call_id}",
                 caller_id=plan.caller_id or None,
                 timeout=plan.ring_timeout_s,
                 variables={
@@ -216,26 +221,38 @@ class OutboundDialer:
                     "CR_AMD": "1" if plan.amd else "0",
                 },
             )
-            # Originated into the dialplan, the channel is not ours until Stasis: ask
-            # for its events so a busy or unanswered customer is heard of.
-            await self._ari.applications.subscribe(self._ari.app, f"channel:{channel_id}")
         except AriError as exc:
             log.warning("outbound_originate_failed", lead=lead.lead_id, error=str(exc))
             await self._end_unanswered(leg, "unreachable", cause=None, detail=str(exc))
 
     async def on_stasis_start(self, event: StasisStart) -> None:
         leg = self._legs.get(event.channel.id)
-        if leg is None or leg.state != "ringing":
+        if leg is None or leg.state not in ("ringing", "amd"):
             with contextlib.suppress(AriError):
                 await self._ari.channels.hangup(event.channel.id)
             return
-        now = self._router.now()
-        amd = await self._amd_status(event)
+        if event.args[0] == "dialed" and leg.plan.amd:
+            # Answered: let the dialplan's AMD() listen, it sends the call back to us.
+            leg.state = "amd"
+            try:
+                await self._ari.channels.continue_in_dialplan(
+                    event.channel.id, context=OUTBOUND_CONTEXT, extension="s", priority=1
+                )
+            except AriError as exc:
+                log.warning("amd_unavailable", error=str(exc))
+                await self._queue_human(leg)
+            return
+        amd = await self._amd_status(event) if event.args[0] == "outbound" else ""
         if amd == "MACHINE":
             await self._end_unanswered(leg, "machine", cause=None)
             with contextlib.suppress(AriError):
                 await self._ari.channels.hangup(event.channel.id)
             return
+        await self._queue_human(leg)
+
+    async def _queue_human(self, leg: _Leg) -> None:
+        """A person answered: into the campaign's queue, ahead of every inbound caller."""
+        now = self._router.now()
         leg.state = "queued"
         self._stats_for(leg.plan).record(Answered(now, now - leg.started_at))
         session = CallSession(
@@ -248,9 +265,13 @@ class OutboundDialer:
         self._router.apply(
             CallArrived(leg.call_id, leg.plan.queue, now, OUTBOUND_PRIORITY, leg.lead.phone)
         )
-        self._router.lanes_submit(leg.call_id, lambda: self._abandon_if_waiting(leg))
+        # A timer of its own: sleeping on the call's lane would hold up its ring.
+        timer = asyncio.create_task(self._abandon_if_waiting(leg), name=f"abandon:{leg.call_id}")
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
 
     async def _amd_status(self, event: StasisStart) -> str:
+        # Stasis(callrouter,outbound,${AMDSTATUS},...) passes it; ask the channel otherwise.
         if len(event.args) > 1 and event.args[1] and not event.args[1].startswith("$"):
             return event.args[1].upper()
         try:
@@ -261,7 +282,10 @@ class OutboundDialer:
     async def _abandon_if_waiting(self, leg: _Leg) -> None:
         await asyncio.sleep(self._abandon_after_s)
         session = self._sessions.get(leg.call_id)
-        if session is None or session.operator_id is not None or session.finished:
+        if session is None or session.finished or session.caller_gone:
+            return
+        ringing = session.legs.values()
+        if session.operator_id is not None or any(leg.state == "answered" for leg in ringing):
             return
         log.warning("outbound_abandoned", call_id=leg.call_id, campaign=leg.plan.name)
         self._stats_for(leg.plan).record(Abandoned(self._router.now()))
@@ -271,7 +295,7 @@ class OutboundDialer:
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
         """A customer leg that never reached the queue: busy, no answer, failed."""
         leg = self._legs.get(channel_id)
-        if leg is None or leg.state != "ringing":
+        if leg is None or leg.state not in ("ringing", "amd"):
             return
         await self._end_unanswered(
             leg, _OUTCOME_BY_CAUSE.get(cause or 0, "unreachable"), cause=cause

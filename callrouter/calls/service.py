@@ -25,10 +25,12 @@ from callrouter.calls._agi_ports import (
     RouterOperatorControl,
     make_route_planner,
 )
+from callrouter.calls._campaign_leads import DatabaseLeadSource
 from callrouter.calls._center import CallCenter
 from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._clock import Clock, SystemClock
 from callrouter.calls._crm_events import CrmEvents
+from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
 from callrouter.calls._recovery import Recovery
@@ -38,6 +40,7 @@ from callrouter.calls._sessions import SessionRegistry
 from callrouter.calls.stasis import StasisHandlers
 from callrouter.config import Settings
 from callrouter.crm import WebhookNotifier
+from callrouter.dialer.store import sync_campaigns
 from callrouter.store import apply_migrations, create_pool
 from callrouter.store.directory import sync_directory
 from callrouter.store.writer import RecordWriter
@@ -62,6 +65,7 @@ class ServiceParts:
     center: CallCenter | None = None
     agi: FastAgiServer | None = None
     api: ApiServer | None = None
+    dialer: OutboundDialer | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -93,6 +97,8 @@ class CallrouterService:
             async with pool.acquire() as conn:
                 await apply_migrations(conn)
                 await sync_directory(conn, settings)
+                if settings.campaigns:
+                    await sync_campaigns(conn, settings)
             await writer.start()
             if settings.crm.webhooks:
                 notifier = WebhookNotifier(settings=settings.crm, pool=pool, node=self.node)
@@ -111,6 +117,8 @@ class CallrouterService:
                         await parts.agi.start()
                     if parts.api is not None:
                         await parts.api.start()
+                    if parts.dialer is not None:
+                        tasks.create_task(parts.dialer.run(), name="dialer")
                     tasks.create_task(self._announce_ready(ari), name="ready")
         finally:
             await self._shutdown(pool, writer, notifier)
@@ -178,6 +186,14 @@ class CallrouterService:
                 port=settings.agi.port,
                 allowlist=settings.agi.allow,
             )
+        dialer = None
+        if settings.campaigns:
+            dialer = OutboundDialer(
+                ari=ari, router=router, sessions=sessions, journal=journal,
+                leads=DatabaseLeadSource(pool=pool, settings=settings, node=self.node),
+                abandon_after_s=settings.dialer.abandon_after_s,
+            )  # fmt: skip
+            handlers.dialer = dialer
         api = (
             ApiServer(settings=settings.http, center=center, pool=pool)
             if settings.http.enabled
@@ -186,7 +202,7 @@ class CallrouterService:
         return ServiceParts(
             pool=pool, writer=writer, ari=ari, router=router, sessions=sessions,
             executor=executor, handlers=handlers, lanes=lanes, center=center,
-            agi=agi_server, api=api,
+            agi=agi_server, api=api, dialer=dialer,
         )  # fmt: skip
 
     async def _announce_ready(self, ari: AriClient) -> None:

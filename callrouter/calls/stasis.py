@@ -126,7 +126,7 @@ class StasisHandlers:
             await self._inbound(event)
         elif kind == "operator":
             self._operator_answered(event)
-        elif kind == "outbound" and self.dialer is not None:
+        elif kind in ("dialed", "outbound") and self.dialer is not None:
             await self.dialer.on_stasis_start(event)
         elif kind == "click" and self._clicks is not None:
             await self._clicks.on_stasis_start(event)

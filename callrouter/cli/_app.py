@@ -11,8 +11,12 @@ import typer
 from callrouter import __version__
 from callrouter.cli._asterisk import asterisk_app
 from callrouter.cli._calls import calls_app, queues_app
+from callrouter.cli._campaigns import campaigns_app
+from callrouter.cli._customers import customers_app
 from callrouter.cli._db import db_app
+from callrouter.cli._dnc import dnc_app
 from callrouter.cli._operators import operators_app
+from callrouter.cli._recordings import recordings_app
 from callrouter.cli._runtime import (
     CliState,
     console,
@@ -22,6 +26,7 @@ from callrouter.cli._runtime import (
     state_of,
 )
 from callrouter.cli._serve import register as register_serve
+from callrouter.cli._status import register as register_status
 from callrouter.config import config_files, load_settings
 from callrouter.errors import CallrouterError, ConfigError
 
@@ -37,6 +42,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(calls_app, name="calls")
 app.add_typer(queues_app, name="queues")
 app.add_typer(operators_app, name="operators")
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(dnc_app, name="dnc")
+app.add_typer(recordings_app, name="recordings")
+app.add_typer(customers_app, name="customers")
+register_status(app)
 register_serve(app)
 app.add_typer(asterisk_app, name="asterisk-conf")
 

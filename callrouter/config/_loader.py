@@ -215,6 +215,9 @@ def _cross_reference_problems(
             if queue_name not in queues:
                 path = ("operators", op_id, "queues", queue_name)
                 found.append((path, f"unknown queue {queue_name!r}"))
+    for name, campaign in settings.campaigns.items():
+        if campaign.queue not in queues:
+            found.append((("campaigns", name, "queue"), f"unknown queue {campaign.queue!r}"))
     problems = []
     for path, message in found:
         origin = _origin_of(path, origins)

@@ -20,6 +20,8 @@ __all__ = [
     "AnnounceSettings",
     "AriSettings",
     "CalendarSettings",
+    "CampaignLimits",
+    "CampaignSettings",
     "CrmSettings",
     "DatabaseSettings",
     "DialerSettings",
@@ -30,6 +32,7 @@ __all__ = [
     "OverflowSettings",
     "QueueSettings",
     "RecordingSettings",
+    "RetryRuleSettings",
     "Settings",
     "SimulatorSettings",
 ]
@@ -195,6 +198,71 @@ class DialerSettings(_Section):
     default_region: str = "US"
 
 
+RetryOutcome = Literal[
+    "busy", "no_answer", "machine", "failed", "congestion", "abandoned", "callback"
+]
+
+
+class RetryRuleSettings(_Section):
+    """When to try a lead again after one outcome (callrouter.dialer.RetryRule)."""
+
+    delay_s: Seconds
+    max_attempts: int = Field(ge=1)
+    backoff: float = Field(1.0, ge=1.0)
+
+
+class CampaignLimits(_Section):
+    max_concurrent: int | None = Field(None, ge=0)
+    max_per_second: int | None = Field(None, ge=0)
+
+
+class CampaignSettings(_Section):
+    """One outbound campaign; its leads are imported with `callrouter campaigns import`."""
+
+    mode: Literal["preview", "progressive", "predictive"] = "progressive"
+    queue: Name
+    caller_id: str = ""
+    # None: dialer.trunk. "{number}" is replaced by the lead's E.164 number.
+    trunk: str | None = Field(None, pattern=r"\{number\}")
+    # Calling windows in each lead's own local time: {"mon-fri": ["09:00-20:00"]}.
+    windows: dict[str, list[str]] = Field(
+        default_factory=lambda: {"mon-fri": ["09:00-20:00"], "sat": ["10:00-16:00"]}
+    )
+    holidays: list[dt.date] = Field(default_factory=list)
+    default_timezone: str = "UTC"
+    # None: dialer.default_region. For numbers written without +country.
+    default_region: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    retry: dict[RetryOutcome, RetryRuleSettings] = Field(default_factory=dict)
+    max_attempts: int = Field(10, ge=1)
+    script_url: str | None = None
+    recording: Literal["always", "never", "on_demand"] = "always"
+    limits: CampaignLimits = CampaignLimits()
+    abandon_cap: float | None = Field(None, ge=0, le=1)
+
+    @field_validator("windows")
+    @classmethod
+    def _valid_windows(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from callrouter.dialer import WeeklySchedule
+        from callrouter.errors import InvalidInput
+
+        try:
+            WeeklySchedule.from_spec(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_campaign_zone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
 class CrmSettings(_Section):
     webhooks: dict[Literal["offered", "answered", "ended", "callback"], str] = Field(
         default_factory=dict
@@ -228,5 +296,6 @@ class Settings(_Section):
     calendars: dict[Name, CalendarSettings] = Field(default_factory=dict)
     recording: RecordingSettings = RecordingSettings()
     dialer: DialerSettings = DialerSettings()
+    campaigns: dict[Name, CampaignSettings] = Field(default_factory=dict)
     crm: CrmSettings = CrmSettings()
     simulator: SimulatorSettings = SimulatorSettings()

@@ -1,0 +1,87 @@
+"""The dialer shell's ``LeadSource``, backed by the dialer's PostgreSQL store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from callrouter.calls._dialer import CampaignPlan, DialLead
+from callrouter.config import Settings
+from callrouter.dialer import CampaignState, Limits
+from callrouter.dialer.store import (
+    claim_dialable,
+    finish_attempt,
+    get_campaign,
+    list_campaigns,
+    start_attempt,
+)
+
+__all__ = ["DatabaseLeadSource"]
+
+
+class DatabaseLeadSource:
+    def __init__(self, *, pool: asyncpg.Pool, settings: Settings, node: str) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._node = node
+
+    async def running(self) -> list[CampaignPlan]:
+        async with self._pool.acquire() as conn:
+            rows = await list_campaigns(conn)
+        plans = []
+        for row in rows:
+            configured = self._settings.campaigns.get(row.name)
+            if row.state is not CampaignState.RUNNING or configured is None:
+                continue
+            dialer = self._settings.dialer
+            plans.append(
+                CampaignPlan(
+                    name=row.name,
+                    campaign_id=row.id,
+                    mode=row.mode,
+                    queue=configured.queue,
+                    trunk=configured.trunk or dialer.trunk,
+                    caller_id=configured.caller_id or dialer.caller_id,
+                    ring_timeout_s=dialer.ring_timeout_s,
+                    abandon_cap=(
+                        configured.abandon_cap
+                        if configured.abandon_cap is not None
+                        else dialer.abandon_cap
+                    ),
+                    limits=Limits(
+                        max_concurrent=configured.limits.max_concurrent,
+                        max_per_second=configured.limits.max_per_second,
+                    ),
+                )
+            )
+        return plans
+
+    async def claim(self, plan: CampaignPlan, now: datetime, limit: int) -> list[DialLead]:
+        async with self._pool.acquire() as conn:
+            campaign = await get_campaign(conn, plan.name)
+            claimed = await claim_dialable(conn, campaign, now, limit, node=self._node)
+        return [DialLead(lead_id=lead.id, phone=lead.phone, name=lead.name) for lead in claimed]
+
+    async def started(self, plan: CampaignPlan, lead: DialLead, call_id: str, now: datetime) -> int:
+        async with self._pool.acquire() as conn:
+            return await start_attempt(
+                conn, lead.lead_id, now=now, call_id=call_id, node=self._node
+            )
+
+    async def finished(
+        self,
+        attempt_id: int,
+        outcome: str,
+        *,
+        hangup_cause: int | None,
+        now: datetime,
+        operator_id: str | None = None,
+        wait_s: float | None = None,
+        talk_s: float | None = None,
+    ) -> None:
+        async with self._pool.acquire() as conn:
+            await finish_attempt(
+                conn, attempt_id, outcome, now=now, hangup_cause=hangup_cause,
+                operator_id=operator_id, wait_s=wait_s, talk_s=talk_s,
+            )  # fmt: skip

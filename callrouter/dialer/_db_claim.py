@@ -1,0 +1,74 @@
+"""The dial-time gate over the database: claim due leads, keep those the pure core picks.
+
+``claim_dialable`` is what a runner calls each pacing tick. In one transaction it
+claims a few more due leads than it needs (``due_leads``), loads their do-not-call
+entries (``DbDncLookup``), lets the pure ``pick_next_leads`` choose, and settles the
+rest: leads on the DNC list become ``dnc``, unparseable ones ``invalid``, leads out of
+attempts ``exhausted``, leads outside their calling window go back to pending due at
+their window's next opening (so they are not claimed again every tick), and extras go
+back unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from callrouter.errors import InvalidInput
+from callrouter.store._pool import DbConnection
+
+from ._campaign import pick_next_leads
+from ._db_attempts import ClaimedLead, due_leads, mark_leads, release_leads
+from ._db_campaigns import CampaignRow
+from ._db_dnc import DbDncLookup
+from ._retry import LeadStatus
+from ._windows import WeeklySchedule, next_opening
+
+__all__ = ["claim_dialable"]
+
+# A schedule that never opens again: look once a day whether the config changed.
+_NEVER_OPENS_RETRY = timedelta(days=1)
+
+
+async def claim_dialable(
+    conn: DbConnection,
+    campaign: CampaignRow,
+    now: datetime,
+    limit: int,
+    *,
+    node: str = "",
+    schedule: WeeklySchedule | None = None,
+) -> list[ClaimedLead]:
+    """Up to ``limit`` leads to dial now, claimed (``in_progress``) for this node."""
+    if limit <= 0:
+        return []
+    schedule = schedule or campaign.schedule()
+    async with conn.transaction():
+        claimed = await due_leads(conn, campaign.id, now, limit + max(limit, 20), node=node)
+        if not claimed:
+            return []
+        dnc = await DbDncLookup.load(conn, [lead.phone for lead in claimed])
+        selection = pick_next_leads(
+            claimed, now, dnc, schedule, limit, max_attempts=campaign.max_attempts
+        )
+        await mark_leads(conn, [lead.id for lead in selection.dnc], LeadStatus.DNC)
+        await mark_leads(conn, [lead.id for lead in selection.invalid], LeadStatus.INVALID)
+        settled = {lead.id for lead in (*selection.leads, *selection.dnc, *selection.invalid)}
+        exhausted: list[int] = []
+        releases: dict[int, datetime] = {}
+        openings: dict[str, datetime] = {}
+        for lead in claimed:
+            if lead.id in settled:
+                continue
+            if lead.attempts >= campaign.max_attempts:
+                exhausted.append(lead.id)
+                continue
+            if lead.timezone not in openings:
+                try:
+                    openings[lead.timezone] = next_opening(schedule, lead.timezone, now)
+                except InvalidInput:
+                    openings[lead.timezone] = now + _NEVER_OPENS_RETRY
+            opening = openings[lead.timezone]
+            releases[lead.id] = opening if opening > now else lead.due_at
+        await mark_leads(conn, exhausted, LeadStatus.EXHAUSTED)
+        await release_leads(conn, releases)
+    return list(selection.leads)

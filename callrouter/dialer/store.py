@@ -1,0 +1,90 @@
+"""The dialer's storage in PostgreSQL: campaigns, leads, attempts and do-not-call.
+
+The pure core (``callrouter.dialer``) decides; these functions read and write the rows
+it decides about. Every function takes a connection (``DbConnection``: a bare asyncpg
+connection or one from ``callrouter.store.open_pool``, whose JSON codecs they rely
+on) and runs its own transaction where it needs one (nested in the caller's if any).
+
+* Campaigns: ``sync_campaigns`` (config -> table, state kept), ``list_campaigns``,
+  ``get_campaign``, ``change_campaign_state`` (pure state machine), ``campaign_stats``.
+* Leads: ``import_leads`` / ``import_lead_file`` (COPY + upsert by key).
+* Runner: ``claim_dialable`` (the dial-time gate), ``due_leads``, ``release_leads``,
+  ``mark_leads``, ``release_stale_claims``, ``start_attempt``, ``finish_attempt``,
+  ``set_disposition``.
+* Do-not-call: ``add_dnc``, ``dnc_numbers_from_lines``, ``remove_dnc``, ``list_dnc``,
+  ``check_dnc_numbers``, ``DbDncLookup``.
+"""
+
+from __future__ import annotations
+
+from ._db_attempts import (
+    ClaimedLead,
+    due_leads,
+    finish_attempt,
+    mark_leads,
+    parse_outcome,
+    release_leads,
+    release_stale_claims,
+    set_disposition,
+    start_attempt,
+)
+from ._db_campaigns import (
+    CampaignRow,
+    CampaignStats,
+    campaign_stats,
+    change_campaign_state,
+    get_campaign,
+    list_campaigns,
+    sync_campaigns,
+)
+from ._db_claim import claim_dialable
+from ._db_dnc import (
+    DbDncLookup,
+    DncCheck,
+    DncWriteResult,
+    add_dnc,
+    check_dnc_numbers,
+    dnc_numbers_from_lines,
+    list_dnc,
+    remove_dnc,
+)
+from ._db_leads import (
+    ImportProgress,
+    LeadImportReport,
+    import_lead_file,
+    import_leads,
+    options_for,
+)
+
+__all__ = [
+    "CampaignRow",
+    "CampaignStats",
+    "ClaimedLead",
+    "DbDncLookup",
+    "DncCheck",
+    "DncWriteResult",
+    "ImportProgress",
+    "LeadImportReport",
+    "add_dnc",
+    "campaign_stats",
+    "change_campaign_state",
+    "check_dnc_numbers",
+    "claim_dialable",
+    "dnc_numbers_from_lines",
+    "due_leads",
+    "finish_attempt",
+    "get_campaign",
+    "import_lead_file",
+    "import_leads",
+    "list_campaigns",
+    "list_dnc",
+    "mark_leads",
+    "options_for",
+    "parse_outcome",
+    "release_leads",
+    "release_stale_claims",
+    "remove_dnc",
+    "set_disposition",
+    "start_attempt",
+    "sync_campaigns",
+]

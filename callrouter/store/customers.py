@@ -1,0 +1,103 @@
+"""Customer cards in bulk: the import, the list and a card's call history.
+
+One card is read and written by :func:`callrouter.store.directory.find_customer` and
+:func:`~callrouter.store.directory.upsert_customer`; this module adds what the CLI needs
+on top: many cards in one statement, and whether a phone already has a card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from callrouter.store._pool import DbConnection
+
+__all__ = [
+    "CustomerCalls",
+    "CustomerRow",
+    "ImportCounts",
+    "customer_calls",
+    "customer_exists",
+    "list_customers",
+    "upsert_customers",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """One card to write; ``phone`` is already E.164 and unique within a batch."""
+
+    phone: str
+    name: str
+    tier: str
+    priority: int
+    account: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    created: int
+    updated: int
+
+
+async def upsert_customers(conn: DbConnection, rows: Sequence[CustomerRow]) -> ImportCounts:
+    """Insert or replace every card in one statement (so one transaction).
+
+    A card whose phone exists is replaced field by field: the file is the truth for the
+    cards it names. ``xmax = 0`` tells an inserted row from an updated one.
+    """
+    if not rows:
+        return ImportCounts(created=0, updated=0)
+    inserted: list[asyncpg.Record] = await conn.fetch(
+        "INSERT INTO customers (phone, name, tier, priority, account, notes)"
+        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],"
+        " $6::text[])"
+        " ON CONFLICT (phone) DO UPDATE SET name = excluded.name, tier = excluded.tier,"
+        " priority = excluded.priority, account = excluded.account, notes = excluded.notes,"
+        " updated_at = now()"
+        " RETURNING (xmax = 0) AS inserted",
+        [r.phone for r in rows],
+        [r.name for r in rows],
+        [r.tier for r in rows],
+        [r.priority for r in rows],
+        [r.account for r in rows],
+        [r.notes for r in rows],
+    )
+    created = sum(1 for row in inserted if row["inserted"])
+    return ImportCounts(created=created, updated=len(inserted) - created)
+
+
+async def customer_exists(conn: DbConnection, phone: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM customers WHERE phone = $1", phone))
+
+
+async def list_customers(
+    conn: DbConnection, *, limit: int = 100, tier: str | None = None
+) -> list[asyncpg.Record]:
+    """Highest priority first, then by name: the cards that matter most on top."""
+    return await conn.fetch(
+        "SELECT id, phone, name, tier, priority, account, notes, created_at, updated_at"
+        " FROM customers WHERE ($1::text IS NULL OR tier = $1)"
+        " ORDER BY priority DESC, name, phone LIMIT $2",
+        tier,
+        limit,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCalls:
+    count: int
+    last_at: datetime | None
+
+
+async def customer_calls(conn: DbConnection, customer_id: int) -> CustomerCalls:
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, max(created_at) AS last_at FROM calls WHERE customer_id = $1",
+        customer_id,
+    )
+    assert row is not None
+    return CustomerCalls(count=row["n"], last_at=row["last_at"])

@@ -1,0 +1,175 @@
+"""Outbound calls end to end: click-to-call and a progressive campaign, on the wire."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+
+from callrouter.dialer import CampaignEvent
+from callrouter.dialer.store import change_campaign_state, import_leads, sync_campaigns
+from callrouter.sim import SimControl, SimulatedAsterisk
+from callrouter.store import open_pool
+from tests.calls.harness import ari_requests, eventually, make_settings, running_service
+from tests.calls.test_inbound_flow import bridged_pairs
+
+ALWAYS = {"mon-sun": ["00:00-24:00"]}
+
+
+async def test_click_to_call_rings_operator_then_customer(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.2)
+    await sim_control.set_endpoint("PJSIP", "+4930123456@pstn", behavior="answer", answer_after=0.3)
+    settings = make_settings(sim, dialer={"default_region": "DE", "caller_id": "+4930999"})
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None and service.parts.center is not None
+        call_id = await service.parts.center.click_to_call(
+            operator_id="anna", number="030 123456", caller_id=None, campaign_id=None, lead_id=None
+        )
+        await eventually(lambda: bridged_pairs(sim_control), what="operator and customer bridged")
+        assert service.parts.router.engine.snapshot().operator("anna").pause_reason == "outbound"
+        log = await sim_control.requests()
+        endpoints = [r["params"]["endpoint"] for r in log if r["params"].get("endpoint")]
+        assert endpoints == ["PJSIP/101", "PJSIP/+4930123456@pstn"]
+        customer = next(r for r in log if r["params"].get("endpoint", "").endswith("@pstn"))
+        await sim_control.hangup(customer["path"].rsplit("/", 1)[1])
+
+        async def finished() -> asyncpg.Record | None:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return await conn.fetchrow(
+                    "SELECT * FROM calls WHERE id = $1 AND outcome IS NOT NULL", call_id
+                )
+            finally:
+                await conn.close()
+
+        row = await eventually(finished, what="click-to-call row final")
+        assert service.parts.router.engine.snapshot().operator("anna").state.value == "available"
+    assert (row["direction"], row["outcome"], row["operator_id"]) == (
+        "outbound",
+        "answered",
+        "anna",
+    )
+    assert row["called_number"] == "+4930123456"
+
+
+async def test_progressive_campaign_dials_and_connects_and_retries(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint(
+        "PJSIP", "101", behavior="answer", answer_after=0.1, hangup_after=2
+    )
+    await sim_control.set_endpoint(
+        "PJSIP", "+14155550101@pstn", behavior="answer", answer_after=0.2
+    )
+    await sim_control.set_endpoint("PJSIP", "+14155550102@pstn", behavior="busy")
+    await sim_control.set_endpoint(
+        "PJSIP", "+14155550103@pstn", behavior="machine", answer_after=0.2
+    )
+    settings = make_settings(
+        sim,
+        queues={"support": {"wrapup_s": 0.1}},
+        campaigns={
+            "winback": {
+                "mode": "progressive",
+                "queue": "support",
+                "windows": ALWAYS,
+                "default_timezone": "UTC",
+                "default_region": "US",
+            }
+        },
+    )
+    async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+        await sync_campaigns(conn, settings)
+        report = await import_leads(
+            conn,
+            "winback",
+            ["phone,name\n", "+14155550101,Ann\n", "+14155550102,Bo\n", "+14155550103,Cy\n"],
+            now=datetime.now(UTC),
+        )
+        assert report.inserted == 3
+        await change_campaign_state(conn, "winback", CampaignEvent.START)
+
+    async def three_attempts_ended() -> list[asyncpg.Record] | None:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT l.phone, a.outcome, l.status, l.next_attempt_at FROM attempts a"
+                " JOIN leads l ON l.id = a.lead_id WHERE a.ended_at IS NOT NULL ORDER BY l.phone"
+            )
+        finally:
+            await conn.close()
+        return rows if len(rows) >= 3 else None
+
+    async with running_service(settings, db_dsn):
+        rows = await eventually(three_attempts_ended, what="three attempts ended")
+        log = await sim_control.requests()
+    outcomes = {r["phone"]: r["outcome"] for r in rows}
+    assert outcomes == {
+        "+14155550101": "connected",
+        "+14155550102": "busy",
+        "+14155550103": "machine",
+    }
+    busy = next(r for r in rows if r["phone"] == "+14155550102")
+    assert busy["status"] == "pending" and busy["next_attempt_at"] is not None
+    originates = [
+        r
+        for r in ari_requests(log, "POST", "/ari/channels/")
+        if r["params"].get("endpoint", "").endswith("@pstn")
+    ]
+    assert {r["params"]["app"] for r in originates} == {"callrouter"}
+    continues = ari_requests(log, "POST", "/continue")
+    assert {r["params"]["context"] for r in continues} == {"callrouter-outbound"}
+    conn = await asyncpg.connect(db_dsn)
+    try:
+        answered = await conn.fetchrow(
+            "SELECT * FROM calls WHERE direction = 'outbound' AND outcome = 'answered'"
+        )
+    finally:
+        await conn.close()
+    assert answered["operator_id"] == "anna" and answered["lead_id"] is not None
+
+
+async def test_customer_not_connected_in_time_is_abandoned_with_a_message(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", "101", behavior="noanswer")
+    await sim_control.set_endpoint(
+        "PJSIP", "+14155550199@pstn", behavior="answer", answer_after=0.1
+    )
+    settings = make_settings(
+        sim,
+        queues={"support": {"ring_timeout_s": 30}},
+        dialer={"abandon_after_s": 0.5},
+        campaigns={
+            "late": {"mode": "predictive", "queue": "support", "windows": ALWAYS,
+                     "default_region": "US"}
+        },
+    )  # fmt: skip
+    async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+        await sync_campaigns(conn, settings)
+        await import_leads(conn, "late", ["phone\n", "+14155550199\n"], now=datetime.now(UTC))
+        await change_campaign_state(conn, "late", CampaignEvent.START)
+
+    async def attempt_ended() -> asyncpg.Record | None:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            return await conn.fetchrow("SELECT * FROM attempts WHERE ended_at IS NOT NULL")
+        finally:
+            await conn.close()
+
+    async with running_service(settings, db_dsn):
+        attempt = await eventually(attempt_ended, what="the attempt to end")
+
+        async def apology_played() -> bool:
+            log = await sim_control.requests()
+            return any(
+                r["params"].get("media") == "sound:sorry-youre-having-problems"
+                for r in ari_requests(log, "POST", "/play")
+            )
+
+        await eventually(apology_played, what="the abandon message")
+    assert attempt["outcome"] == "abandoned"
