@@ -44,6 +44,7 @@ class DatabaseLeadSource:
                     trunk=configured.trunk or dialer.trunk,
                     caller_id=configured.caller_id or dialer.caller_id,
                     ring_timeout_s=dialer.ring_timeout_s,
+                    inbound_reserve=dialer.inbound_reserve,
                     abandon_cap=(
                         configured.abandon_cap
                         if configured.abandon_cap is not None

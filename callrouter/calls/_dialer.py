@@ -81,6 +81,8 @@ class CampaignPlan:
     ring_timeout_s: int = 30
     abandon_cap: float = 0.03
     amd: bool = True
+    # Operators of the queue kept for inbound callers before the dialer takes any.
+    inbound_reserve: int = 0
     limits: Limits = field(default_factory=Limits)
 
 
@@ -167,7 +169,7 @@ class OutboundDialer:
         mine = [leg for leg in self._by_call.values() if leg.plan.name == plan.name]
         stats = self._stats_for(plan)
         return PacingSnapshot(
-            free_operators=max(0, free - inbound_waiting),
+            free_operators=max(0, free - inbound_waiting - plan.inbound_reserve),
             ringing=sum(1 for leg in mine if leg.state in ("ringing", "amd")),
             waiting=sum(1 for leg in mine if leg.state == "queued"),
             stats=stats.summary(now),

@@ -59,7 +59,7 @@ def root(
         "--config",
         "-c",
         envvar="CALLROUTER_CONFIG",
-        help="Main config file; conf.d/*.yml beside it is merged in. [default: ./callrouter.yml]",
+        help="Main config file (default ./callrouter.yml); conf.d/*.yml beside it is merged in.",
     ),
     debug: bool = typer.Option(False, "--debug", help="Debug logs and full tracebacks."),
 ) -> None:

@@ -12,9 +12,9 @@ __all__ = [
     "CallEventRow",
     "CallInsert",
     "CallUpdate",
+    "CallbackInsert",
     "OperatorStateRow",
     "Record",
-    "CallbackInsert",
     "RecordingInsert",
     "RecordingUpdate",
 ]
