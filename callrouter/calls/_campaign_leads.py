@@ -26,6 +26,9 @@ class DatabaseLeadSource:
         self._settings = settings
         self._node = node
 
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+
     async def running(self) -> list[CampaignPlan]:
         async with self._pool.acquire() as conn:
             rows = await list_campaigns(conn)

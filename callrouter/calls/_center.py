@@ -49,6 +49,9 @@ class CallCenter:
         self._clicks = clicks
         self._settings = settings
 
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+
     async def health(self) -> CenterHealth:
         health = self._ari.health
         try:

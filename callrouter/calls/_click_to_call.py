@@ -63,6 +63,9 @@ class ClickToCall:
         self._calls: dict[str, _Click] = {}
         self._by_channel: dict[str, str] = {}
 
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+
     def owns(self, channel_id: str) -> bool:
         return channel_id in self._by_channel
 

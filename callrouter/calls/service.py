@@ -66,6 +66,9 @@ class ServiceParts:
     agi: FastAgiServer | None = None
     api: ApiServer | None = None
     dialer: OutboundDialer | None = None
+    clicks: ClickToCall | None = None
+    crm: CrmEvents | None = None
+    leads: DatabaseLeadSource | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -187,11 +190,11 @@ class CallrouterService:
                 allowlist=settings.agi.allow,
             )
         dialer = None
+        leads = DatabaseLeadSource(pool=pool, settings=settings, node=self.node)
         if settings.campaigns:
             dialer = OutboundDialer(
                 ari=ari, router=router, sessions=sessions, journal=journal,
-                leads=DatabaseLeadSource(pool=pool, settings=settings, node=self.node),
-                abandon_after_s=settings.dialer.abandon_after_s,
+                leads=leads, abandon_after_s=settings.dialer.abandon_after_s,
             )  # fmt: skip
             handlers.dialer = dialer
         api = (
@@ -202,7 +205,7 @@ class CallrouterService:
         return ServiceParts(
             pool=pool, writer=writer, ari=ari, router=router, sessions=sessions,
             executor=executor, handlers=handlers, lanes=lanes, center=center,
-            agi=agi_server, api=api, dialer=dialer,
+            agi=agi_server, api=api, dialer=dialer, clicks=clicks, crm=crm, leads=leads,
         )  # fmt: skip
 
     async def _announce_ready(self, ari: AriClient) -> None:
@@ -247,6 +250,32 @@ class CallrouterService:
         await writer.stop()
         await pool.close()
         log.info("callrouter_stopped")
+
+    async def reload(self, settings: Settings) -> None:
+        """Apply a changed routing config (queues, operators, routes, calendars, campaigns)
+        without a restart: waiting callers keep their place, and new escalation steps
+        apply to them by how long they have waited. Connection settings (ARI, database,
+        AGI, HTTP) need a restart; a change to them is reported, not applied."""
+        parts = self.parts
+        if parts is None:
+            return
+        for section in ("ari", "database", "agi", "http"):
+            if getattr(settings, section) != getattr(self.settings, section):
+                log.warning("reload_needs_restart", section=section)
+        router = parts.router
+        commands = router.engine.reconfigure(acd_config_from_settings(settings), router.now())
+        self.settings = settings
+        for part in (parts.executor, parts.handlers, parts.center, parts.clicks, parts.crm):
+            if part is not None:
+                part.update_settings(settings)
+        if parts.leads is not None:
+            parts.leads.update_settings(settings)
+        router.dispatch(commands)
+        async with parts.pool.acquire() as conn:
+            await sync_directory(conn, settings)
+            if settings.campaigns:
+                await sync_campaigns(conn, settings)
+        log.info("config_reloaded", queues=len(settings.queues), operators=len(settings.operators))
 
     @property
     def ari_health(self) -> AriHealth | None:

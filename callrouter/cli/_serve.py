@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+import structlog
 import typer
 from rich.live import Live
 from rich.table import Table
 
 from callrouter.calls import CallrouterService
 from callrouter.cli._runtime import CliState, console, state_of
+from callrouter.config import load_settings
+from callrouter.errors import ConfigError
 from callrouter.sim import SimControl, SimulatedAsterisk
 from callrouter.sim.traffic import TrafficPlan, TrafficStats, run_traffic, script_operators
 
@@ -22,15 +25,22 @@ __all__ = ["register"]
 
 _STATUS_EVERY_S = 2.0
 
+log = structlog.get_logger(__name__)
 
-def _run_until_signal(main: Coroutine[Any, Any, None]) -> None:
-    """Run ``main``; SIGINT/SIGTERM cancel it, so it cleans up (flushing rows) first."""
+
+def _run_until_signal(
+    main: Coroutine[Any, Any, None], *, on_hangup: Callable[[], None] | None = None
+) -> None:
+    """Run ``main``; SIGINT/SIGTERM cancel it, so it cleans up (flushing rows) first;
+    SIGHUP calls ``on_hangup`` (reload the configuration)."""
 
     async def runner() -> None:
         task = asyncio.create_task(main)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
+        if on_hangup is not None:
+            loop.add_signal_handler(signal.SIGHUP, on_hangup)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
@@ -38,10 +48,27 @@ def _run_until_signal(main: Coroutine[Any, Any, None]) -> None:
 
 
 def serve(ctx: typer.Context) -> None:
-    """Run callrouter beside the Asterisk in the config (ARI, FastAGI, the ACD)."""
+    """Run callrouter beside the Asterisk in the config (ARI, FastAGI, the ACD).
+
+    SIGHUP reloads the routing configuration (queues, operators, routes, calendars,
+    campaigns) without dropping a call; SIGTERM or Ctrl-C stop it cleanly.
+    """
     state = state_of(ctx)
     service = CallrouterService(settings=state.settings, dsn=state.dsn())
-    _run_until_signal(service.run())
+    reloads: set[asyncio.Task[None]] = set()
+
+    def reload() -> None:
+        # A broken file must not take the running service down: report it, keep going.
+        try:
+            settings = load_settings(state.config_path)
+        except ConfigError as exc:
+            log.error("reload_refused", errors=[str(p) for p in exc.problems])
+            return
+        task = asyncio.get_running_loop().create_task(service.reload(settings))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    _run_until_signal(service.run(), on_hangup=reload)
 
 
 def simulate(

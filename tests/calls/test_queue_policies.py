@@ -237,3 +237,39 @@ async def test_vip_customer_is_served_before_earlier_callers(
     finally:
         await conn.close()
     assert priority == 10
+
+
+async def test_reload_widens_escalation_for_callers_already_waiting(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "104", behavior="answer", answer_after=0.1)
+    operators = {
+        "dana": {"endpoint": "PJSIP/104", "queues": {"support": 5}, "logged_in": True},
+    }
+    before = make_settings(
+        sim, queues={"support": {"max_penalty": 0, "join_empty": True}}, operators=operators
+    )
+    async with running_service(before, db_dsn) as service:
+        caller = await sim_control.place_call(caller_number="+waiting-long")
+
+        async def waiting() -> bool:
+            assert service.parts is not None
+            return len(service.parts.router.engine.snapshot().queue("support").waiting) == 1
+
+        await eventually(waiting, what="caller waiting for a tier-0 operator")
+        after = make_settings(
+            sim,
+            queues={
+                "support": {
+                    "max_penalty": 0,
+                    "join_empty": True,
+                    "escalation": [{"after_s": 0, "max_penalty": 5}],
+                }
+            },
+            operators=operators,
+        )
+        await service.reload(after)
+        await eventually(lambda: bridged_pairs(sim_control), what="escalated to dana")
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert row["operator_id"] == "dana"
