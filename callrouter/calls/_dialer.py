@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -73,7 +73,7 @@ class CampaignPlan:
     """What the runner needs of a campaign's configuration."""
 
     name: str
-    campaign_id: int
+    campaign_id: int | None
     mode: PacingMode
     queue: str
     trunk: str
@@ -108,6 +108,7 @@ class LeadSource(Protocol):
 
 @dataclass
 class _Leg:
+    source: LeadSource
     plan: CampaignPlan
     lead: DialLead
     attempt_id: int
@@ -125,7 +126,7 @@ class OutboundDialer:
         router: Router,
         sessions: SessionRegistry,
         journal: CallJournal,
-        leads: LeadSource,
+        sources: Sequence[LeadSource],
         abandon_after_s: float,
         abandon_sound: str = "sorry-youre-having-problems",
     ) -> None:
@@ -133,7 +134,7 @@ class OutboundDialer:
         self._router = router
         self._sessions = sessions
         self._journal = journal
-        self._leads = leads
+        self._sources = list(sources)
         self._abandon_after_s = abandon_after_s
         self._abandon_sound = abandon_sound
         self._legs: dict[str, _Leg] = {}  # by channel id
@@ -148,9 +149,10 @@ class OutboundDialer:
     async def run(self) -> None:
         while True:
             try:
-                for plan in await self._leads.running():
-                    if plan.mode is not PacingMode.PREVIEW:
-                        await self._pace(plan)
+                for source in self._sources:
+                    for plan in await source.running():
+                        if plan.mode is not PacingMode.PREVIEW:
+                            await self._pace(source, plan)
             except Exception:
                 log.exception("dialer_tick_failed")
             await asyncio.sleep(PACE_EVERY_S)
@@ -178,7 +180,7 @@ class OutboundDialer:
             ),
         )
 
-    async def _pace(self, plan: CampaignPlan) -> None:
+    async def _pace(self, source: LeadSource, plan: CampaignPlan) -> None:
         now = self._router.now()
         config = PacingConfig(
             mode=plan.mode, abandon_cap=plan.abandon_cap, campaign_limits=plan.limits
@@ -186,15 +188,15 @@ class OutboundDialer:
         decision = decide(self.snapshot(plan, now), config)
         if decision.originate <= 0:
             return
-        for lead in await self._leads.claim(plan, now, decision.originate):
-            await self._dial(plan, lead)
+        for lead in await source.claim(plan, now, decision.originate):
+            await self._dial(source, plan, lead)
 
-    async def _dial(self, plan: CampaignPlan, lead: DialLead) -> None:
+    async def _dial(self, source: LeadSource, plan: CampaignPlan, lead: DialLead) -> None:
         now = self._router.now()
         call_id = str(uuid.uuid4())
         channel_id = f"cr-{uuid.uuid4().hex}"
-        attempt_id = await self._leads.started(plan, lead, call_id, now)
-        leg = _Leg(plan, lead, attempt_id, call_id, channel_id, now)
+        attempt_id = await source.started(plan, lead, call_id, now)
+        leg = _Leg(source, plan, lead, attempt_id, call_id, channel_id, now)
         self._legs[channel_id] = leg
         self._by_call[call_id] = leg
         session = CallSession(
@@ -203,7 +205,8 @@ class OutboundDialer:
             created_at=now, priority=OUTBOUND_PRIORITY,
         )  # fmt: skip
         self._journal.call_created(session, direction="outbound")
-        self._journal.call_update(session, campaign_id=plan.campaign_id, lead_id=lead.lead_id)
+        if plan.campaign_id is not None:
+            self._journal.call_update(session, campaign_id=plan.campaign_id, lead_id=lead.lead_id)
         self._stats_for(plan).record(Originated(now))
         try:
             # Originated into our application, so its ChannelDestroyed (busy, no
@@ -321,7 +324,7 @@ class OutboundDialer:
         if detail:
             values["hangup_cause_txt"] = detail[:500]
         self._journal.call_update(session, **values)
-        await self._leads.finished(leg.attempt_id, outcome, hangup_cause=cause, now=now)
+        await leg.source.finished(leg.attempt_id, outcome, hangup_cause=cause, now=now)
 
     def _forget(self, leg: _Leg) -> None:
         self._legs.pop(leg.channel_id, None)
@@ -340,7 +343,7 @@ class OutboundDialer:
             self._stats_for(leg.plan).record(Handled(now, timedelta(seconds=record.talk_s)))
         self._router.lanes_submit(
             leg.call_id,
-            lambda: self._leads.finished(
+            lambda: leg.source.finished(
                 leg.attempt_id, outcome, hangup_cause=session.hangup_cause if session else None,
                 now=now, operator_id=record.operator_id, wait_s=record.wait_s,
                 talk_s=record.talk_s,

@@ -25,6 +25,7 @@ from callrouter.calls._agi_ports import (
     RouterOperatorControl,
     make_route_planner,
 )
+from callrouter.calls._callbacks import CallbackSource
 from callrouter.calls._campaign_leads import DatabaseLeadSource
 from callrouter.calls._center import CallCenter
 from callrouter.calls._click_to_call import ClickToCall
@@ -69,6 +70,7 @@ class ServiceParts:
     clicks: ClickToCall | None = None
     crm: CrmEvents | None = None
     leads: DatabaseLeadSource | None = None
+    callbacks: CallbackSource | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -189,14 +191,14 @@ class CallrouterService:
                 port=settings.agi.port,
                 allowlist=settings.agi.allow,
             )
-        dialer = None
         leads = DatabaseLeadSource(pool=pool, settings=settings, node=self.node)
-        if settings.campaigns:
-            dialer = OutboundDialer(
-                ari=ari, router=router, sessions=sessions, journal=journal,
-                leads=leads, abandon_after_s=settings.dialer.abandon_after_s,
-            )  # fmt: skip
-            handlers.dialer = dialer
+        callbacks = CallbackSource(pool=pool, settings=settings)
+        # Always on: inbound callers' callbacks are dialled even with no campaign.
+        dialer = OutboundDialer(
+            ari=ari, router=router, sessions=sessions, journal=journal,
+            sources=[callbacks, leads], abandon_after_s=settings.dialer.abandon_after_s,
+        )  # fmt: skip
+        handlers.dialer = dialer
         api = (
             ApiServer(settings=settings.http, center=center, pool=pool)
             if settings.http.enabled
@@ -206,6 +208,7 @@ class CallrouterService:
             pool=pool, writer=writer, ari=ari, router=router, sessions=sessions,
             executor=executor, handlers=handlers, lanes=lanes, center=center,
             agi=agi_server, api=api, dialer=dialer, clicks=clicks, crm=crm, leads=leads,
+            callbacks=callbacks,
         )  # fmt: skip
 
     async def _announce_ready(self, ari: AriClient) -> None:
@@ -268,8 +271,9 @@ class CallrouterService:
         for part in (parts.executor, parts.handlers, parts.center, parts.clicks, parts.crm):
             if part is not None:
                 part.update_settings(settings)
-        if parts.leads is not None:
-            parts.leads.update_settings(settings)
+        for source in (parts.leads, parts.callbacks):
+            if source is not None:
+                source.update_settings(settings)
         router.dispatch(commands)
         async with parts.pool.acquire() as conn:
             await sync_directory(conn, settings)

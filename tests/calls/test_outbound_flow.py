@@ -173,3 +173,52 @@ async def test_customer_not_connected_in_time_is_abandoned_with_a_message(
 
         await eventually(apology_played, what="the abandon message")
     assert attempt["outcome"] == "abandoned"
+
+
+async def test_callback_is_dialled_when_an_operator_is_free(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", "+4930555@pstn", behavior="answer", answer_after=0.2)
+    settings = make_settings(
+        sim,
+        queues={"support": {"join_empty": True, "callback_key": "5"}},
+        operators={"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}}},
+    )
+    async with running_service(settings, db_dsn) as service:
+        caller = await sim_control.place_call(caller_number="+4930555", caller_name="Ida")
+
+        async def on_hold() -> bool:
+            return bool(ari_requests(await sim_control.requests(), "POST", "/moh"))
+
+        await eventually(on_hold, what="caller waiting")
+        await sim_control.send_dtmf(caller["id"], "5")
+
+        async def callback_stored() -> bool:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return await conn.fetchval("SELECT count(*) FROM callbacks") == 1
+            finally:
+                await conn.close()
+
+        await eventually(callback_stored, what="the callback row")
+        assert service.parts is not None
+        assert service.parts.center is not None
+        await service.parts.center.operator_action("anna", "login", None)
+        await eventually(lambda: bridged_pairs(sim_control), what="callback connected to anna")
+        log = await sim_control.requests()
+        dialled = [r for r in log if r["params"].get("endpoint") == "PJSIP/+4930555@pstn"]
+        assert len(dialled) == 1
+        customer = dialled[0]["path"].rsplit("/", 1)[1]
+        await sim_control.hangup(customer)
+
+        async def callback_done() -> asyncpg.Record | None:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return await conn.fetchrow("SELECT * FROM callbacks WHERE status = 'done'")
+            finally:
+                await conn.close()
+
+        done = await eventually(callback_done, what="the callback marked done")
+    assert done["operator_id"] == "anna" and done["attempts"] == 1
