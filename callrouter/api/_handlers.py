@@ -29,10 +29,13 @@ from callrouter.api._models import (
     CallRow,
     CallsQuery,
     CallSummary,
+    CampaignPath,
     ClickToCallIn,
     DispositionIn,
     DispositionOut,
     HealthOut,
+    LeadOut,
+    NextLeadIn,
     OperatorActionOut,
     OperatorList,
     OperatorOut,
@@ -206,6 +209,13 @@ def recording_control(verb: Literal["pause", "resume"]) -> Handler:
 
     handler.__name__ = f"{verb}_recording"
     return handler
+
+
+async def next_lead(inp: Inputs) -> LeadOut:
+    campaign = inp.path_as(CampaignPath).campaign
+    operator_id = inp.body_as(NextLeadIn).operator_id
+    lead = await inp.deps.center.next_lead(campaign, operator_id)
+    return LeadOut.model_validate(lead)
 
 
 async def transfer(inp: Inputs) -> TransferOut:

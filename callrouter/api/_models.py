@@ -243,6 +243,24 @@ class CallDetailOut(_Out):
     recordings: list[RecordingOut]
 
 
+class CampaignPath(_In):
+    campaign: Name
+
+
+class NextLeadIn(_In):
+    operator_id: Name
+
+
+class LeadOut(_Out):
+    lead_id: int
+    campaign_id: int
+    campaign: str
+    phone: str
+    name: str
+    timezone: str
+    script_url: str | None = None
+
+
 class TransferIn(_In):
     queue: Name
 

@@ -50,6 +50,8 @@ class FakeCallCenter:
     )
     calls: list[PortCall] = field(default_factory=list)
     live_calls: dict[str, str] = field(default_factory=dict)
+    preview_leads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Campaign name to the leads ``next_lead`` hands out, in order."""
     """Call id to its queue, for transfers."""
     fail_next: dict[str, Exception] = field(default_factory=dict)
 
@@ -117,6 +119,14 @@ class FakeCallCenter:
         if len(recording.chunks) == 1 and recording.break_with is None:
             return recording.chunks[0], recording.content_type
         return _stream(recording), recording.content_type
+
+    async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
+        self._enter("next_lead", campaign, operator_id)
+        self._state(operator_id)
+        queue = self.preview_leads.get(campaign)
+        if not queue:
+            raise NotFound(f"no lead of {campaign!r} may be called now")
+        return queue.pop(0)
 
     async def transfer(self, call_id: str, queue: str) -> None:
         self._enter("transfer", call_id, queue)

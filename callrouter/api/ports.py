@@ -64,6 +64,12 @@ class CallCenterPort(Protocol):
         """The call's recording and its content type (``audio/wav``)."""
         ...
 
+    async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
+        """Claim the next lead of a running preview campaign for this operator: its
+        ``lead_id``, ``campaign_id``, ``phone``, ``name``, ``timezone``, ``script_url``.
+        ``NotFound`` when no lead may be called now."""
+        ...
+
     async def transfer(self, call_id: str, queue: str) -> None:
         """Blind transfer of a live call into ``queue`` (the operator's leg is released)."""
         ...

@@ -14,6 +14,7 @@ from callrouter.ari import AriClient, AriNotFound
 from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import operator_event
+from callrouter.calls._preview import PreviewLeads
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import SessionRegistry
 from callrouter.config import Settings
@@ -39,8 +40,10 @@ class CallCenter:
         sessions: SessionRegistry,
         journal: CallJournal,
         clicks: ClickToCall,
+        preview: PreviewLeads,
         settings: Settings,
     ) -> None:
+        self._preview = preview
         self._ari = ari
         self._pool = pool
         self._router = router
@@ -88,8 +91,17 @@ class CallCenter:
         lead_id: int | None,
     ) -> str:
         return await self._clicks.start(
-            operator_id=operator_id, number=self._e164(number), caller_id=caller_id
+            operator_id=operator_id,
+            number=self._e164(number),
+            caller_id=caller_id,
+            campaign_id=campaign_id,
+            lead_id=lead_id,
         )
+
+    async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
+        if operator_id not in self._settings.operators:
+            raise NotFound(f"no operator {operator_id!r}")
+        return await self._preview.next_lead(campaign, operator_id)
 
     def _e164(self, number: str) -> str:
         try:

@@ -12,7 +12,7 @@ import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 import structlog
 
@@ -25,12 +25,23 @@ from callrouter.calls._sessions import CallSession
 from callrouter.config import Settings
 from callrouter.errors import Conflict, ExternalError, NotFound
 
-__all__ = ["OUTBOUND_PAUSE_REASON", "ClickToCall"]
+__all__ = ["OUTBOUND_PAUSE_REASON", "AttemptLog", "ClickToCall"]
 
 log = structlog.get_logger(__name__)
 
 OUTBOUND_PAUSE_REASON = "outbound"
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion", 21: "failed"}
+
+
+class AttemptLog(Protocol):
+    """Attempts of preview campaigns' leads (``callrouter.dialer.store``)."""
+
+    async def start(self, lead_id: int, call_id: str, operator_id: str) -> int: ...
+
+    async def finish(
+        self, attempt_id: int, outcome: str, *, cause: int | None, operator_id: str,
+        talk_s: float | None,
+    ) -> None: ...  # fmt: skip
 
 
 @dataclass
@@ -43,6 +54,8 @@ class _Click:
     customer_channel: str | None = None
     state: Literal["ringing_operator", "dialing_customer", "talking", "done"] = "ringing_operator"
     answered_at: datetime | None = None
+    # A preview campaign's lead: its attempt is recorded and rescheduled by the store.
+    attempt_id: int | None = None
 
 
 class ClickToCall:
@@ -54,7 +67,9 @@ class ClickToCall:
         journal: CallJournal,
         settings: Settings,
         clock: Clock,
+        attempts: AttemptLog | None = None,
     ) -> None:
+        self._attempts = attempts
         self._ari = ari
         self._router = router
         self._journal = journal
@@ -69,7 +84,15 @@ class ClickToCall:
     def owns(self, channel_id: str) -> bool:
         return channel_id in self._by_channel
 
-    async def start(self, *, operator_id: str, number: str, caller_id: str | None) -> str:
+    async def start(
+        self,
+        *,
+        operator_id: str,
+        number: str,
+        caller_id: str | None,
+        campaign_id: int | None = None,
+        lead_id: int | None = None,
+    ) -> str:
         operator = self._settings.operators.get(operator_id)
         if operator is None:
             raise NotFound(f"no operator {operator_id!r}")
@@ -97,6 +120,9 @@ class ClickToCall:
         self._by_channel[operator_channel] = call_id
         self._journal.call_created(session, direction="outbound")
         self._journal.call_update(session, operator_id=operator_id)
+        if lead_id is not None and self._attempts is not None:
+            click.attempt_id = await self._attempts.start(lead_id, call_id, operator_id)
+            self._journal.call_update(session, campaign_id=campaign_id, lead_id=lead_id)
         try:
             await self._ari.channels.originate(
                 endpoint=operator.endpoint,
@@ -232,6 +258,15 @@ class ClickToCall:
         view = self._router.engine.snapshot().operator(click.operator_id)
         if view.pause_reason == OUTBOUND_PAUSE_REASON:
             self._router.apply(OperatorUnpaused(click.operator_id, now))
+        if click.attempt_id is not None and self._attempts is not None:
+            attempts, attempt_id = self._attempts, click.attempt_id
+            self._router.lanes_submit(
+                click.session.call_id,
+                lambda: attempts.finish(
+                    attempt_id, outcome, cause=cause, operator_id=click.operator_id,
+                    talk_s=values.get("talk_s"),  # type: ignore[arg-type]
+                ),
+            )  # fmt: skip
 
     async def _hangup(self, channel_id: str) -> None:
         try:

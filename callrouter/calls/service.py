@@ -34,6 +34,7 @@ from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
+from callrouter.calls._preview import PreviewLeads
 from callrouter.calls._recovery import Recovery
 from callrouter.calls._router import Router
 from callrouter.calls._serial import SerialExecutor
@@ -159,16 +160,18 @@ class CallrouterService:
             settings=settings, clock=clock, feed=router.apply,
         )  # fmt: skip
         router.bind(run_command=executor.run, finish=executor.finish)
+        preview = PreviewLeads(pool=pool, clock=clock, node=self.node)
         clicks = ClickToCall(
-            ari=ari, router=router, journal=journal, settings=settings, clock=clock
-        )
+            ari=ari, router=router, journal=journal, settings=settings, clock=clock,
+            attempts=preview,
+        )  # fmt: skip
         handlers = StasisHandlers(
             ari=ari, router=router, sessions=sessions, executor=executor,
             journal=journal, pool=pool, settings=settings, clicks=clicks,
         )  # fmt: skip
         center = CallCenter(
             ari=ari, pool=pool, router=router, sessions=sessions,
-            journal=journal, clicks=clicks, settings=settings,
+            journal=journal, clicks=clicks, preview=preview, settings=settings,
         )  # fmt: skip
         handlers.subscribe()
         recovery = Recovery(

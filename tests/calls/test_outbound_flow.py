@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import aiohttp
 import asyncpg
 
 from callrouter.dialer import CampaignEvent
@@ -222,3 +223,61 @@ async def test_callback_is_dialled_when_an_operator_is_free(
 
         done = await eventually(callback_done, what="the callback marked done")
     assert done["operator_id"] == "anna" and done["attempts"] == 1
+
+
+async def test_preview_campaign_next_lead_then_one_click_over_http(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    await sim_control.set_endpoint("PJSIP", "+14155550177@pstn", behavior="busy")
+    settings = make_settings(
+        sim,
+        http={"enabled": True, "host": "127.0.0.1", "port": 0, "token": "preview-token"},
+        campaigns={
+            "survey": {"mode": "preview", "queue": "support", "windows": ALWAYS,
+                       "default_region": "US"}
+        },
+    )  # fmt: skip
+    async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+        await sync_campaigns(conn, settings)
+        await import_leads(
+            conn, "survey", ["phone,name\n", "+14155550177,Zoe\n"], now=datetime.now(UTC)
+        )
+        await change_campaign_state(conn, "survey", CampaignEvent.START)
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None and service.parts.api is not None
+        base = f"http://127.0.0.1:{service.parts.api.port}/api/v1"
+        headers = {"Authorization": "Bearer preview-token"}
+        async with aiohttp.ClientSession(headers=headers) as http:
+            async with http.post(
+                f"{base}/campaigns/survey/next-lead", json={"operator_id": "anna"}
+            ) as got:
+                assert got.status == 200, await got.text()
+                lead = await got.json()
+            assert (lead["phone"], lead["name"]) == ("+14155550177", "Zoe")
+            async with http.post(
+                f"{base}/campaigns/survey/next-lead", json={"operator_id": "anna"}
+            ) as none:
+                assert none.status == 404  # the only lead is claimed
+            body = {
+                "operator_id": "anna",
+                "number": lead["phone"],
+                "campaign_id": lead["campaign_id"],
+                "lead_id": lead["lead_id"],
+            }
+            async with http.post(f"{base}/calls", json=body) as started:
+                assert started.status == 202, await started.text()
+
+        async def attempt_ended() -> asyncpg.Record | None:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return await conn.fetchrow(
+                    "SELECT a.outcome, a.operator_id, l.status, l.next_attempt_at FROM attempts a"
+                    " JOIN leads l ON l.id = a.lead_id WHERE a.ended_at IS NOT NULL"
+                )
+            finally:
+                await conn.close()
+
+        attempt = await eventually(attempt_ended, what="the preview attempt to end")
+    assert (attempt["outcome"], attempt["operator_id"]) == ("busy", "anna")
+    assert attempt["status"] == "pending" and attempt["next_attempt_at"] is not None

@@ -1,0 +1,67 @@
+"""Preview campaigns: an operator asks for the next lead, then calls it in one click."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from callrouter.calls._clock import Clock
+from callrouter.dialer import CampaignState, PacingMode
+from callrouter.dialer.store import claim_dialable, finish_attempt, get_campaign, start_attempt
+from callrouter.errors import Conflict, NotFound
+
+__all__ = ["PreviewLeads"]
+
+
+class PreviewLeads:
+    """Implements ``AttemptLog`` for click-to-call, and hands out preview leads."""
+
+    def __init__(self, *, pool: asyncpg.Pool, clock: Clock, node: str) -> None:
+        self._pool = pool
+        self._clock = clock
+        self._node = node
+
+    async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
+        now = self._clock.now()
+        async with self._pool.acquire() as conn:
+            row = await get_campaign(conn, campaign)
+            if row.mode is not PacingMode.PREVIEW:
+                raise Conflict(f"campaign {campaign!r} is {row.mode.value}, not preview")
+            if row.state is not CampaignState.RUNNING:
+                raise Conflict(f"campaign {campaign!r} is {row.state.value}, not running")
+            claimed = await claim_dialable(conn, row, now, 1, node=f"{self._node}:{operator_id}")
+        if not claimed:
+            raise NotFound(f"no lead of {campaign!r} may be called now")
+        lead = claimed[0]
+        return {
+            "lead_id": lead.id,
+            "campaign_id": row.id,
+            "campaign": row.name,
+            "phone": lead.phone,
+            "name": lead.name,
+            "timezone": lead.timezone,
+            "script_url": row.script_url,
+        }
+
+    async def start(self, lead_id: int, call_id: str, operator_id: str) -> int:
+        async with self._pool.acquire() as conn:
+            return await start_attempt(
+                conn, lead_id, now=self._clock.now(), call_id=call_id, node=self._node,
+                operator_id=operator_id,
+            )  # fmt: skip
+
+    async def finish(
+        self,
+        attempt_id: int,
+        outcome: str,
+        *,
+        cause: int | None,
+        operator_id: str,
+        talk_s: float | None,
+    ) -> None:
+        async with self._pool.acquire() as conn:
+            await finish_attempt(
+                conn, attempt_id, outcome, now=self._clock.now(), hangup_cause=cause,
+                operator_id=operator_id, talk_s=talk_s,
+            )  # fmt: skip
