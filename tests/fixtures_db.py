@@ -9,6 +9,7 @@ TEMPLATE is a file copy, far cheaper than re-running migrations).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -62,38 +63,37 @@ def pg_admin_dsn() -> Iterator[str]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+async def _admin(admin_dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def _scratch_database(admin_dsn: str, *, template: str | None) -> AsyncIterator[str]:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    await _admin(admin_dsn, f'CREATE DATABASE "{name}"{clause}')
+    try:
+        yield dsn_for_database(admin_dsn, name)
+    finally:
+        await _admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 async def db_dsn(pg_admin_dsn: str) -> AsyncIterator[str]:
     """DSN of a fresh, fully migrated database that is dropped after the test."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(pg_admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
-    finally:
-        await admin.close()
-    yield dsn_for_database(pg_admin_dsn, name)
-    admin = await asyncpg.connect(pg_admin_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with _scratch_database(pg_admin_dsn, template=TEMPLATE_DB) as dsn:
+        yield dsn
 
 
 @pytest.fixture
 async def empty_db_dsn(pg_admin_dsn: str) -> AsyncIterator[str]:
     """DSN of an empty database (no migrations), for migration tests."""
-    name = f"e_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(pg_admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield dsn_for_database(pg_admin_dsn, name)
-    admin = await asyncpg.connect(pg_admin_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with _scratch_database(pg_admin_dsn, template=None) as dsn:
+        yield dsn
 
 
 @pytest.fixture
