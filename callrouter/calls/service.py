@@ -43,13 +43,20 @@ from callrouter.calls.stasis import StasisHandlers
 from callrouter.config import Settings
 from callrouter.crm import WebhookNotifier
 from callrouter.dialer.store import sync_campaigns
+from callrouter.errors import CallrouterError
 from callrouter.store import apply_migrations, create_pool
 from callrouter.store.directory import sync_directory
 from callrouter.store.writer import RecordWriter
 
-__all__ = ["CallrouterService", "ServiceParts"]
+__all__ = ["CallrouterService", "ServiceParts", "StartupError"]
 
 log = structlog.get_logger(__name__)
+
+
+class StartupError(CallrouterError):
+    """callrouter cannot start here (a port in use, ...)."""
+
+    error_id = "startup"
 
 
 @dataclass
@@ -113,21 +120,34 @@ class CallrouterService:
                 parts = self._wire(pool, writer, ari, notifier)
                 self.parts = parts
                 await restore_operator_states(pool, parts.router)
+                await self._listen(parts)
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(ari.run(), name="ari")
                     tasks.create_task(parts.router.run_ticker(), name="ticker")
                     tasks.create_task(
                         OperatorRequests(pool=pool, router=parts.router).run(), name="requests"
                     )
-                    if parts.agi is not None:
-                        await parts.agi.start()
-                    if parts.api is not None:
-                        await parts.api.start()
                     if parts.dialer is not None:
                         tasks.create_task(parts.dialer.run(), name="dialer")
                     tasks.create_task(self._announce_ready(ari), name="ready")
         finally:
             await self._shutdown(pool, writer, notifier)
+
+    async def _listen(self, parts: ServiceParts) -> None:
+        """Open the FastAGI and HTTP ports; a port in use is one clear error."""
+        servers: list[tuple[str, str, int, FastAgiServer | ApiServer | None]] = [
+            ("FastAGI server", self.settings.agi.host, self.settings.agi.port, parts.agi),
+            ("HTTP API", self.settings.http.host, self.settings.http.port, parts.api),
+        ]
+        for what, host, port, server in servers:
+            if server is None:
+                continue
+            try:
+                await server.start()
+            except OSError as exc:
+                raise StartupError(
+                    f"cannot listen on {host}:{port} for the {what}: {exc.strerror or exc}"
+                ) from exc
 
     def _build_ari(self) -> AriClient:
         ari = self.settings.ari

@@ -41,10 +41,23 @@ def _run_until_signal(
             loop.add_signal_handler(sig, task.cancel)
         if on_hangup is not None:
             loop.add_signal_handler(signal.SIGHUP, on_hangup)
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await task
+        except asyncio.CancelledError:
+            pass
+        except BaseExceptionGroup as group:
+            # Task groups wrap the one error that stopped everything: show that error.
+            raise _first_leaf(group) from group
 
     asyncio.run(runner())
+
+
+def _first_leaf(error: BaseException) -> BaseException:
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
 
 
 def serve(ctx: typer.Context) -> None:
@@ -116,15 +129,16 @@ async def _simulate(
         plan = TrafficPlan(
             calls_per_minute=calls_per_minute or sim_cfg.calls_per_minute, dids=sim_cfg.dids
         )
+        # Phones exist before callrouter starts, so it finds them online.
+        await script_operators(
+            control,
+            [op.endpoint for op in wired.operators.values()],
+            answer_s=sim_cfg.operator_answer_s,
+            talk_s=sim_cfg.talk_s,
+        )
         async with asyncio.TaskGroup() as tasks:
             service_task = tasks.create_task(service.run())
             await service.ready.wait()
-            await script_operators(
-                control,
-                [op.endpoint for op in wired.operators.values()],
-                answer_s=sim_cfg.operator_answer_s,
-                talk_s=sim_cfg.talk_s,
-            )
             traffic = tasks.create_task(run_traffic(control, plan, time_scale=scale, stats=stats))
             try:
                 async with asyncio.timeout(duration):

@@ -7,6 +7,7 @@ open the same folder and stops it when the last one exits, so ``db migrate`` and
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,10 @@ def start_embedded_postgres(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         get_server = pgserver.get_server  # type: ignore[attr-defined,unused-ignore]
-        server = get_server(data_dir, cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI): harmless.
+            warnings.simplefilter("ignore")
+            server = get_server(data_dir, cleanup_mode="stop")
     except Exception as exc:
         raise DatabaseError(f"could not start embedded PostgreSQL in {data_dir}: {exc}") from exc
     uri: str = server.get_uri()

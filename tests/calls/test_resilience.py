@@ -3,8 +3,13 @@ a database outage while calls are routed."""
 
 from __future__ import annotations
 
-import asyncpg
+import asyncio
 
+import asyncpg
+import pytest
+
+from callrouter.calls import CallrouterService
+from callrouter.calls.service import StartupError
 from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import (
     eventually,
@@ -122,3 +127,20 @@ async def test_database_outage_does_not_stop_routing_or_lose_rows(
         await proxy.stop()
     assert row["outcome"] == "answered"
     assert row["caller_number"] == "+during-outage"
+
+
+async def test_port_in_use_is_one_clear_startup_error(
+    sim: SimulatedAsterisk, db_dsn: str
+) -> None:
+    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = blocker.sockets[0].getsockname()[1]
+    try:
+        settings = make_settings(
+            sim, http={"enabled": True, "host": "127.0.0.1", "port": port, "token": "x"}
+        )
+        service = CallrouterService(settings=settings, dsn=db_dsn, node="test-node")
+        with pytest.raises(StartupError, match=f"127.0.0.1:{port} for the HTTP API"):
+            await service.run()
+    finally:
+        blocker.close()
+        await blocker.wait_closed()
