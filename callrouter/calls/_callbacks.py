@@ -15,7 +15,7 @@ import asyncpg
 
 from callrouter.calls._dialer import CampaignPlan, DialLead
 from callrouter.config import Settings
-from callrouter.dialer import PacingMode
+from callrouter.dialer import Limits, PacingMode
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_AFTER", "CallbackSource"]
 
@@ -49,6 +49,10 @@ class CallbackSource:
                 caller_id=dialer.caller_id,
                 ring_timeout_s=dialer.ring_timeout_s,
                 inbound_reserve=dialer.inbound_reserve,
+                trunk_limits=Limits(
+                    max_concurrent=dialer.trunk_max_concurrent,
+                    max_per_second=dialer.trunk_max_per_second,
+                ),
                 # The caller asked to be called: a machine is still worth no operator.
                 amd=True,
             )

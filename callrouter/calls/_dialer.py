@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -84,6 +85,7 @@ class CampaignPlan:
     # Operators of the queue kept for inbound callers before the dialer takes any.
     inbound_reserve: int = 0
     limits: Limits = field(default_factory=Limits)
+    trunk_limits: Limits = field(default_factory=Limits)
 
 
 class LeadSource(Protocol):
@@ -141,6 +143,8 @@ class OutboundDialer:
         self._by_call: dict[str, _Leg] = {}
         self._stats: dict[str, RollingStats] = {}
         self._timers: set[asyncio.Task[None]] = set()
+        # Every originate on the trunk, for its calls-per-second limit.
+        self._trunk_starts: deque[datetime] = deque()
         router.on_final(self._call_finished)
 
     def owns(self, channel_id: str) -> bool:
@@ -178,12 +182,26 @@ class OutboundDialer:
             campaign_load=Load(
                 active=len(mine), started_last_second=stats.started_last_second(now)
             ),
+            trunk_load=self._trunk_load(now),
+        )
+
+    def _trunk_load(self, now: datetime) -> Load:
+        while self._trunk_starts and now - self._trunk_starts[0] > timedelta(seconds=1):
+            self._trunk_starts.popleft()
+        ringing = sum(1 for leg in self._by_call.values() if leg.state in ("ringing", "amd"))
+        # Answered outbound calls are sessions too, so nothing is counted twice; inbound
+        # calls use the trunk as well.
+        return Load(
+            active=len(self._sessions) + ringing, started_last_second=len(self._trunk_starts)
         )
 
     async def _pace(self, source: LeadSource, plan: CampaignPlan) -> None:
         now = self._router.now()
         config = PacingConfig(
-            mode=plan.mode, abandon_cap=plan.abandon_cap, campaign_limits=plan.limits
+            mode=plan.mode,
+            abandon_cap=plan.abandon_cap,
+            campaign_limits=plan.limits,
+            trunk_limits=plan.trunk_limits,
         )
         decision = decide(self.snapshot(plan, now), config)
         if decision.originate <= 0:
@@ -207,7 +225,8 @@ class OutboundDialer:
         self._journal.call_created(session, direction="outbound")
         if plan.campaign_id is not None:
             self._journal.call_update(session, campaign_id=plan.campaign_id, lead_id=lead.lead_id)
-        self._stats_for(plan).record(Originated(now))
+        self._stats_for(plan).record(Originated(self._router.now()))
+        self._trunk_starts.append(now)
         try:
             # Originated into our application, so its ChannelDestroyed (busy, no
             # answer, ...) reaches us even if it fails at once; once answered it visits
@@ -259,7 +278,7 @@ class OutboundDialer:
         """A person answered: into the campaign's queue, ahead of every inbound caller."""
         now = self._router.now()
         leg.state = "queued"
-        self._stats_for(leg.plan).record(Answered(now, now - leg.started_at))
+        self._stats_for(leg.plan).record(Answered(now, max(timedelta(0), now - leg.started_at)))
         session = CallSession(
             call_id=leg.call_id, caller_channel_id=leg.channel_id, queue=leg.plan.queue,
             caller_number=leg.lead.phone, caller_name=leg.lead.name,
@@ -340,7 +359,9 @@ class OutboundDialer:
         now = record.ended_at or self._router.now()
         outcome = "connected" if record.outcome == "answered" else "abandoned"
         if record.outcome == "answered" and record.talk_s is not None:
-            self._stats_for(leg.plan).record(Handled(now, timedelta(seconds=record.talk_s)))
+            self._stats_for(leg.plan).record(
+                Handled(self._router.now(), timedelta(seconds=record.talk_s))
+            )
         self._router.lanes_submit(
             leg.call_id,
             lambda: leg.source.finished(

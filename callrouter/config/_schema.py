@@ -198,6 +198,10 @@ class DialerSettings(_Section):
     abandon_cap: float = Field(0.03, ge=0, le=1)
     abandon_after_s: PositiveSeconds = 2.0
     inbound_reserve: int = Field(0, ge=0)
+    # The trunk's own limits, over every campaign and callback (inbound calls count
+    # towards max_concurrent too).
+    trunk_max_concurrent: int | None = Field(None, ge=0)
+    trunk_max_per_second: int | None = Field(None, ge=0)
     default_region: str = "US"
 
 

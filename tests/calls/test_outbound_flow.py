@@ -66,6 +66,8 @@ async def test_progressive_campaign_dials_and_connects_and_retries(
         "PJSIP", "+14155550101@pstn", behavior="answer", answer_after=0.2
     )
     await sim_control.set_endpoint("PJSIP", "+14155550102@pstn", behavior="busy")
+    await sim_control.set_endpoint("PJSIP", "+14155550104@pstn", behavior="noanswer")
+    await sim_control.set_endpoint("PJSIP", "+14155550105@pstn", online=False)
     await sim_control.set_endpoint(
         "PJSIP", "+14155550103@pstn", behavior="machine", answer_after=0.2
     )
@@ -87,10 +89,17 @@ async def test_progressive_campaign_dials_and_connects_and_retries(
         report = await import_leads(
             conn,
             "winback",
-            ["phone,name\n", "+14155550101,Ann\n", "+14155550102,Bo\n", "+14155550103,Cy\n"],
+            [
+                "phone,name\n",
+                "+14155550101,Ann\n",
+                "+14155550102,Bo\n",
+                "+14155550103,Cy\n",
+                "+14155550104,Di\n",
+                "+14155550105,Ed\n",
+            ],
             now=datetime.now(UTC),
         )
-        assert report.inserted == 3
+        assert report.inserted == 5
         await change_campaign_state(conn, "winback", CampaignEvent.START)
 
     async def three_attempts_ended() -> list[asyncpg.Record] | None:
@@ -102,16 +111,18 @@ async def test_progressive_campaign_dials_and_connects_and_retries(
             )
         finally:
             await conn.close()
-        return rows if len(rows) >= 3 else None
+        return rows if len(rows) >= 5 else None
 
     async with running_service(settings, db_dsn):
-        rows = await eventually(three_attempts_ended, what="three attempts ended")
+        rows = await eventually(three_attempts_ended, what="five attempts ended")
         log = await sim_control.requests()
     outcomes = {r["phone"]: r["outcome"] for r in rows}
     assert outcomes == {
         "+14155550101": "connected",
         "+14155550102": "busy",
         "+14155550103": "machine",
+        "+14155550104": "no_answer",
+        "+14155550105": "failed",
     }
     busy = next(r for r in rows if r["phone"] == "+14155550102")
     assert busy["status"] == "pending" and busy["next_attempt_at"] is not None
@@ -281,3 +292,46 @@ async def test_preview_campaign_next_lead_then_one_click_over_http(
         attempt = await eventually(attempt_ended, what="the preview attempt to end")
     assert (attempt["outcome"], attempt["operator_id"]) == ("busy", "anna")
     assert attempt["status"] == "pending" and attempt["next_attempt_at"] is not None
+
+
+async def test_trunk_concurrency_limit_holds_back_the_next_line(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    for phone, operator in (("+14155550111", "101"), ("+14155550112", "102")):
+        await sim_control.set_endpoint(
+            "PJSIP", f"{phone}@pstn", behavior="answer", answer_after=0.1
+        )
+        await sim_control.set_endpoint(
+            "PJSIP", operator, behavior="answer", answer_after=0.1, hangup_after=150
+        )
+    settings = make_settings(
+        sim,
+        dialer={"trunk_max_concurrent": 1},
+        operators={
+            "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
+            "boris": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},
+        },
+        campaigns={
+            "one-line": {"mode": "progressive", "queue": "support", "windows": ALWAYS,
+                         "default_region": "US"}
+        },
+    )  # fmt: skip
+    async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+        await sync_campaigns(conn, settings)
+        leads = ["phone\n", "+14155550111\n", "+14155550112\n"]
+        await import_leads(conn, "one-line", leads, now=datetime.now(UTC))
+        await change_campaign_state(conn, "one-line", CampaignEvent.START)
+
+    async def customer_lines() -> list[dict[str, object]]:
+        log = await sim_control.requests()
+        return [r for r in log if str(r["params"].get("endpoint", "")).endswith("@pstn")]
+
+    async with running_service(settings, db_dsn):
+        await eventually(lambda: bridged_pairs(sim_control), what="the first customer connected")
+        assert len(await customer_lines()) == 1  # two operators free, one trunk line
+
+        async def second_line() -> bool:
+            return len(await customer_lines()) == 2
+
+        await eventually(second_line, what="the second line once the first call ended")
