@@ -20,6 +20,7 @@ from callrouter.api._models import (
     CallAccepted,
     CallbackList,
     CallbackOut,
+    CallbackScheduled,
     CallbacksQuery,
     CallDetailOut,
     CallEventOut,
@@ -44,6 +45,7 @@ from callrouter.api._models import (
     QueueStatusOut,
     RecordingActionOut,
     RecordingOut,
+    ScheduleCallbackIn,
     TransferIn,
     TransferOut,
 )
@@ -236,6 +238,14 @@ async def callbacks(inp: Inputs) -> CallbackList:
             conn, status=query.status, queue=query.queue, limit=query.limit
         )
     return CallbackList(callbacks=[CallbackOut.model_validate(dict(row)) for row in rows])
+
+
+async def schedule_callback(inp: Inputs) -> CallbackScheduled:
+    body = inp.body_as(ScheduleCallbackIn)
+    callback_id = await inp.deps.center.schedule_callback(
+        phone=body.phone, queue=body.queue, due_at=body.due_at, name=body.name, note=body.note
+    )
+    return CallbackScheduled(id=callback_id, callbacks_url=f"{API_PREFIX}/callbacks")
 
 
 async def set_disposition(inp: Inputs) -> DispositionOut:

@@ -11,7 +11,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    RootModel,
+    StringConstraints,
+    field_validator,
+)
 
 __all__ = [
     "AttemptPath",
@@ -241,6 +249,28 @@ class CallDetailOut(_Out):
     call: CallRow
     events: list[CallEventOut]
     recordings: list[RecordingOut]
+
+
+class ScheduleCallbackIn(_In):
+    phone: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ().-]{0,39}$")
+    ]
+    queue: Name
+    due_at: datetime = Field(description="When to call back (ISO 8601 with a time zone)")
+    name: Annotated[str, StringConstraints(max_length=80)] = ""
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @field_validator("due_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("due_at needs a time zone (e.g. 2026-11-24T09:00:00+01:00)")
+        return value
+
+
+class CallbackScheduled(_Out):
+    id: int
+    callbacks_url: str
 
 
 class CampaignPath(_In):

@@ -25,6 +25,7 @@ _SECURITY_SCHEME = "bearerAuth"
 _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _STATUS_TEXT: Mapping[int, str] = {
     200: "OK",
+    201: "Created",
     202: "Accepted: the work has started",
     400: "The body is not a JSON object",
     401: "No bearer token (see WWW-Authenticate)",

@@ -12,6 +12,7 @@ from callrouter.api._models import (
     AttemptPath,
     CallAccepted,
     CallbackList,
+    CallbackScheduled,
     CallbacksQuery,
     CallDetailOut,
     CallIdentPath,
@@ -32,6 +33,7 @@ from callrouter.api._models import (
     PauseIn,
     QueueStatusOut,
     RecordingActionOut,
+    ScheduleCallbackIn,
     TransferIn,
     TransferOut,
 )
@@ -182,6 +184,17 @@ ROUTES: tuple[Route, ...] = (
         response=CallbackList,
         query=CallbacksQuery,
         errors=(502,),
+    ),
+    Route(
+        "POST",
+        f"{API_PREFIX}/callbacks",
+        "Schedule a callback: the customer is called when due and an operator is free",
+        h.schedule_callback,
+        tag="callbacks",
+        response=CallbackScheduled,
+        body=ScheduleCallbackIn,
+        status=201,
+        errors=(404, 502),
     ),
     Route(
         "POST",

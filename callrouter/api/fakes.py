@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from callrouter.api.ports import CenterHealth, OperatorAction, RecordingContent
@@ -51,6 +52,7 @@ class FakeCallCenter:
     calls: list[PortCall] = field(default_factory=list)
     live_calls: dict[str, str] = field(default_factory=dict)
     preview_leads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    scheduled: list[dict[str, Any]] = field(default_factory=list)
     """Campaign name to the leads ``next_lead`` hands out, in order."""
     """Call id to its queue, for transfers."""
     fail_next: dict[str, Exception] = field(default_factory=dict)
@@ -119,6 +121,15 @@ class FakeCallCenter:
         if len(recording.chunks) == 1 and recording.break_with is None:
             return recording.chunks[0], recording.content_type
         return _stream(recording), recording.content_type
+
+    async def schedule_callback(
+        self, *, phone: str, queue: str, due_at: datetime, name: str, note: str | None
+    ) -> int:
+        self._enter("schedule_callback", phone, queue, due_at, name, note)
+        if queue not in self.queues:
+            raise NotFound(f"no queue {queue!r}")
+        self.scheduled.append({"phone": phone, "queue": queue, "due_at": due_at, "name": name})
+        return len(self.scheduled)
 
     async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
         self._enter("next_lead", campaign, operator_id)

@@ -64,6 +64,13 @@ class CallCenterPort(Protocol):
         """The call's recording and its content type (``audio/wav``)."""
         ...
 
+    async def schedule_callback(
+        self, *, phone: str, queue: str, due_at: datetime, name: str, note: str | None
+    ) -> int:
+        """Store a callback for ``queue`` at ``due_at``; return its id. The number is as
+        typed; normalising it is the service's job."""
+        ...
+
     async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
         """Claim the next lead of a running preview campaign for this operator: its
         ``lead_id``, ``campaign_id``, ``phone``, ``name``, ``timezone``, ``script_url``.

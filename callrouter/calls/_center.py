@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -97,6 +98,20 @@ class CallCenter:
             campaign_id=campaign_id,
             lead_id=lead_id,
         )
+
+    async def schedule_callback(
+        self, *, phone: str, queue: str, due_at: datetime, name: str, note: str | None
+    ) -> int:
+        if queue not in self._settings.queues:
+            raise NotFound(f"no queue {queue!r}")
+        number = self._e164(phone)
+        async with self._pool.acquire() as conn:
+            callback_id: int = await conn.fetchval(
+                "INSERT INTO callbacks (queue_name, phone, caller_name, queued_at, requested_at,"
+                " due_at, note) VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
+                queue, number, name, self._router.now(), due_at, note,
+            )  # fmt: skip
+        return callback_id
 
     async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
         if operator_id not in self._settings.operators:

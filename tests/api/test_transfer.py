@@ -47,3 +47,20 @@ async def test_transfer(api: tuple[str, FakeCallCenter]) -> None:
         async with http.post(f"{base}/calls/{call_id}/transfer", json={"queue": "a b"}) as bad:
             assert bad.status == 422
             assert "body.queue" in str(await bad.json())
+
+
+async def test_schedule_callback(api: tuple[str, FakeCallCenter]) -> None:
+    base, center = api
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    body = {"phone": "+49 30 123456", "queue": "sales", "due_at": "2026-11-24T09:00:00+01:00"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.post(f"{base}/callbacks", json=body) as created:
+            assert created.status == 201, await created.text()
+            assert (await created.json())["id"] == 1
+        assert center.scheduled[0]["queue"] == "sales"
+        naive = {**body, "due_at": "2026-11-24T09:00:00"}
+        async with http.post(f"{base}/callbacks", json=naive) as bad:
+            assert bad.status == 422
+            assert "body.due_at" in str(await bad.json())
+        async with http.post(f"{base}/callbacks", json={**body, "queue": "nope"}) as unknown:
+            assert unknown.status == 404

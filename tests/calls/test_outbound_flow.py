@@ -335,3 +335,24 @@ async def test_trunk_concurrency_limit_holds_back_the_next_line(
             return len(await customer_lines()) == 2
 
         await eventually(second_line, what="the second line once the first call ended")
+
+
+async def test_scheduled_callback_is_dialled_when_due(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    await sim_control.set_endpoint("PJSIP", "+493055566@pstn", behavior="answer", answer_after=0.1)
+    settings = make_settings(sim, dialer={"default_region": "DE"})
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None and service.parts.center is not None
+        callback_id = await service.parts.center.schedule_callback(
+            phone="030 55566", queue="support", due_at=datetime.now(UTC), name="Uwe", note=None
+        )
+        await eventually(lambda: bridged_pairs(sim_control), what="scheduled callback connected")
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            row = await conn.fetchrow("SELECT * FROM callbacks WHERE id = $1", callback_id)
+        finally:
+            await conn.close()
+    assert (row["phone"], row["status"], row["attempts"]) == ("+493055566", "dialing", 1)
