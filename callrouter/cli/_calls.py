@@ -17,6 +17,7 @@ from callrouter.cli._runtime import (
     state_of,
 )
 from callrouter.store import calls as call_log
+from callrouter.store.occupancy import occupancy
 
 calls_app = typer.Typer(help="The call log: list, show, export.", no_args_is_help=True)
 queues_app = typer.Typer(
@@ -166,6 +167,15 @@ def queues_status(
                 "SELECT m.queue_name, o.state, count(*) AS n FROM queue_members m"
                 " JOIN operators o ON o.id = m.operator_id GROUP BY 1, 2"
             )
+            occupancies = {
+                name: await occupancy(
+                    conn,
+                    [o for o, op in settings.operators.items() if name in op.queues],
+                    since=day_start,
+                    until=now,
+                )
+                for name in settings.queues
+            }
         by_queue: dict[str, Any] = {
             name: {"waiting": [], "operators": {}, "today": None} for name in settings.queues
         }
@@ -178,6 +188,8 @@ def queues_status(
         for row in operators:
             by_queue.setdefault(row["queue_name"], {"waiting": [], "operators": {}})
             by_queue[row["queue_name"]]["operators"][row["state"]] = row["n"]
+        for name, value in occupancies.items():
+            by_queue[name]["operator_occupancy"] = value
         for fig in figures:
             by_queue.setdefault(fig.queue, {"waiting": [], "operators": {}})["today"] = {
                 "offered": fig.offered,
@@ -208,11 +220,22 @@ def queues_status(
                 _pct(today.get("service_level")),
                 _secs(today.get("avg_speed_of_answer_s")),
                 _pct(today.get("abandon_rate")),
+                _pct(entry.get("operator_occupancy")),
             ]
         )
     print_table(
         "Queues (today, UTC)",
-        ["queue", "waiting", "longest", "operators", "offered", "SL", "ASA", "abandoned"],
+        [
+            "queue",
+            "waiting",
+            "longest",
+            "operators",
+            "offered",
+            "SL",
+            "ASA",
+            "abandoned",
+            "occupancy",
+        ],
         rows,
     )
 

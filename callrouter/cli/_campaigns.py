@@ -27,6 +27,7 @@ from callrouter.dialer import CampaignEvent, CampaignState
 from callrouter.dialer import store as dialer_store
 from callrouter.store import directory
 from callrouter.store._pool import DbConnection
+from callrouter.store.occupancy import occupancy
 
 campaigns_app = typer.Typer(
     help="Outbound campaigns: list, status, import leads, start, pause, stop.",
@@ -88,14 +89,15 @@ def status(
     """Progress of one campaign: leads by status, attempts, answer and abandon rates."""
     state = state_of(ctx)
 
-    async def go() -> dialer_store.CampaignStats:
+    async def go() -> tuple[dialer_store.CampaignStats, float | None]:
         async with database_pool(state) as pool, pool.acquire() as conn:
             await _synced(conn, state)
-            return await dialer_store.campaign_stats(conn, campaign)
+            stats = await dialer_store.campaign_stats(conn, campaign)
+            return stats, await _occupancy_today(conn, state, campaign)
 
-    stats = run_async(go())
+    stats, occupancy_today = run_async(go())
     if as_json:
-        emit_json(stats.as_dict())
+        emit_json({**stats.as_dict(), "operator_occupancy_today": occupancy_today})
         return
     print_table(
         f"Campaign {stats.campaign} ({stats.state})",
@@ -109,8 +111,22 @@ def status(
             ["attempts", f"{stats.attempts} ({stats.attempts_live} live)"],
             ["answer rate", _rate(stats.answer_rate)],
             ["abandon rate", _rate(stats.abandon_rate)],
+            ["operator occupancy (today, UTC)", _rate(occupancy_today)],
         ],
     )  # fmt: skip
+
+
+async def _occupancy_today(conn: DbConnection, state: CliState, campaign: str) -> float | None:
+    """Occupancy of the operators of the campaign's queue since midnight UTC."""
+    configured = state.settings.campaigns.get(campaign)
+    if configured is None:
+        return None
+    operators = [
+        op_id for op_id, op in state.settings.operators.items() if configured.queue in op.queues
+    ]
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return await occupancy(conn, operators, since=midnight, until=now)
 
 
 def _print_report(report: dialer_store.LeadImportReport) -> None:

@@ -92,6 +92,8 @@ def test_region_and_timezone_overrides(run, tmp_path: Path) -> None:  # type: ig
     assert json.loads(result.stdout)["inserted"] == 1
     status = json.loads(run("campaigns", "status", "spring", "--json").stdout)
     assert (status["leads"], status["pending"], status["state"]) == (1, 1, "created")
+    # Nobody of the campaign's queue has been logged in today on this fresh database.
+    assert status["operator_occupancy_today"] is None
 
 
 def test_lifecycle_through_the_state_machine(run) -> None:  # type: ignore[no-untyped-def]
