@@ -199,10 +199,13 @@ async def recording_file(inp: Inputs) -> web.StreamResponse:
     return response
 
 
-def recording_control(verb: Literal["pause", "resume"]) -> Handler:
+def recording_control(verb: Literal["start", "pause", "resume"]) -> Handler:
     async def handler(inp: Inputs) -> RecordingActionOut:
         call_id = str(inp.path_as(CallPath).call_id)
         center = inp.deps.center
+        if verb == "start":
+            await center.start_recording(call_id)
+            return RecordingActionOut(call_id=call_id, recording="started")
         if verb == "pause":
             await center.pause_recording(call_id)
             return RecordingActionOut(call_id=call_id, recording="paused")

@@ -302,7 +302,7 @@ class TransferOut(_Out):
 
 class RecordingActionOut(_Out):
     call_id: str
-    recording: Literal["paused", "resumed"]
+    recording: Literal["started", "paused", "resumed"]
 
 
 class QueueStatusOut(RootModel[dict[str, Any]]):

@@ -137,6 +137,16 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
+        f"{API_PREFIX}/calls/{{call_id}}/recording/start",
+        "Start recording a connected call (queues and campaigns set to on_demand)",
+        h.recording_control("start"),
+        tag="recordings",
+        response=RecordingActionOut,
+        path_params=CallPath,
+        errors=(404, 409, 502),
+    ),
+    Route(
+        "POST",
         f"{API_PREFIX}/calls/{{call_id}}/recording/pause",
         "Pause the live call's recording (card numbers, ...)",
         h.recording_control("pause"),

@@ -149,6 +149,14 @@ class FakeCallCenter:
             raise Conflict(f"call {call_id} is already in {queue}")
         self.live_calls[call_id] = queue
 
+    async def start_recording(self, call_id: str) -> None:
+        self._enter("start_recording", call_id)
+        if call_id in self.recordings:
+            raise Conflict(f"call {call_id} is already recorded")
+        if call_id not in self.live_calls:
+            raise NotFound(f"no live call {call_id}")
+        self.recordings[call_id] = FakeRecording(chunks=[])
+
     async def pause_recording(self, call_id: str) -> None:
         self._enter("pause_recording", call_id)
         recording = self._live_recording(call_id)

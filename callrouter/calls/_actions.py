@@ -332,9 +332,11 @@ class CommandExecutor:
         self._journal.crm.answered(session, cmd.operator_id, now)
         await self._start_recording(session)
 
-    async def _start_recording(self, session: CallSession) -> None:
+    async def _start_recording(self, session: CallSession, *, on_demand: bool = False) -> None:
         queue = self._settings.queues.get(session.queue)
-        if queue is None or queue.recording != "always" or session.bridge_id is None:
+        policy = session.recording_policy or (queue.recording if queue else "always")
+        wanted = policy == "always" or (on_demand and policy == "on_demand")
+        if not wanted or session.bridge_id is None or session.recording_name is not None:
             return
         fmt = self._settings.recording.format
         name = f"callrouter-{session.call_id}"
@@ -354,6 +356,10 @@ class CommandExecutor:
         session.recording_name = name
         self.recordings[name] = session.call_id
         self._journal.recording_started(session, name, fmt, self._clock.now())
+
+    async def start_recording_on_demand(self, session: CallSession) -> None:
+        """``on_demand`` queues and campaigns record only when asked (HTTP API)."""
+        await self._start_recording(session, on_demand=True)
 
     async def _unbridge(self, session: CallSession, *, keep_ringing: bool = False) -> None:
         for leg in list(session.legs.values()):

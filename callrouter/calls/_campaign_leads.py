@@ -48,6 +48,7 @@ class DatabaseLeadSource:
                     caller_id=configured.caller_id or dialer.caller_id,
                     ring_timeout_s=dialer.ring_timeout_s,
                     inbound_reserve=dialer.inbound_reserve,
+                    recording=configured.recording,
                     trunk_limits=Limits(
                         max_concurrent=dialer.trunk_max_concurrent,
                         max_per_second=dialer.trunk_max_per_second,

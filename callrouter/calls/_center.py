@@ -12,6 +12,7 @@ import phonenumbers
 from callrouter.acd import TransferToQueue
 from callrouter.api.ports import CenterHealth, OperatorAction, RecordingContent
 from callrouter.ari import AriClient, AriNotFound
+from callrouter.calls._actions import CommandExecutor
 from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import operator_event
@@ -42,9 +43,11 @@ class CallCenter:
         journal: CallJournal,
         clicks: ClickToCall,
         preview: PreviewLeads,
+        executor: CommandExecutor,
         settings: Settings,
     ) -> None:
         self._preview = preview
+        self._executor = executor
         self._ari = ari
         self._pool = pool
         self._router = router
@@ -160,6 +163,18 @@ class CallCenter:
         if session is None or session.recording_name is None:
             raise NotFound(f"no recording running for call {call_id}")
         return session.recording_name, session
+
+    async def start_recording(self, call_id: str) -> None:
+        session = self._sessions.get(call_id)
+        if session is None:
+            raise NotFound(f"no live call {call_id}")
+        if session.bridge_id is None:
+            raise Conflict(f"call {call_id} is not connected to an operator")
+        if session.recording_name is not None:
+            raise Conflict(f"call {call_id} is already recorded")
+        await self._executor.start_recording_on_demand(session)
+        if session.recording_name is None:
+            raise Conflict(f"the recording of call {call_id} could not start (see the log)")
 
     async def pause_recording(self, call_id: str) -> None:
         name, session = await self._live_recording(call_id)

@@ -84,6 +84,7 @@ class CampaignPlan:
     amd: bool = True
     # Operators of the queue kept for inbound callers before the dialer takes any.
     inbound_reserve: int = 0
+    recording: str | None = None
     limits: Limits = field(default_factory=Limits)
     trunk_limits: Limits = field(default_factory=Limits)
 
@@ -283,7 +284,7 @@ class OutboundDialer:
             call_id=leg.call_id, caller_channel_id=leg.channel_id, queue=leg.plan.queue,
             caller_number=leg.lead.phone, caller_name=leg.lead.name,
             called_number=leg.lead.phone, created_at=leg.started_at,
-            priority=OUTBOUND_PRIORITY,
+            priority=OUTBOUND_PRIORITY, recording_policy=leg.plan.recording,
         )  # fmt: skip
         self._sessions.add(session)
         self._router.apply(

@@ -40,6 +40,8 @@ class CallSession:
     bridge_id: str | None = None
     operator_id: str | None = None  # the connected one
     recording_name: str | None = None
+    # always / never / on_demand; None: the queue's policy (a campaign sets its own).
+    recording_policy: str | None = None
     recording_paused: bool = False
     on_hold: bool = False
     moh_class: str = "default"

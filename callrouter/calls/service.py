@@ -191,7 +191,8 @@ class CallrouterService:
         )  # fmt: skip
         center = CallCenter(
             ari=ari, pool=pool, router=router, sessions=sessions,
-            journal=journal, clicks=clicks, preview=preview, settings=settings,
+            journal=journal, clicks=clicks, preview=preview, executor=executor,
+            settings=settings,
         )  # fmt: skip
         handlers.subscribe()
         recovery = Recovery(

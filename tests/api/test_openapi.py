@@ -46,6 +46,7 @@ async def test_lists_every_route_with_its_method(anon: aiohttp.ClientSession) ->
         ("POST", "/api/v1/calls/{call_id}/transfer"),
         ("POST", "/api/v1/campaigns/{campaign}/next-lead"),
         ("POST", "/api/v1/callbacks"),
+        ("POST", "/api/v1/calls/{call_id}/recording/start"),
         ("GET", "/api/v1/queues"),
         ("GET", "/api/v1/callbacks"),
         ("POST", "/api/v1/attempts/{attempt_id}/disposition"),

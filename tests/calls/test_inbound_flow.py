@@ -158,3 +158,21 @@ async def test_unreachable_operator_phone_is_skipped(
         log = await sim_control.requests()
     assert row["operator_id"] == "boris"
     assert all(r["params"].get("endpoint") != "PJSIP/101" for r in log)
+
+
+async def test_on_demand_recording_starts_only_when_asked(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    settings = make_settings(sim, queues={"support": {"recording": "on_demand"}})
+    async with running_service(settings, db_dsn) as service:
+        caller = await sim_control.place_call(caller_number="+on-demand")
+        await eventually(lambda: bridged_pairs(sim_control), what="call connected")
+        assert not ari_requests(await sim_control.requests(), "POST", "/record")
+        assert service.parts is not None and service.parts.center is not None
+        [session] = service.parts.sessions.sessions()
+        await service.parts.center.start_recording(session.call_id)
+        assert len(ari_requests(await sim_control.requests(), "POST", "/record")) == 1
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert "RECORDING" in await call_events(db_dsn, row["id"])
