@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from callrouter.calls._dialer import CampaignPlan, DialLead
+from callrouter.calls._dialer import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.config import Settings
-from callrouter.dialer import Limits, PacingMode
+from callrouter.dialer import PacingMode
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_AFTER", "CallbackSource"]
 
@@ -38,23 +38,14 @@ class CallbackSource:
                 "SELECT DISTINCT queue_name FROM callbacks"
                 " WHERE status = 'pending' AND due_at <= now() AND queue_name IS NOT NULL"
             )
-        dialer = self._settings.dialer
         return [
-            CampaignPlan(
+            # The caller asked to be called: a machine is still worth no operator (AMD on).
+            plan_from_dialer(
+                self._settings.dialer,
                 name=f"{_PLAN_PREFIX}{row['queue_name']}",
                 campaign_id=None,
                 mode=PacingMode.PROGRESSIVE,
                 queue=row["queue_name"],
-                trunk=dialer.trunk,
-                caller_id=dialer.caller_id,
-                ring_timeout_s=dialer.ring_timeout_s,
-                inbound_reserve=dialer.inbound_reserve,
-                trunk_limits=Limits(
-                    max_concurrent=dialer.trunk_max_concurrent,
-                    max_per_second=dialer.trunk_max_per_second,
-                ),
-                # The caller asked to be called: a machine is still worth no operator.
-                amd=True,
             )
             for row in queues
             if row["queue_name"] in self._settings.queues

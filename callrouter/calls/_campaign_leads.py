@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
-from callrouter.calls._dialer import CampaignPlan, DialLead
+from callrouter.calls._dialer import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.config import Settings
 from callrouter.dialer import CampaignState, Limits
 from callrouter.dialer.store import (
@@ -37,31 +38,27 @@ class DatabaseLeadSource:
             configured = self._settings.campaigns.get(row.name)
             if row.state is not CampaignState.RUNNING or configured is None:
                 continue
-            dialer = self._settings.dialer
+            overrides: dict[str, Any] = {
+                "recording": configured.recording,
+                "limits": Limits(
+                    max_concurrent=configured.limits.max_concurrent,
+                    max_per_second=configured.limits.max_per_second,
+                ),
+            }
+            if configured.trunk:
+                overrides["trunk"] = configured.trunk
+            if configured.caller_id:
+                overrides["caller_id"] = configured.caller_id
+            if configured.abandon_cap is not None:
+                overrides["abandon_cap"] = configured.abandon_cap
             plans.append(
-                CampaignPlan(
+                plan_from_dialer(
+                    self._settings.dialer,
                     name=row.name,
                     campaign_id=row.id,
                     mode=row.mode,
                     queue=configured.queue,
-                    trunk=configured.trunk or dialer.trunk,
-                    caller_id=configured.caller_id or dialer.caller_id,
-                    ring_timeout_s=dialer.ring_timeout_s,
-                    inbound_reserve=dialer.inbound_reserve,
-                    recording=configured.recording,
-                    trunk_limits=Limits(
-                        max_concurrent=dialer.trunk_max_concurrent,
-                        max_per_second=dialer.trunk_max_per_second,
-                    ),
-                    abandon_cap=(
-                        configured.abandon_cap
-                        if configured.abandon_cap is not None
-                        else dialer.abandon_cap
-                    ),
-                    limits=Limits(
-                        max_concurrent=configured.limits.max_concurrent,
-                        max_per_second=configured.limits.max_per_second,
-                    ),
+                    **overrides,
                 )
             )
         return plans

@@ -34,6 +34,7 @@ from callrouter.ari import AriClient, AriError, StasisStart
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
+from callrouter.config import DialerSettings
 from callrouter.dialer import (
     Abandoned,
     Answered,
@@ -49,7 +50,14 @@ from callrouter.dialer import (
     decide,
 )
 
-__all__ = ["OUTBOUND_PRIORITY", "CampaignPlan", "DialLead", "LeadSource", "OutboundDialer"]
+__all__ = [
+    "OUTBOUND_PRIORITY",
+    "CampaignPlan",
+    "DialLead",
+    "LeadSource",
+    "OutboundDialer",
+    "plan_from_dialer",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +95,32 @@ class CampaignPlan:
     recording: str | None = None
     limits: Limits = field(default_factory=Limits)
     trunk_limits: Limits = field(default_factory=Limits)
+
+
+def plan_from_dialer(
+    dialer: DialerSettings,
+    *,
+    name: str,
+    campaign_id: int | None,
+    mode: PacingMode,
+    queue: str,
+    **overrides: Any,
+) -> CampaignPlan:
+    """A plan with the ``dialer`` section's trunk, caller id and limits, then overrides."""
+    defaults: dict[str, Any] = {
+        "trunk": dialer.trunk,
+        "caller_id": dialer.caller_id,
+        "ring_timeout_s": dialer.ring_timeout_s,
+        "abandon_cap": dialer.abandon_cap,
+        "inbound_reserve": dialer.inbound_reserve,
+        "trunk_limits": Limits(
+            max_concurrent=dialer.trunk_max_concurrent,
+            max_per_second=dialer.trunk_max_per_second,
+        ),
+    }
+    return CampaignPlan(
+        name=name, campaign_id=campaign_id, mode=mode, queue=queue, **{**defaults, **overrides}
+    )
 
 
 class LeadSource(Protocol):
