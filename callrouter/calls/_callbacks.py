@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from callrouter.calls._dialer import CampaignPlan, DialLead, plan_from_dialer
+from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.config import Settings
 from callrouter.dialer import PacingMode
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from callrouter.calls._dialer import CampaignPlan, DialLead, plan_from_dialer
+from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.config import Settings
 from callrouter.dialer import CampaignState, Limits
 from callrouter.dialer.store import (

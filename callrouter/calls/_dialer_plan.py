@@ -1,0 +1,87 @@
+"""What the dialer shell dials: campaign plans, leads, and where they come from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from callrouter.config import DialerSettings
+from callrouter.dialer import Limits, PacingMode
+
+__all__ = ["CampaignPlan", "DialLead", "LeadSource", "plan_from_dialer"]
+
+
+@dataclass(frozen=True, slots=True)
+class DialLead:
+    lead_id: int
+    phone: str
+    name: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPlan:
+    """What the runner needs of a campaign's configuration."""
+
+    name: str
+    campaign_id: int | None
+    mode: PacingMode
+    queue: str
+    trunk: str
+    caller_id: str
+    ring_timeout_s: int = 30
+    abandon_cap: float = 0.03
+    amd: bool = True
+    # Operators of the queue kept for inbound callers before the dialer takes any.
+    inbound_reserve: int = 0
+    recording: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    trunk_limits: Limits = field(default_factory=Limits)
+
+
+def plan_from_dialer(
+    dialer: DialerSettings,
+    *,
+    name: str,
+    campaign_id: int | None,
+    mode: PacingMode,
+    queue: str,
+    **overrides: Any,
+) -> CampaignPlan:
+    """A plan with the ``dialer`` section's trunk, caller id and limits, then overrides."""
+    defaults: dict[str, Any] = {
+        "trunk": dialer.trunk,
+        "caller_id": dialer.caller_id,
+        "ring_timeout_s": dialer.ring_timeout_s,
+        "abandon_cap": dialer.abandon_cap,
+        "inbound_reserve": dialer.inbound_reserve,
+        "trunk_limits": Limits(
+            max_concurrent=dialer.trunk_max_concurrent,
+            max_per_second=dialer.trunk_max_per_second,
+        ),
+    }
+    return CampaignPlan(
+        name=name, campaign_id=campaign_id, mode=mode, queue=queue, **{**defaults, **overrides}
+    )
+
+
+class LeadSource(Protocol):
+    """Leads, attempts and campaign states in PostgreSQL (``callrouter.dialer.store``)."""
+
+    async def running(self) -> list[CampaignPlan]: ...
+
+    async def claim(self, plan: CampaignPlan, now: datetime, limit: int) -> list[DialLead]:
+        """Due leads, inside their calling window, not on the do-not-call list at
+        ``now``, marked in progress so no other node dials them."""
+        ...
+
+    async def started(self, plan: CampaignPlan, lead: DialLead, call_id: str, now: datetime) -> int:
+        """Record an attempt; return its id."""
+        ...
+
+    async def finished(
+        self, attempt_id: int, outcome: str, *, hangup_cause: int | None, now: datetime,
+        operator_id: str | None = None, wait_s: float | None = None, talk_s: float | None = None,
+    ) -> None: ...  # fmt: skip
