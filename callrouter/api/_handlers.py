@@ -246,7 +246,12 @@ async def callbacks(inp: Inputs) -> CallbackList:
 async def schedule_callback(inp: Inputs) -> CallbackScheduled:
     body = inp.body_as(ScheduleCallbackIn)
     callback_id = await inp.deps.center.schedule_callback(
-        phone=body.phone, queue=body.queue, due_at=body.due_at, name=body.name, note=body.note
+        phone=body.phone,
+        queue=body.queue,
+        due_at=body.due_at,
+        name=body.name,
+        note=body.note,
+        operator_id=body.operator_id,
     )
     return CallbackScheduled(id=callback_id, callbacks_url=f"{API_PREFIX}/callbacks")
 

@@ -259,6 +259,9 @@ class ScheduleCallbackIn(_In):
     due_at: datetime = Field(description="When to call back (ISO 8601 with a time zone)")
     name: Annotated[str, StringConstraints(max_length=80)] = ""
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    operator_id: Name | None = Field(
+        None, description="Reserve the callback for this operator (their phone rings first)"
+    )
 
     @field_validator("due_at")
     @classmethod

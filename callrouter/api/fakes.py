@@ -123,9 +123,18 @@ class FakeCallCenter:
         return _stream(recording), recording.content_type
 
     async def schedule_callback(
-        self, *, phone: str, queue: str, due_at: datetime, name: str, note: str | None
+        self,
+        *,
+        phone: str,
+        queue: str,
+        due_at: datetime,
+        name: str,
+        note: str | None,
+        operator_id: str | None = None,
     ) -> int:
-        self._enter("schedule_callback", phone, queue, due_at, name, note)
+        self._enter("schedule_callback", phone, queue, due_at, name, note, operator_id)
+        if operator_id is not None:
+            self._state(operator_id)
         if queue not in self.queues:
             raise NotFound(f"no queue {queue!r}")
         self.scheduled.append({"phone": phone, "queue": queue, "due_at": due_at, "name": name})

@@ -65,10 +65,17 @@ class CallCenterPort(Protocol):
         ...
 
     async def schedule_callback(
-        self, *, phone: str, queue: str, due_at: datetime, name: str, note: str | None
+        self,
+        *,
+        phone: str,
+        queue: str,
+        due_at: datetime,
+        name: str,
+        note: str | None,
+        operator_id: str | None = None,
     ) -> int:
-        """Store a callback for ``queue`` at ``due_at``; return its id. The number is as
-        typed; normalising it is the service's job."""
+        """Store a callback for ``queue`` at ``due_at`` (for ``operator_id`` only, if
+        given); return its id. The number is as typed; normalising it is the service's."""
         ...
 
     async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:

@@ -9,19 +9,28 @@ no answer) is tried again later, up to ``MAX_ATTEMPTS``.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import asyncpg
+import structlog
 
+from callrouter.acd import OperatorState
+from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
+from callrouter.calls._router import Router
 from callrouter.config import Settings
 from callrouter.dialer import PacingMode
+from callrouter.errors import Conflict, ExternalError, NotFound
 
-__all__ = ["MAX_ATTEMPTS", "RETRY_AFTER", "CallbackSource"]
+__all__ = ["CHECK_EVERY_S", "MAX_ATTEMPTS", "RETRY_AFTER", "CallbackSource", "OperatorCallbacks"]
 
 MAX_ATTEMPTS = 3
+CHECK_EVERY_S = 1.0
 RETRY_AFTER = timedelta(minutes=10)
 _PLAN_PREFIX = "callback:"
+
+log = structlog.get_logger(__name__)
 
 
 class CallbackSource:
@@ -37,6 +46,7 @@ class CallbackSource:
             queues = await conn.fetch(
                 "SELECT DISTINCT queue_name FROM callbacks"
                 " WHERE status = 'pending' AND due_at <= now() AND queue_name IS NOT NULL"
+                " AND operator_id IS NULL"
             )
         return [
             # The caller asked to be called: a machine is still worth no operator (AMD on).
@@ -56,7 +66,8 @@ class CallbackSource:
             rows = await conn.fetch(
                 "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1"
                 " WHERE id IN (SELECT id FROM callbacks WHERE status = 'pending'"
-                "   AND queue_name = $1 AND due_at <= $2 ORDER BY queued_at"
+                "   AND queue_name = $1 AND due_at <= $2 AND operator_id IS NULL"
+                "   ORDER BY queued_at"
                 "   LIMIT $3 FOR UPDATE SKIP LOCKED)"
                 " RETURNING id, phone, caller_name",
                 plan.queue,
@@ -79,18 +90,92 @@ class CallbackSource:
         wait_s: float | None = None,
         talk_s: float | None = None,
     ) -> None:
+        await _finish_callback(self._pool, attempt_id, outcome, operator_id=operator_id, now=now)
+
+
+class OperatorCallbacks:
+    """Callbacks reserved for one operator: when due and that operator is free, their
+    phone rings first and then the customer is dialled (click-to-call), so the customer
+    talks to the person who promised to call back."""
+
+    def __init__(
+        self, *, pool: asyncpg.Pool, router: Router, clicks: ClickToCall, settings: Settings
+    ) -> None:
+        self._pool = pool
+        self._router = router
+        self._clicks = clicks
+        self._settings = settings
+
+    def update_settings(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.dial_due()
+            except Exception:
+                log.exception("operator_callbacks_failed")
+            await asyncio.sleep(CHECK_EVERY_S)
+
+    async def dial_due(self) -> None:
+        async with self._pool.acquire() as conn:
+            due = await conn.fetch(
+                "SELECT id, operator_id, phone FROM callbacks WHERE status = 'pending'"
+                " AND operator_id IS NOT NULL AND due_at <= $1 ORDER BY due_at, queued_at",
+                self._router.now(),
+            )
+        free = {
+            view.operator_id
+            for view in self._router.engine.snapshot().operators
+            if view.routable and view.state is OperatorState.AVAILABLE
+        }
+        for row in due:
+            if row["operator_id"] not in free:
+                continue
+            free.discard(row["operator_id"])
+            try:
+                await self._clicks.start(
+                    operator_id=row["operator_id"], number=row["phone"], caller_id=None,
+                    follow_up=(self, row["id"]),
+                )  # fmt: skip
+            except (Conflict, NotFound, ExternalError) as exc:
+                log.warning("operator_callback_not_started", callback=row["id"], error=str(exc))
+
+    async def start(self, lead_id: int, call_id: str, operator_id: str) -> int:
         async with self._pool.acquire() as conn:
             await conn.execute(
-                "UPDATE callbacks SET"
-                " status = CASE WHEN $2 = 'connected' THEN 'done'"
-                "   WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,"
-                " due_at = CASE WHEN $2 = 'connected' THEN due_at ELSE $4 END,"
-                " operator_id = coalesce($5, operator_id), note = $6"
-                " WHERE id = $1",
-                attempt_id,
-                outcome,
-                MAX_ATTEMPTS,
-                now + RETRY_AFTER,
-                operator_id,
-                f"last attempt: {outcome}",
+                "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1 WHERE id = $1",
+                lead_id,
             )
+        return lead_id
+
+    async def finish(
+        self, attempt_id: int, outcome: str, *, cause: int | None, operator_id: str,
+        talk_s: float | None,
+    ) -> None:  # fmt: skip
+        await _finish_callback(
+            self._pool, attempt_id, "connected" if outcome == "answered" else outcome,
+            operator_id=operator_id, now=self._router.now(),
+        )  # fmt: skip
+
+
+async def _finish_callback(
+    pool: asyncpg.Pool, callback_id: int, outcome: str, *, operator_id: str | None, now: datetime
+) -> None:
+    """Done when someone talked to the customer; otherwise due again later, until the
+    attempts run out."""
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE callbacks SET"
+            " status = CASE WHEN $2 = 'connected' THEN 'done'"
+            "   WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,"
+            " due_at = CASE WHEN $2 = 'connected' THEN due_at ELSE $4 END,"
+            " operator_id = coalesce($5, operator_id), note = $6"
+            " WHERE id = $1",
+            callback_id,
+            outcome,
+            MAX_ATTEMPTS,
+            now + RETRY_AFTER,
+            operator_id,
+            f"last attempt: {outcome}",
+        )

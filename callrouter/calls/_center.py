@@ -103,16 +103,25 @@ class CallCenter:
         )
 
     async def schedule_callback(
-        self, *, phone: str, queue: str, due_at: datetime, name: str, note: str | None
+        self,
+        *,
+        phone: str,
+        queue: str,
+        due_at: datetime,
+        name: str,
+        note: str | None,
+        operator_id: str | None = None,
     ) -> int:
         if queue not in self._settings.queues:
             raise NotFound(f"no queue {queue!r}")
+        if operator_id is not None and operator_id not in self._settings.operators:
+            raise NotFound(f"no operator {operator_id!r}")
         number = self._e164(phone)
         async with self._pool.acquire() as conn:
             callback_id: int = await conn.fetchval(
                 "INSERT INTO callbacks (queue_name, phone, caller_name, queued_at, requested_at,"
-                " due_at, note) VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
-                queue, number, name, self._router.now(), due_at, note,
+                " due_at, note, operator_id) VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id",
+                queue, number, name, self._router.now(), due_at, note, operator_id,
             )  # fmt: skip
         return callback_id
 

@@ -56,6 +56,7 @@ class _Click:
     answered_at: datetime | None = None
     # A preview campaign's lead: its attempt is recorded and rescheduled by the store.
     attempt_id: int | None = None
+    attempt_log: AttemptLog | None = None
 
 
 class ClickToCall:
@@ -92,7 +93,10 @@ class ClickToCall:
         caller_id: str | None,
         campaign_id: int | None = None,
         lead_id: int | None = None,
+        follow_up: tuple[AttemptLog, int] | None = None,
     ) -> str:
+        """``lead_id``: a preview campaign's lead; ``follow_up``: another log of this
+        call's attempt (a callback reserved for this operator) and its key."""
         operator = self._settings.operators.get(operator_id)
         if operator is None:
             raise NotFound(f"no operator {operator_id!r}")
@@ -121,8 +125,11 @@ class ClickToCall:
         self._journal.call_created(session, direction="outbound")
         self._journal.call_update(session, operator_id=operator_id)
         if lead_id is not None and self._attempts is not None:
-            click.attempt_id = await self._attempts.start(lead_id, call_id, operator_id)
+            follow_up = (self._attempts, lead_id)
             self._journal.call_update(session, campaign_id=campaign_id, lead_id=lead_id)
+        if follow_up is not None:
+            click.attempt_log, key = follow_up
+            click.attempt_id = await click.attempt_log.start(key, call_id, operator_id)
         try:
             await self._ari.channels.originate(
                 endpoint=operator.endpoint,
@@ -258,8 +265,8 @@ class ClickToCall:
         view = self._router.engine.snapshot().operator(click.operator_id)
         if view.pause_reason == OUTBOUND_PAUSE_REASON:
             self._router.apply(OperatorUnpaused(click.operator_id, now))
-        if click.attempt_id is not None and self._attempts is not None:
-            attempts, attempt_id = self._attempts, click.attempt_id
+        if click.attempt_id is not None and click.attempt_log is not None:
+            attempts, attempt_id = click.attempt_log, click.attempt_id
             self._router.lanes_submit(
                 click.session.call_id,
                 lambda: attempts.finish(

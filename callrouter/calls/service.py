@@ -25,7 +25,7 @@ from callrouter.calls._agi_ports import (
     RouterOperatorControl,
     make_route_planner,
 )
-from callrouter.calls._callbacks import CallbackSource
+from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks
 from callrouter.calls._campaign_leads import DatabaseLeadSource
 from callrouter.calls._center import CallCenter
 from callrouter.calls._click_to_call import ClickToCall
@@ -79,6 +79,7 @@ class ServiceParts:
     crm: CrmEvents | None = None
     leads: DatabaseLeadSource | None = None
     callbacks: CallbackSource | None = None
+    operator_callbacks: OperatorCallbacks | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -129,6 +130,8 @@ class CallrouterService:
                     )
                     if parts.dialer is not None:
                         tasks.create_task(parts.dialer.run(), name="dialer")
+                    if parts.operator_callbacks is not None:
+                        tasks.create_task(parts.operator_callbacks.run(), name="callbacks")
                     tasks.create_task(self._announce_ready(ari), name="ready")
         finally:
             await self._shutdown(pool, writer, notifier)
@@ -233,6 +236,9 @@ class CallrouterService:
             executor=executor, handlers=handlers, lanes=lanes, center=center,
             agi=agi_server, api=api, dialer=dialer, clicks=clicks, crm=crm, leads=leads,
             callbacks=callbacks,
+            operator_callbacks=OperatorCallbacks(
+                pool=pool, router=router, clicks=clicks, settings=settings
+            ),
         )  # fmt: skip
 
     async def _announce_ready(self, ari: AriClient) -> None:
@@ -295,7 +301,7 @@ class CallrouterService:
         for part in (parts.executor, parts.handlers, parts.center, parts.clicks, parts.crm):
             if part is not None:
                 part.update_settings(settings)
-        for source in (parts.leads, parts.callbacks):
+        for source in (parts.leads, parts.callbacks, parts.operator_callbacks):
             if source is not None:
                 source.update_settings(settings)
         router.dispatch(commands)

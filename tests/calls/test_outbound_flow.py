@@ -356,3 +356,43 @@ async def test_scheduled_callback_is_dialled_when_due(
         finally:
             await conn.close()
     assert (row["phone"], row["status"], row["attempts"]) == ("+493055566", "dialing", 1)
+
+
+async def test_callback_reserved_for_one_operator_rings_them_first(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    for endpoint in ("101", "102"):
+        await sim_control.set_endpoint("PJSIP", endpoint, behavior="answer", answer_after=0.1)
+    await sim_control.set_endpoint("PJSIP", "+493077788@pstn", behavior="answer", answer_after=0.1)
+    settings = make_settings(
+        sim,
+        dialer={"default_region": "DE"},
+        operators={
+            "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
+            "boris": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},
+        },
+    )
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None and service.parts.center is not None
+        callback_id = await service.parts.center.schedule_callback(
+            phone="030 77788", queue="support", due_at=datetime.now(UTC), name="Vera",
+            note="promised by boris", operator_id="boris",
+        )  # fmt: skip
+        await eventually(lambda: bridged_pairs(sim_control), what="boris and the customer talk")
+        log = await sim_control.requests()
+        endpoints = [r["params"]["endpoint"] for r in log if r["params"].get("endpoint")]
+        assert endpoints == ["PJSIP/102", "PJSIP/+493077788@pstn"]
+        customer = next(r for r in log if r["params"].get("endpoint", "").endswith("@pstn"))
+        await sim_control.hangup(customer["path"].rsplit("/", 1)[1])
+
+        async def done() -> asyncpg.Record | None:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return await conn.fetchrow(
+                    "SELECT * FROM callbacks WHERE id = $1 AND status = 'done'", callback_id
+                )
+            finally:
+                await conn.close()
+
+        row = await eventually(done, what="the reserved callback done")
+    assert (row["operator_id"], row["attempts"]) == ("boris", 1)
