@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -111,8 +112,15 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+def _jsonable(value: Any) -> Any:
+    # Durations come back from PostgreSQL as Decimal: numbers in JSON, not strings.
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
 def emit_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, default=str, indent=2) + "\n")
+    sys.stdout.write(json.dumps(value, default=_jsonable, indent=2) + "\n")
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -23,7 +23,11 @@ log = structlog.get_logger(__name__)
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or join) the embedded server in ``data_dir``; return its DSN."""
     try:
-        import pgserver  # type: ignore[attr-defined,unused-ignore]
+        with warnings.catch_warnings():
+            # platformdirs (imported by pgserver) warns when XDG_RUNTIME_DIR is unset, as
+            # it is on servers and in CI: harmless here.
+            warnings.simplefilter("ignore")
+            import pgserver  # type: ignore[attr-defined,unused-ignore]
     except ImportError as exc:  # pragma: no cover - pgserver is a dependency
         raise DatabaseError("no database.dsn is set and pgserver is not installed") from exc
     data_dir = data_dir.resolve()
@@ -31,7 +35,6 @@ def start_embedded_postgres(data_dir: Path) -> str:
     try:
         get_server = pgserver.get_server  # type: ignore[attr-defined,unused-ignore]
         with warnings.catch_warnings():
-            # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI): harmless.
             warnings.simplefilter("ignore")
             server = get_server(data_dir, cleanup_mode="stop")
     except Exception as exc:
