@@ -123,6 +123,11 @@ class CommandExecutor:
             self._ari.channels.start_moh(session.caller_channel_id, moh_class=cmd.music_class),
         )
         session.on_hold = started
+        if not session.queued:
+            # The live row shows the caller waiting (queues status) before the core's
+            # own record of the wait arrives with the outcome.
+            session.queued = True
+            self._journal.call_update(session, queued_at=self._clock.now(), queue_name=cmd.queue)
         self._journal.event(
             session,
             self._clock.now(),

@@ -44,6 +44,7 @@ class CallSession:
     recording_policy: str | None = None
     recording_paused: bool = False
     on_hold: bool = False
+    queued: bool = False
     moh_class: str = "default"
     # Set once the caller's channel left Stasis or hung up: never touch it again.
     caller_gone: bool = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncpg
+
 from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import (
     ari_requests,
@@ -176,3 +178,29 @@ async def test_on_demand_recording_starts_only_when_asked(
         await sim_control.hangup(caller["id"])
         [row] = await final_call_row(db_dsn)
     assert "RECORDING" in await call_events(db_dsn, row["id"])
+
+
+async def test_waiting_caller_shows_in_the_live_row(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    settings = make_settings(
+        sim,
+        queues={"support": {"join_empty": True}},
+        operators={"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}}},
+    )
+    async with running_service(settings, db_dsn):
+        await sim_control.place_call(caller_number="+still-waiting")
+
+        async def live_waiting_row() -> bool:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return bool(
+                    await conn.fetchval(
+                        "SELECT count(*) FROM calls WHERE outcome IS NULL"
+                        " AND queued_at IS NOT NULL AND queue_name = 'support'"
+                    )
+                )
+            finally:
+                await conn.close()
+
+        await eventually(live_waiting_row, what="the waiting caller in the live row")
