@@ -32,6 +32,7 @@ from callrouter.acd import (
     StoreCallback,
 )
 from callrouter.ari import AriClient, AriError, AriHttpError
+from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
@@ -68,7 +69,9 @@ class CommandExecutor:
         settings: Settings,
         clock: Clock,
         feed: Callable[[AcdEvent], object],
+        claims: OperatorClaims | None = None,
     ) -> None:
+        self._claims = claims
         self._ari = ari
         self._sessions = sessions
         self._journal = journal
@@ -264,6 +267,10 @@ class CommandExecutor:
 
     async def _RingOperator(self, cmd: RingOperator, session: CallSession | None) -> None:
         if session is None:
+            return
+        if self._claims is not None and not await self._claims.claim(cmd.operator_id):
+            log.info("operator_claimed_elsewhere", operator=cmd.operator_id)
+            self._feed(OfferFailed(cmd.call_id, cmd.operator_id, "busy", self._clock.now()))
             return
         channel_id = f"cr-{uuid.uuid4().hex}"
         leg = OperatorLeg(channel_id=channel_id, operator_id=cmd.operator_id, call_id=cmd.call_id)

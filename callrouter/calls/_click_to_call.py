@@ -18,6 +18,7 @@ import structlog
 
 from callrouter.acd import OperatorPaused, OperatorState, OperatorUnpaused
 from callrouter.ari import AriClient, AriError, ChannelDestroyed, StasisStart
+from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
@@ -69,8 +70,10 @@ class ClickToCall:
         settings: Settings,
         clock: Clock,
         attempts: AttemptLog | None = None,
+        claims: OperatorClaims | None = None,
     ) -> None:
         self._attempts = attempts
+        self._claims = claims
         self._ari = ari
         self._router = router
         self._journal = journal
@@ -108,6 +111,9 @@ class ClickToCall:
         )
         if refused:
             raise Conflict(refused)
+        if self._claims is not None and not await self._claims.claim(operator_id):
+            self._router.apply(OperatorUnpaused(operator_id, self._router.now()))
+            raise Conflict(f"operator {operator_id!r} is busy on another node")
         call_id = str(uuid.uuid4())
         operator_channel = f"cr-{uuid.uuid4().hex}"
         session = CallSession(

@@ -54,6 +54,7 @@ class Router:
         self._clock = clock
         self._deadline_moved = asyncio.Event()
         self._final_hooks: list[Callable[[CallRecord, CallSession | None], None]] = []
+        self._state_hooks: list[Callable[[OperatorStateChanged], None]] = []
         self._run_command: Callable[[AcdCommand], Awaitable[None]] | None = None
         self._finish: Callable[[str], Awaitable[None]] | None = None
 
@@ -70,6 +71,10 @@ class Router:
     def on_final(self, hook: Callable[[CallRecord, CallSession | None], None]) -> None:
         """Also tell ``hook`` when a call gets its outcome (the dialer's attempts)."""
         self._final_hooks.append(hook)
+
+    def on_operator_state(self, hook: Callable[[OperatorStateChanged], None]) -> None:
+        """Also tell ``hook`` of every operator state change (claims across nodes)."""
+        self._state_hooks.append(hook)
 
     def lanes_submit(self, key: str, work: Callable[[], Awaitable[None]]) -> None:
         """Work that must keep its place in a call's order without going through the core."""
@@ -103,6 +108,8 @@ class Router:
                     self._lanes.submit(call_id, partial(finish, call_id))
             elif isinstance(command, OperatorStateChanged):
                 self._journal.operator_state(command)
+                for state_hook in self._state_hooks:
+                    state_hook(command)
             else:
                 call_id = getattr(command, "call_id", "-")
                 self._lanes.submit(call_id, partial(run_command, command))

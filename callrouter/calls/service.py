@@ -10,11 +10,17 @@ import asyncio
 import contextlib
 import socket
 from dataclasses import dataclass, field
+from functools import partial
 
 import asyncpg
 import structlog
 
-from callrouter.acd import AcdEngine, OperatorEndpointOffline
+from callrouter.acd import (
+    AcdEngine,
+    OperatorEndpointOffline,
+    OperatorState,
+    OperatorStateChanged,
+)
 from callrouter.agi import FastAgiServer, build_routes
 from callrouter.api import ApiServer
 from callrouter.ari import AriClient, AriHealth
@@ -28,14 +34,15 @@ from callrouter.calls._agi_ports import (
 from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks
 from callrouter.calls._campaign_leads import DatabaseLeadSource
 from callrouter.calls._center import CallCenter
-from callrouter.calls._click_to_call import ClickToCall
+from callrouter.calls._claims import OperatorClaims
+from callrouter.calls._click_to_call import OUTBOUND_PAUSE_REASON, ClickToCall
 from callrouter.calls._clock import Clock, SystemClock
 from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
 from callrouter.calls._preview import PreviewLeads
-from callrouter.calls._recovery import Recovery
+from callrouter.calls._recovery import RECOVERED_PAUSE_REASON, Recovery
 from callrouter.calls._router import Router
 from callrouter.calls._serial import SerialExecutor
 from callrouter.calls._sessions import SessionRegistry
@@ -45,6 +52,7 @@ from callrouter.crm import WebhookNotifier
 from callrouter.dialer.store import sync_campaigns
 from callrouter.errors import CallrouterError
 from callrouter.store import apply_migrations, create_pool
+from callrouter.store.claims import release_node_claims
 from callrouter.store.directory import sync_directory
 from callrouter.store.writer import RecordWriter
 
@@ -78,9 +86,22 @@ class ServiceParts:
     clicks: ClickToCall | None = None
     crm: CrmEvents | None = None
     leads: DatabaseLeadSource | None = None
+    claims: OperatorClaims | None = None
     callbacks: CallbackSource | None = None
     operator_callbacks: OperatorCallbacks | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+# Pauses during which the operator still works for this node (keep their claim).
+_BUSY_PAUSES = frozenset({OUTBOUND_PAUSE_REASON, RECOVERED_PAUSE_REASON})
+
+
+def _release_when_free(claims: OperatorClaims, change: OperatorStateChanged) -> None:
+    free = change.new in (OperatorState.AVAILABLE, OperatorState.LOGGED_OUT) or (
+        change.new is OperatorState.PAUSED and change.reason not in _BUSY_PAUSES
+    )
+    if free:
+        claims.release(change.operator_id)
 
 
 class CallrouterService:
@@ -95,7 +116,7 @@ class CallrouterService:
         self.settings = settings
         self._dsn = dsn
         self._clock = clock or SystemClock()
-        self.node = node or socket.gethostname()
+        self.node = node or settings.cluster.node or socket.gethostname()
         self.parts: ServiceParts | None = None
         self.ready = asyncio.Event()
 
@@ -111,6 +132,8 @@ class CallrouterService:
             async with pool.acquire() as conn:
                 await apply_migrations(conn)
                 await sync_directory(conn, settings)
+                # Whatever this node held before a restart is free again.
+                await release_node_claims(conn, self.node)
                 if settings.campaigns:
                     await sync_campaigns(conn, settings)
             await writer.start()
@@ -178,15 +201,22 @@ class CallrouterService:
         crm = CrmEvents(publisher=notifier, settings=settings)
         journal = CallJournal(writer=writer, node=self.node, crm=crm)
         router = Router(engine=engine, sessions=sessions, journal=journal, lanes=lanes, clock=clock)
+        claims = (
+            OperatorClaims(pool=pool, node=self.node, clock=clock)
+            if settings.cluster.claim_operators
+            else None
+        )
+        if claims is not None:
+            router.on_operator_state(partial(_release_when_free, claims))
         executor = CommandExecutor(
             ari=ari, sessions=sessions, journal=journal, writer=writer,
-            settings=settings, clock=clock, feed=router.apply,
+            settings=settings, clock=clock, feed=router.apply, claims=claims,
         )  # fmt: skip
         router.bind(run_command=executor.run, finish=executor.finish)
         preview = PreviewLeads(pool=pool, clock=clock, node=self.node)
         clicks = ClickToCall(
             ari=ari, router=router, journal=journal, settings=settings, clock=clock,
-            attempts=preview,
+            attempts=preview, claims=claims,
         )  # fmt: skip
         handlers = StasisHandlers(
             ari=ari, router=router, sessions=sessions, executor=executor,
@@ -235,7 +265,7 @@ class CallrouterService:
             pool=pool, writer=writer, ari=ari, router=router, sessions=sessions,
             executor=executor, handlers=handlers, lanes=lanes, center=center,
             agi=agi_server, api=api, dialer=dialer, clicks=clicks, crm=crm, leads=leads,
-            callbacks=callbacks,
+            callbacks=callbacks, claims=claims,
             operator_callbacks=OperatorCallbacks(
                 pool=pool, router=router, clicks=clicks, settings=settings
             ),
@@ -278,6 +308,8 @@ class CallrouterService:
                 with contextlib.suppress(Exception):
                     await parts.api.stop()
             await parts.lanes.close()
+            if parts.claims is not None:
+                await parts.claims.close()
         if notifier is not None:
             await notifier.stop()
         await writer.stop()

@@ -23,6 +23,7 @@ __all__ = [
     "CalendarSettings",
     "CampaignLimits",
     "CampaignSettings",
+    "ClusterSettings",
     "CrmSettings",
     "DatabaseSettings",
     "DialerSettings",
@@ -95,6 +96,17 @@ class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     token: SecretStr | None = None
+
+
+class ClusterSettings(_Section):
+    """Several Asterisk + callrouter pairs sharing one PostgreSQL."""
+
+    # A stable name for this node (rows, claims and webhook deliveries carry it);
+    # None: the host name.
+    node: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$")
+    # Claim each operator in PostgreSQL before ringing them, so two nodes never ring
+    # the same operator (one more round trip per ring; off for a single node).
+    claim_operators: bool = False
 
 
 class LoggingSettings(_Section):
@@ -291,6 +303,7 @@ class Settings(_Section):
     agi: AgiSettings = AgiSettings()
     http: HttpSettings = HttpSettings()
     logging: LoggingSettings = LoggingSettings()
+    cluster: ClusterSettings = ClusterSettings()
     queues: dict[Name, QueueSettings] = Field(default_factory=dict)
     operators: dict[Name, OperatorSettings] = Field(default_factory=dict)
     routes: dict[str, Name] = Field(default_factory=dict)

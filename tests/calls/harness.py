@@ -36,8 +36,10 @@ def make_settings(sim: SimulatedAsterisk, **sections: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_service(settings: Settings, dsn: str) -> AsyncIterator[CallrouterService]:
-    service = CallrouterService(settings=settings, dsn=dsn, node="test-node")
+async def running_service(
+    settings: Settings, dsn: str, *, node: str = "test-node"
+) -> AsyncIterator[CallrouterService]:
+    service = CallrouterService(settings=settings, dsn=dsn, node=node)
     task = asyncio.create_task(service.run())
     try:
         async with asyncio.timeout(WAIT_S):

@@ -129,9 +129,7 @@ async def test_database_outage_does_not_stop_routing_or_lose_rows(
     assert row["caller_number"] == "+during-outage"
 
 
-async def test_port_in_use_is_one_clear_startup_error(
-    sim: SimulatedAsterisk, db_dsn: str
-) -> None:
+async def test_port_in_use_is_one_clear_startup_error(sim: SimulatedAsterisk, db_dsn: str) -> None:
     blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
     try:

@@ -1,0 +1,61 @@
+"""The shell's side of operator claims (``callrouter.store.claims``).
+
+Claims and releases of one operator run in order on that operator's own lane, so a
+release queued when the core freed the operator can never overtake the claim for their
+next call. If PostgreSQL cannot be reached the ring goes ahead unclaimed: routing must
+not stop for a database outage, and with one node nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import structlog
+
+from callrouter.calls._clock import Clock
+from callrouter.calls._serial import SerialExecutor
+from callrouter.store.claims import claim_operator, release_operator
+
+__all__ = ["OperatorClaims"]
+
+log = structlog.get_logger(__name__)
+
+_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class OperatorClaims:
+    def __init__(self, *, pool: asyncpg.Pool, node: str, clock: Clock) -> None:
+        self._pool = pool
+        self._node = node
+        self._clock = clock
+        self._lanes = SerialExecutor(name="claims")
+
+    async def claim(self, operator_id: str) -> bool:
+        result: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        async def work() -> None:
+            try:
+                async with self._pool.acquire() as conn:
+                    ok = await claim_operator(conn, operator_id, self._node, self._clock.now())
+            except _DB_ERRORS as exc:
+                log.warning("operator_claim_unavailable", operator=operator_id, error=str(exc))
+                ok = True
+            if not result.done():
+                result.set_result(ok)
+
+        self._lanes.submit(operator_id, work)
+        return await result
+
+    def release(self, operator_id: str) -> None:
+        async def work() -> None:
+            try:
+                async with self._pool.acquire() as conn:
+                    await release_operator(conn, operator_id, self._node)
+            except _DB_ERRORS as exc:
+                log.warning("operator_release_failed", operator=operator_id, error=str(exc))
+
+        self._lanes.submit(operator_id, work)
+
+    async def close(self) -> None:
+        await self._lanes.close()

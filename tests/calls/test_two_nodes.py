@@ -1,0 +1,75 @@
+"""Two Asterisk + callrouter pairs sharing one PostgreSQL never ring the same operator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from callrouter.sim import SimControl, SimulatedAsterisk
+from tests.calls.harness import eventually, make_settings, running_service
+from tests.calls.test_inbound_flow import bridged_pairs
+from tests.fixtures_sim import SIM_PASSWORD, SIM_TIME_SCALE, SIM_USERNAME
+
+
+@pytest.fixture
+async def second_sim(tmp_path: Path) -> AsyncIterator[tuple[SimulatedAsterisk, SimControl]]:
+    async with SimulatedAsterisk(
+        username=SIM_USERNAME, password=SIM_PASSWORD, host="127.0.0.1", port=0,
+        recordings_dir=tmp_path / "second", time_scale=SIM_TIME_SCALE,
+    ) as simulator, SimControl(simulator.url) as control:  # fmt: skip
+        yield simulator, control
+
+
+def _originates(log: list[dict[str, object]]) -> int:
+    return sum(1 for r in log if r["method"] == "POST" and dict(r["params"]).get("endpoint"))  # type: ignore[arg-type]
+
+
+async def test_an_operator_claimed_by_one_node_is_not_rung_by_the_other(
+    sim: SimulatedAsterisk,
+    sim_control: SimControl,
+    second_sim: tuple[SimulatedAsterisk, SimControl],
+    db_dsn: str,
+) -> None:
+    other_sim, other_control = second_sim
+    for control in (sim_control, other_control):
+        await control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    shared = {
+        "cluster": {"claim_operators": True},
+        "queues": {"support": {"wrapup_s": 0.1}},
+    }
+    node_a = make_settings(sim, **shared)
+    node_b = make_settings(other_sim, **shared)
+    async with (
+        running_service(node_a, db_dsn, node="node-a"),
+        running_service(node_b, db_dsn, node="node-b"),
+    ):
+        first = await sim_control.place_call(caller_number="+on-a")
+        await eventually(lambda: bridged_pairs(sim_control), what="anna talking on node A")
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            assert await conn.fetchval("SELECT claimed_by FROM operators") == "node-a"
+        finally:
+            await conn.close()
+        await other_control.place_call(caller_number="+on-b")
+
+        async def b_gave_up_on_anna() -> bool:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return bool(
+                    await conn.fetchval(
+                        "SELECT count(*) FROM calls WHERE caller_number = '+on-b'"
+                        " AND queued_at IS NOT NULL"
+                    )
+                )
+            finally:
+                await conn.close()
+
+        await eventually(b_gave_up_on_anna, what="node B's caller waiting")
+        assert _originates(await other_control.requests()) == 0  # never rang anna
+        await sim_control.hangup(first["id"])
+        # Anna is released by node A after wrap-up; node B rings her once her rest ends.
+        await eventually(lambda: bridged_pairs(other_control), what="anna talking on node B")
+    assert _originates(await other_control.requests()) == 1
