@@ -204,3 +204,19 @@ async def test_waiting_caller_shows_in_the_live_row(
                 await conn.close()
 
         await eventually(live_waiting_row, what="the waiting caller in the live row")
+
+
+async def test_a_recording_that_fails_to_start_never_drops_the_call(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    # The simulator, like an Asterisk without format_gsm, cannot record GSM.
+    settings = make_settings(sim, recording={"format": "gsm"})
+    async with running_service(settings, db_dsn):
+        caller = await sim_control.place_call(caller_number="+no-recorder")
+        await eventually(lambda: bridged_pairs(sim_control), what="call connected")
+        assert ari_requests(await sim_control.requests(), "POST", "/record")
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert row["outcome"] == "answered"
+    assert row["recording_error"]
