@@ -196,6 +196,8 @@ class OutboundDialer:
                     "CR_LEAD": str(lead.lead_id),
                     "CR_CALL_ID": call_id,
                     "CR_AMD": "1" if plan.amd else "0",
+                    # Read by the sample [callrouter-trunk] when dialling via Local/.
+                    "CR_OUTBOUND_CID": plan.caller_id,
                 },
             )
         except AriError as exc:
