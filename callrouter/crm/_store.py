@@ -13,10 +13,7 @@ returns this node's rows still pending, oldest first, for the notifier to resume
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +21,8 @@ from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
-import structlog
+
+from callrouter.store._batching import DB_ERRORS, DEFAULT_RETRY_MAX_S, BatchQueue
 
 __all__ = [
     "DB_ERRORS",
@@ -35,15 +33,9 @@ __all__ = [
     "encode_body",
 ]
 
-log = structlog.get_logger(__name__)
-
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 DEFAULT_BATCH_SIZE = 200
-DEFAULT_RETRY_MAX_S = 10.0
-_RETRYABLE = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, TimeoutError)
-DB_ERRORS = (*_RETRYABLE, asyncpg.PostgresError)
-"""Every error a write to the log may raise; the lanes log these and carry on."""
 
 _INSERT = (
     "INSERT INTO webhook_deliveries (id, node, event, url, call_id, payload, status,"
@@ -124,32 +116,26 @@ class DeliveryLog:
         batch_size: int = DEFAULT_BATCH_SIZE,
         retry_max_s: float = DEFAULT_RETRY_MAX_S,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
         self._pool = pool
         self._node = node
-        self._batch_size = batch_size
-        self._retry_max_s = retry_max_s
-        self._new: deque[Delivery] = deque()
-        self._wakeup = asyncio.Event()
-        self._added = 0
-        self._done = 0
-        self._progress = asyncio.Condition()
+        self._queue: BatchQueue[Delivery] = BatchQueue(
+            name="webhook-deliveries",
+            write=self._insert,
+            on_rejected=self._rejected,
+            batch_size=batch_size,
+            retry_max_s=retry_max_s,
+        )
 
     @property
     def unsaved(self) -> int:
-        return len(self._new)
+        return self._queue.backlog
 
     def add(self, delivery: Delivery) -> None:
-        self._new.append(delivery)
-        self._added += 1
-        self._wakeup.set()
+        self._queue.put(delivery)
 
     async def flush(self) -> None:
         """Wait until every delivery added so far has its row (or was refused one)."""
-        target = self._added
-        async with self._progress:
-            await self._progress.wait_for(lambda: self._done >= target)
+        await self._queue.flush()
 
     async def save(self, delivery: Delivery) -> None:
         await self._pool.execute(_SAVE, *self._row(delivery))
@@ -161,33 +147,15 @@ class DeliveryLog:
 
     async def run(self) -> None:
         """The background inserter; runs until cancelled."""
-        delay = 0.05
-        while True:
-            if not self._new:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-            size = min(self._batch_size, len(self._new))
-            batch = [self._new[i] for i in range(size)]
-            try:
-                await self._insert([d for d in batch if not d.persisted])
-            except _RETRYABLE as exc:
-                log.warning("webhook_log_retry", error=str(exc), unsaved=len(self._new))
-                await asyncio.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, self._retry_max_s)
-                continue
-            except asyncpg.PostgresError as exc:
-                # A row PostgreSQL refuses now it will refuse forever; the delivery
-                # itself still goes to the CRM, only its record is lost.
-                log.error("webhook_log_rejected", error=str(exc), count=len(batch))
-            delay = 0.05
-            for _ in batch:
-                self._new.popleft()
-            async with self._progress:
-                self._done += len(batch)
-                self._progress.notify_all()
+        await self._queue.run()
+
+    async def _rejected(self, batch: list[Delivery], _: asyncpg.PostgresError) -> None:
+        # A row PostgreSQL refuses now it will refuse forever; the deliveries themselves
+        # still go to the CRM, only their record is lost.
+        return None
 
     async def _insert(self, batch: list[Delivery]) -> None:
-        rows = [self._row(d) for d in batch]
+        rows = [self._row(d) for d in batch if not d.persisted]
         if rows:
             await self._pool.executemany(_INSERT_NEW, rows)
         for d in batch:

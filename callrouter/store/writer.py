@@ -1,8 +1,9 @@
 """Batched, retried writes: a database outage must neither stop routing nor lose a row.
 
 Theory of operation: the routing shell calls :meth:`RecordWriter.put` (never awaits the
-database); one background task drains the queue in batches, each batch in one
-transaction, in the order records were put. If PostgreSQL is unreachable the batch is
+database); one background task drains the queue in batches (``_batching.BatchQueue``,
+shared with the webhook delivery log), each batch in one transaction, in the order
+records were put. If PostgreSQL is unreachable the batch is
 kept and retried with capped backoff while new records keep queueing in memory; once
 the database is back everything lands in order. ``flush()`` waits until all records put
 so far are written (tests and shutdown use it).
@@ -16,13 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-from collections import deque
 from collections.abc import Sequence
 
 import asyncpg
 import structlog
 
+from callrouter.store._batching import DEFAULT_RETRY_MAX_S, BatchQueue
 from callrouter.store._pool import DbConnection
 from callrouter.store._records import (
     CallbackInsert,
@@ -40,8 +40,6 @@ __all__ = ["RecordWriter"]
 log = structlog.get_logger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
-DEFAULT_RETRY_MAX_S = 10.0
-_RETRYABLE = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, TimeoutError)
 
 
 class RecordWriter:
@@ -52,34 +50,33 @@ class RecordWriter:
         batch_size: int = DEFAULT_BATCH_SIZE,
         retry_max_s: float = DEFAULT_RETRY_MAX_S,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
         self._pool = pool
-        self._batch_size = batch_size
-        self._retry_max_s = retry_max_s
-        self._pending: deque[Record] = deque()
-        self._wakeup = asyncio.Event()
-        self._put_count = 0
-        self._written_count = 0
-        self._progress = asyncio.Condition()
+        self._queue: BatchQueue[Record] = BatchQueue(
+            name="records",
+            write=self._write,
+            on_rejected=self._write_one_by_one,
+            batch_size=batch_size,
+            retry_max_s=retry_max_s,
+        )
         self._task: asyncio.Task[None] | None = None
-        self.failures = 0
 
     @property
     def backlog(self) -> int:
-        return len(self._pending)
+        return self._queue.backlog
+
+    @property
+    def failures(self) -> int:
+        return self._queue.failures
 
     def put(self, record: Record) -> None:
-        self._pending.append(record)
-        self._put_count += 1
-        self._wakeup.set()
+        self._queue.put(record)
 
     def put_all(self, records: Sequence[Record]) -> None:
         for record in records:
-            self.put(record)
+            self._queue.put(record)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="record-writer")
+        self._task = asyncio.create_task(self._queue.run(), name="record-writer")
 
     async def stop(self, *, flush_timeout_s: float = 10.0) -> None:
         with contextlib.suppress(TimeoutError):
@@ -89,52 +86,22 @@ class RecordWriter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._pending:
-            log.error("records_not_written_at_shutdown", count=len(self._pending))
+        if self._queue.backlog:
+            log.error("records_not_written_at_shutdown", count=self._queue.backlog)
 
     async def flush(self) -> None:
-        target = self._put_count
-        async with self._progress:
-            await self._progress.wait_for(lambda: self._written_count >= target)
+        await self._queue.flush()
 
-    async def _run(self) -> None:
-        delay = 0.05
-        while True:
-            if not self._pending:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-            batch = [self._pending[i] for i in range(min(self._batch_size, len(self._pending)))]
-            try:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await _write_batch(conn, batch)
-            except _RETRYABLE as exc:
-                self.failures += 1
-                log.warning(
-                    "database_write_retry",
-                    error=str(exc),
-                    backlog=len(self._pending),
-                    delay_s=delay,
-                )
-                await asyncio.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, self._retry_max_s)
-                continue
-            except asyncpg.PostgresError as exc:
-                # A record the database refuses will be refused forever: write the rest of
-                # the batch one by one so a single bad row cannot block every later one.
-                log.error("database_batch_rejected", error=str(exc), size=len(batch))
-                await self._write_one_by_one(batch)
-            delay = 0.05
-            for _ in batch:
-                self._pending.popleft()
-            async with self._progress:
-                self._written_count += len(batch)
-                self._progress.notify_all()
+    async def _write(self, batch: list[Record]) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await _write_batch(conn, batch)
 
-    async def _write_one_by_one(self, batch: list[Record]) -> None:
+    async def _write_one_by_one(self, batch: list[Record], _: asyncpg.PostgresError) -> None:
+        # A record the database refuses will be refused forever: write the rest of the
+        # batch one by one so a single bad row cannot block every later one.
         for record in batch:
             try:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await _write_batch(conn, [record])
+                await self._write([record])
             except asyncpg.PostgresError as exc:
                 log.error("database_record_rejected", error=str(exc), record=repr(record))
 
