@@ -15,13 +15,13 @@ import structlog
 
 from callrouter.calls._clock import Clock
 from callrouter.calls._serial import SerialExecutor
+from callrouter.store._batching import DB_ERRORS
 from callrouter.store.claims import claim_operator, release_operator
 
 __all__ = ["OperatorClaims"]
 
 log = structlog.get_logger(__name__)
 
-_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class OperatorClaims:
@@ -38,7 +38,7 @@ class OperatorClaims:
             try:
                 async with self._pool.acquire() as conn:
                     ok = await claim_operator(conn, operator_id, self._node, self._clock.now())
-            except _DB_ERRORS as exc:
+            except DB_ERRORS as exc:
                 log.warning("operator_claim_unavailable", operator=operator_id, error=str(exc))
                 ok = True
             if not result.done():
@@ -52,7 +52,7 @@ class OperatorClaims:
             try:
                 async with self._pool.acquire() as conn:
                     await release_operator(conn, operator_id, self._node)
-            except _DB_ERRORS as exc:
+            except DB_ERRORS as exc:
                 log.warning("operator_release_failed", operator=operator_id, error=str(exc))
 
         self._lanes.submit(operator_id, work)

@@ -7,6 +7,8 @@ recording (see ``_support`` for what is compared).
 
 from __future__ import annotations
 
+import pytest
+
 from callrouter.sim import SimControl
 from tests.sim._support import Ari, Events, JsonObj, Replay, assert_same_events, load_capture
 
@@ -28,52 +30,37 @@ async def test_flow1_inbound_operator_bridge_record_play(ari: Ari, events: Event
     assert_same_events(captured, events.received)
 
 
-async def test_caller_hangs_up_in_holding_bridge(
-    ari: Ari, events: Events, sim_control: SimControl
+@pytest.mark.parametrize(
+    ("events_file", "rest_file", "hangup_step", "cause"),
+    [
+        # Step 4 is the GET /bridges/{id} after the caller left the holding bridge.
+        pytest.param("hangup.jsonl", "rest_hangup.jsonl", 4, 0, id="holding-bridge"),
+        pytest.param("hangup_ringing.jsonl", "rest_hangup_ringing.jsonl", 1, 0, id="ringing"),
+        # Subscribed to the channel, the app also gets ChannelDestroyed (cause from AMI).
+        pytest.param(
+            "hangup_subscribed.jsonl", "rest_hangup_subscribed.jsonl", 3, 16, id="subscribed"
+        ),
+    ],
+)
+async def test_caller_hangs_up(
+    ari: Ari,
+    events: Events,
+    sim_control: SimControl,
+    events_file: str,
+    rest_file: str,
+    hangup_step: int,
+    cause: int,
 ) -> None:
-    captured = load_capture("hangup.jsonl")
+    captured = load_capture(events_file)
     call = await sim_control.place_call(
         caller_number="5551234", caller_name="Alice", endpoint="Local/100@from-pstn"
     )
     replay = Replay(ari, events, captured, {captured[0]["channel"]["id"]: call["id"]})
 
     async def caller_hangs_up() -> None:
-        await sim_control.hangup(call["id"], cause=0)
+        await sim_control.hangup(call["id"], cause=cause)
 
-    # Step 4 is the GET /bridges/{id} after the caller left (rest_hangup.jsonl).
-    await replay.run(load_capture("rest_hangup.jsonl"), hooks={4: caller_hangs_up})
-    assert_same_events(captured, events.received)
-
-
-async def test_caller_hangs_up_while_ringing(
-    ari: Ari, events: Events, sim_control: SimControl
-) -> None:
-    captured = load_capture("hangup_ringing.jsonl")
-    call = await sim_control.place_call(
-        caller_number="5551234", caller_name="Alice", endpoint="Local/100@from-pstn"
-    )
-    replay = Replay(ari, events, captured, {captured[0]["channel"]["id"]: call["id"]})
-
-    async def caller_hangs_up() -> None:
-        await sim_control.hangup(call["id"], cause=0)
-
-    await replay.run(load_capture("rest_hangup_ringing.jsonl"), hooks={1: caller_hangs_up})
-    assert_same_events(captured, events.received)
-
-
-async def test_subscribed_channel_gets_channel_destroyed(
-    ari: Ari, events: Events, sim_control: SimControl
-) -> None:
-    captured = load_capture("hangup_subscribed.jsonl")
-    call = await sim_control.place_call(
-        caller_number="5551234", caller_name="Alice", endpoint="Local/100@from-pstn"
-    )
-    replay = Replay(ari, events, captured, {captured[0]["channel"]["id"]: call["id"]})
-
-    async def hung_up_from_ami() -> None:
-        await sim_control.hangup(call["id"], cause=16)
-
-    await replay.run(load_capture("rest_hangup_subscribed.jsonl"), hooks={3: hung_up_from_ami})
+    await replay.run(load_capture(rest_file), hooks={hangup_step: caller_hangs_up})
     assert_same_events(captured, events.received)
 
 
