@@ -5,6 +5,9 @@ Rules this module keeps (each from Asterisk 22's ``res_agi.c``):
 - The request is ``agi_<key>: <value>`` lines ended by one empty line. Values are sent
   raw, so a caller name with a newline could forge a line: we refuse any line that is not
   ``key: value`` and any key sent twice, rather than guess which copy is real.
+- Values are text from outside (a caller ID is whatever the trunk sent): each is made
+  storable (:func:`callrouter.text.storable`, NUL becomes U+FFFD) as it is parsed, so
+  a lookup with a NUL in ``agi_callerid`` is answered instead of failing in PostgreSQL.
 - A command is one line. Asterisk splits it on blanks; a double quote groups, a
   backslash makes the next character literal (``parse_args``). Nothing can escape a
   newline, so control characters in values become spaces: the alternative is a value
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from callrouter.agi.errors import AgiArgumentError, AgiHeaderMalformed, AgiProtocolError
+from callrouter.text import storable
 
 __all__ = [
     "AgiReply",
@@ -113,7 +117,7 @@ def parse_environment(lines: Iterable[str]) -> AgiRequest:
         key, value = match.groups()
         if key in env:
             raise AgiHeaderMalformed(f"request line {number} repeats {key}")
-        env[key] = value
+        env[key] = storable(value)
     if not env:
         raise AgiHeaderMalformed("empty request block")
     script, query = _script_of(env)

@@ -3,6 +3,8 @@
 A class's name is the event's ``type``. Types callrouter does not model arrive as
 :class:`UnknownEvent` (type and raw dict) so a newer Asterisk cannot crash us; a frame
 that is not JSON, or an event that does not fit its model, is logged once and skipped.
+Text fields callrouter may store (Stasis arguments, hangup cause text, variables) are
+:data:`~callrouter.text.StorableStr`, as in :mod:`callrouter.ari._models`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from callrouter.ari._models import (
     LiveRecording,
     Playback,
 )
+from callrouter.text import StorableStr
 
 __all__ = [
     "EVENT_TYPES",
@@ -96,7 +99,7 @@ class _OnChannel(Event):
 
 
 class StasisStart(_OnChannel):
-    args: list[str]
+    args: list[StorableStr]
     replace_channel: Channel | None = None
 
 
@@ -141,7 +144,7 @@ class ChannelHangupRequest(_OnChannel):
 
 class ChannelDestroyed(_OnChannel):
     cause: int
-    cause_txt: str
+    cause_txt: StorableStr
     tech_cause: int | None = None
 
 
@@ -151,8 +154,8 @@ class ChannelDtmfReceived(_OnChannel):
 
 
 class ChannelDialplan(_OnChannel):
-    dialplan_app: str
-    dialplan_app_data: str
+    dialplan_app: StorableStr
+    dialplan_app_data: StorableStr
 
 
 class ChannelCallerId(_OnChannel):
@@ -161,8 +164,8 @@ class ChannelCallerId(_OnChannel):
 
 
 class ChannelVarset(Event):
-    variable: str
-    value: str
+    variable: StorableStr
+    value: StorableStr
     channel: Channel | None = None  # None for a global variable
 
 
@@ -176,11 +179,11 @@ class ChannelUserevent(Event):
 
 class Dial(Event):
     peer: Channel
-    dialstatus: str
+    dialstatus: StorableStr
     caller: Channel | None = None
-    forward: str | None = None
+    forward: StorableStr | None = None
     forwarded: Channel | None = None
-    dialstring: str | None = None
+    dialstring: StorableStr | None = None
 
 
 # -- bridges -------------------------------------------------------------------------

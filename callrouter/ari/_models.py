@@ -5,6 +5,10 @@ loudly at the boundary; fields it marks optional (or leaves unmarked) default to
 Unknown fields are kept (``extra="allow"``): each Asterisk release adds a few, and a
 newer Asterisk must not break an older callrouter. Class names are the spec's model
 names; the contract test matches them one to one.
+
+Text that callrouter stores (caller ID, channel name, dialplan location) is
+:data:`~callrouter.text.StorableStr`: a NUL in a caller name must not cost the call its
+row, so it becomes U+FFFD here, at the edge (:mod:`callrouter.text`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from callrouter.text import StorableStr
 
 __all__ = [
     "Application",
@@ -42,31 +48,31 @@ class AriModel(BaseModel):
 
 
 class CallerID(AriModel):
-    name: str
-    number: str
+    name: StorableStr
+    number: StorableStr
 
 
 class DialplanCEP(AriModel):
-    context: str
-    exten: str
+    context: StorableStr
+    exten: StorableStr
     priority: int
-    app_name: str
-    app_data: str
+    app_name: StorableStr
+    app_data: StorableStr
 
 
 class Channel(AriModel):
     id: str
-    name: str
+    name: StorableStr
     state: str
-    protocol_id: str
+    protocol_id: StorableStr
     caller: CallerID
     connected: CallerID
-    accountcode: str
+    accountcode: StorableStr
     dialplan: DialplanCEP
     creationtime: datetime
     language: str
     channelvars: dict[str, Any] | None = None
-    caller_rdnis: str | None = None
+    caller_rdnis: StorableStr | None = None
     tenantid: str | None = None
 
 
@@ -132,7 +138,7 @@ class DeviceState(AriModel):
 
 
 class Variable(AriModel):
-    value: str
+    value: StorableStr
 
 
 class BuildInfo(AriModel):

@@ -2,7 +2,9 @@
 
 Pure: the caller opens the file (and owns the database writes); we read an iterable of
 text lines. ``decode_lines`` turns raw byte lines into text lines and is where encoding
-mistakes are caught, with the line and byte that gave them away.
+mistakes are caught, with the line and byte that gave them away; both make every
+line storable (:func:`callrouter.text.storable`: a NUL becomes U+FFFD), so one bad
+cell can never make PostgreSQL refuse an import.
 
 File-level problems (empty file, no ``phone`` column, undecodable bytes, CSV the parser
 cannot resynchronise after) raise ``LeadFileError``. Row-level problems are yielded as
@@ -23,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import InvalidInput
+from ..text import storable
 from ._numbers import NormalizedNumber, NumberProblem, normalize_number, normalize_region
 from ._tz import load_zone
 
@@ -162,7 +165,8 @@ def decode_lines(raw_lines: Iterable[bytes], *, encoding: str = "utf-8") -> Iter
             if raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
         try:
-            yield raw.decode(codec)
+            # A NUL in a cell would make PostgreSQL refuse the whole batch: stored as U+FFFD.
+            yield storable(raw.decode(codec))
         except UnicodeDecodeError as exc:
             bad = raw[exc.start]
             raise LeadFileError(
@@ -176,7 +180,8 @@ def decode_lines(raw_lines: Iterable[bytes], *, encoding: str = "utf-8") -> Iter
 def _with_line_endings(lines: Iterable[str]) -> Iterator[str]:
     # The csv module drops the newline inside a quoted field when lines come without
     # their endings (str.splitlines()); restoring it keeps embedded newlines intact.
-    for line in lines:
+    # Lines that did not come through decode_lines are made storable here too.
+    for line in map(storable, lines):
         yield line if line.endswith(("\n", "\r")) else line + "\n"
 
 

@@ -14,7 +14,7 @@ import types
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
@@ -67,6 +67,8 @@ def _strip_none(annotation: Any) -> tuple[Any, bool]:
 def _spec_types(annotation: Any) -> set[str]:
     """The Swagger type names a Python annotation may stand for."""
     annotation, _ = _strip_none(annotation)
+    if get_origin(annotation) is Annotated:  # StorableStr: a str with a validator
+        annotation = get_args(annotation)[0]
     if annotation in _SCALARS:
         return _SCALARS[annotation]
     origin = get_origin(annotation)
