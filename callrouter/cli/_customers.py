@@ -302,7 +302,7 @@ def show_customer(
 
     async def go() -> dict[str, Any]:
         async with database_pool(state) as pool, pool.acquire() as conn:
-            card = await find_customer(conn, e164)
+            card = await find_customer(conn, e164, region=_region(state))
             if card is None:
                 raise NotFound(f"no customer with phone {e164}")
             calls = await cards.customer_calls(conn, card.id)

@@ -3,10 +3,14 @@
 One card is read and written by :func:`callrouter.store.directory.find_customer` and
 :func:`~callrouter.store.directory.upsert_customer`; this module adds what the CLI needs
 on top: many cards in one statement, and whether a phone already has a card.
+
+Phones are stored in E.164 only (:data:`E164`), so the lookup can normalise the caller
+number the trunk sent and find the card (:func:`callrouter.store.directory.phone_keys`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,14 +20,26 @@ import asyncpg
 from callrouter.store._pool import DbConnection
 
 __all__ = [
+    "E164",
     "CustomerCalls",
     "CustomerRow",
     "ImportCounts",
+    "check_e164",
     "customer_calls",
     "customer_exists",
     "list_customers",
     "upsert_customers",
 ]
+
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+"""What a stored phone looks like: ``+`` and up to 15 digits, no blanks."""
+
+
+def check_e164(phone: str) -> str:
+    """``phone`` if it is E.164; a ValueError otherwise (a bug: callers normalise first)."""
+    if not E164.match(phone):
+        raise ValueError(f"customer phone {phone!r} is not E.164 (+ and up to 15 digits)")
+    return phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +52,9 @@ class CustomerRow:
     priority: int
     account: str | None
     notes: str | None
+
+    def __post_init__(self) -> None:
+        check_e164(self.phone)
 
 
 @dataclass(frozen=True, slots=True)

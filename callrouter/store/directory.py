@@ -14,8 +14,10 @@ from datetime import datetime
 import asyncpg
 
 from callrouter.config import Settings
+from callrouter.dialer._numbers import NormalizedNumber, normalize_number, normalize_region
 from callrouter.errors import NotFound
 from callrouter.store._pool import DbConnection
+from callrouter.store.customers import check_e164
 
 __all__ = [
     "CustomerCard",
@@ -24,6 +26,7 @@ __all__ = [
     "list_operators",
     "mark_request_applied",
     "pending_requests",
+    "phone_keys",
     "request_operator_action",
     "sync_directory",
     "upsert_customer",
@@ -127,10 +130,46 @@ class CustomerCard:
     notes: str | None
 
 
-async def find_customer(conn: DbConnection, phone: str) -> CustomerCard | None:
+def phone_keys(number: str, region: str | None = None) -> list[str]:
+    """The stored phones a caller number may match, best first.
+
+    Cards are stored in E.164 (``customers import``/``add`` normalise them), but trunks
+    send what they like: ``030 1234567``, ``0049301234567``, ``+49 30 1234567``. So:
+    the number normalised with ``region`` (``dialer.default_region``, for numbers
+    without +country); then the number as sent (an extension, or a card written
+    before normalisation); then, for 10 to 15 bare digits, ``+`` and the digits when
+    that is a valid number (a trunk that drops the ``+``: ``49301234567``).
+    """
+    raw = number.strip()
+    keys: list[str] = []
+    normalised = normalize_number(raw, region=_known_region(region), require_valid=False)
+    if isinstance(normalised, NormalizedNumber):
+        keys.append(normalised.e164)
+    keys.append(raw)
+    if raw.isdigit() and 10 <= len(raw) <= 15:  # E.164 allows 15 digits at most
+        plus = normalize_number("+" + raw, require_valid=True)
+        if isinstance(plus, NormalizedNumber):
+            keys.append(plus.e164)
+    return list(dict.fromkeys(keys))
+
+
+def _known_region(region: str | None) -> str | None:
+    # A bad region was reported by check-config; a lookup mid-call must not fail on it.
+    try:
+        return normalize_region(region)
+    except ValueError:
+        return None
+
+
+async def find_customer(
+    conn: DbConnection, phone: str, *, region: str | None = None
+) -> CustomerCard | None:
+    """The card of the caller number ``phone`` as the trunk sent it (see :func:`phone_keys`)."""
+    keys = phone_keys(phone, region)
     row = await conn.fetchrow(
-        "SELECT id, phone, name, tier, priority, account, notes FROM customers WHERE phone = $1",
-        phone,
+        "SELECT id, phone, name, tier, priority, account, notes FROM customers"
+        " WHERE phone = ANY($1::text[]) ORDER BY array_position($1::text[], phone) LIMIT 1",
+        keys,
     )
     return CustomerCard(**dict(row)) if row else None
 
@@ -145,6 +184,7 @@ async def upsert_customer(
     account: str | None = None,
     notes: str | None = None,
 ) -> int:
+    check_e164(phone)
     customer_id: int = await conn.fetchval(
         "INSERT INTO customers (phone, name, tier, priority, account, notes)"
         " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (phone) DO UPDATE SET name=$2, tier=$3,"
