@@ -5,6 +5,9 @@ line, so a client that sends part of a request block and closes (a TCP health ch
 enough) makes it spin at 100% CPU with the event loop frozen, and its synchronous routes
 call ``asyncio.coroutine``, gone in Python 3.11. Here every connection reads its request
 block under a deadline and a byte budget, and every failure ends that connection alone.
+At most ``max_connections`` are served at once: one more is logged and closed before
+anything is read, so a flood cannot exhaust file descriptors or memory. The dialplan
+then continues with no ``CR_*`` answer, as when callrouter cannot be reached.
 
 What Asterisk sees when things go wrong: the session ends without hanging up the call,
 and ``CR_AGI_STATUS`` says why (SUCCESS, NOT_FOUND, FAILED), as Asterisk-Java's
@@ -42,6 +45,7 @@ __all__ = [
     "DEFAULT_HANDLER_TIMEOUT_S",
     "DEFAULT_HEADER_TIMEOUT_S",
     "DEFAULT_HOST",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_MAX_HEADER_BYTES",
     "DEFAULT_PORT",
     "STATUS_VARIABLE",
@@ -61,6 +65,8 @@ DEFAULT_HEADER_TIMEOUT_S: Final = 5.0
 DEFAULT_MAX_HEADER_BYTES: Final = 16 * 1024
 # The caller hears silence while a handler runs; past this, give the dialplan back.
 DEFAULT_HANDLER_TIMEOUT_S: Final = 30.0
+# Each session holds a socket and a task; 256 is far above one Asterisk's AGI rate.
+DEFAULT_MAX_CONNECTIONS: Final = 256
 STATUS_VARIABLE: Final = "CR_AGI_STATUS"
 _STREAM_LIMIT: Final = 256 * 1024
 # Asterisk opens one connection per AGI() call; a burst of calls must not overflow it.
@@ -92,6 +98,7 @@ class FastAgiServer:
         max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
         command_timeout_s: float = DEFAULT_COMMAND_TIMEOUT_S,
         handler_timeout_s: float = DEFAULT_HANDLER_TIMEOUT_S,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self._routes = {name.strip("/"): handler for name, handler in routes.items()}
         for name, handler in self._routes.items():
@@ -105,6 +112,7 @@ class FastAgiServer:
             ("command_timeout_s", command_timeout_s),
             ("handler_timeout_s", handler_timeout_s),
             ("max_header_bytes", max_header_bytes),
+            ("max_connections", max_connections),
         ):
             if value <= 0:
                 raise ValueError(f"{label} must be positive, not {value}")
@@ -116,6 +124,8 @@ class FastAgiServer:
         self._max_header_bytes = max_header_bytes
         self._command_timeout_s = command_timeout_s
         self._handler_timeout_s = handler_timeout_s
+        self._max_connections = max_connections
+        self._refused = 0
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
 
@@ -133,6 +143,11 @@ class FastAgiServer:
     @property
     def active_sessions(self) -> int:
         return len(self._sessions)
+
+    @property
+    def refused_connections(self) -> int:
+        """Connections closed unread because ``max_connections`` were being served."""
+        return self._refused
 
     async def start(self) -> None:
         if self._server is not None:
@@ -183,9 +198,17 @@ class FastAgiServer:
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None  # start_server runs us in a task
-        self._sessions.add(task)
         peer = writer.get_extra_info("peername")
         peer_text = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        if len(self._sessions) >= self._max_connections:
+            self._refused += 1
+            log.warning(
+                "agi.too_many_connections", error_id="agi-too-many-connections",
+                peer=peer_text, limit=self._max_connections, refused=self._refused,
+            )  # fmt: skip
+            await _close_quietly(writer)
+            return
+        self._sessions.add(task)
         try:
             with structlog.contextvars.bound_contextvars(peer=peer_text):
                 await self._serve_connection(reader, writer, peer)

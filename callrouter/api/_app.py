@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from types import TracebackType
 from typing import Self
@@ -19,6 +18,7 @@ from callrouter.api._routes import ROUTES
 from callrouter.api._table import DEPS, ApiDeps, bind
 from callrouter.api.ports import CallCenterPort
 from callrouter.config import HttpSettings
+from callrouter.config._schema import is_loopback
 from callrouter.errors import ConfigError, ConfigProblem
 from callrouter.log import register_secret
 
@@ -37,35 +37,15 @@ _DESCRIPTION = (
 )
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        # A host name other than localhost may resolve to any interface.
-        return False
-
-
 def _token_of(settings: HttpSettings) -> bytes | None:
+    problem = settings.token_problem()
+    if problem is not None:
+        # check-config reports the same problem with its file and line (config._loader).
+        raise ConfigError([ConfigProblem("<settings>", None, "http.token", problem)])
     token = settings.token.get_secret_value() if settings.token is not None else None
     if token:
         register_secret(token)
         return token.encode()
-    if not is_loopback(settings.host):
-        # Without a token anybody who reaches the port could log operators out or dial
-        # out at our expense: that is only acceptable when only this machine can.
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    "<settings>",
-                    None,
-                    "http.token",
-                    f"the HTTP API listens on {settings.host!r}, beyond loopback, so it"
-                    " needs a token (or set http.host to 127.0.0.1)",
-                )
-            ]
-        )
     return None
 
 

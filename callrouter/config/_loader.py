@@ -115,6 +115,9 @@ def load_settings(
     except ValidationError as exc:
         raise ConfigError(problems + _locate(exc, origins, str(main))) from None
     problems += _cross_reference_problems(settings, origins, str(main))
+    token_problem = settings.http.token_problem()
+    if token_problem is not None:
+        problems.append(_at(("http", "token"), token_problem, origins, str(main)))
     if problems:
         raise ConfigError(problems)
     return settings
@@ -218,15 +221,17 @@ def _cross_reference_problems(
     for name, campaign in settings.campaigns.items():
         if campaign.queue not in queues:
             found.append((("campaigns", name, "queue"), f"unknown queue {campaign.queue!r}"))
-    problems = []
-    for path, message in found:
-        origin = _origin_of(path, origins)
-        problems.append(
-            ConfigProblem(
-                origin.file if origin else default_file,
-                origin.line if origin else None,
-                ".".join(path),
-                message,
-            )
-        )
-    return problems
+    return [_at(path, message, origins, default_file) for path, message in found]
+
+
+def _at(
+    path: FieldPath, message: str, origins: Mapping[FieldPath, _Origin], default_file: str
+) -> ConfigProblem:
+    """A problem found after validation, at the line of ``path`` (or its closest parent)."""
+    origin = _origin_of(path, origins)
+    return ConfigProblem(
+        origin.file if origin else default_file,
+        origin.line if origin else None,
+        ".".join(path),
+        message,
+    )

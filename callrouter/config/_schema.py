@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
+    "MIN_TOKEN_CHARS",
     "AgiSettings",
     "AnnounceSettings",
     "AriSettings",
@@ -37,6 +38,7 @@ __all__ = [
     "RetryRuleSettings",
     "Settings",
     "SimulatorSettings",
+    "is_loopback",
 ]
 
 Seconds = Annotated[float, Field(ge=0)]
@@ -89,6 +91,25 @@ class AgiSettings(_Section):
     allow: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = Field(
         default_factory=lambda: [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1")]
     )
+    # Sessions served at once; past it a connection is logged and closed at once, so a
+    # flood (or a stuck Asterisk) cannot exhaust file descriptors and memory.
+    max_connections: int = Field(256, ge=1)
+
+
+def is_loopback(host: str) -> bool:
+    """True when only this machine can reach ``host`` (a name other than localhost may not)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+MIN_TOKEN_CHARS = 16
+"""Shortest http.token accepted beyond loopback: 16 random characters resist guessing."""
+# Placeholders from samples and docs: whoever copied one never chose a secret.
+_SAMPLE_TOKENS = frozenset({"change-me", "changeme", "change_me", "secret", "token", "password"})
 
 
 class HttpSettings(_Section):
@@ -96,6 +117,29 @@ class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     token: SecretStr | None = None
+
+    def token_problem(self) -> str | None:
+        """Why the token cannot guard this API, or None.
+
+        On loopback no token is needed. Beyond it, anybody who reaches the port could
+        log operators out or dial out at our expense, so the token must be present,
+        not a sample placeholder, and at least :data:`MIN_TOKEN_CHARS` long.
+        """
+        if not self.enabled or is_loopback(self.host):
+            return None
+        token = self.token.get_secret_value() if self.token is not None else ""
+        where = f"the HTTP API listens on {self.host!r}, beyond loopback"
+        fix = "set CALLROUTER_HTTP_TOKEN to a random secret (or http.host to 127.0.0.1)"
+        if not token:
+            return f"{where}, so it needs a token: {fix}"
+        if token.strip().lower() in _SAMPLE_TOKENS:
+            return f"{where}, and the token is the sample placeholder {token!r}: {fix}"
+        if len(token) < MIN_TOKEN_CHARS:
+            return (
+                f"{where}, and the token has {len(token)} characters (at least"
+                f" {MIN_TOKEN_CHARS} needed): {fix}"
+            )
+        return None
 
 
 class ClusterSettings(_Section):

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import aiohttp
+import asyncpg
 import pytest
+from pydantic import SecretStr
 from structlog.testing import capture_logs
 
+from callrouter.api import ApiServer
+from callrouter.api.fakes import FakeCallCenter
+from callrouter.config import HttpSettings
+from callrouter.errors import ConfigError
 from tests.api.conftest import TOKEN
 
 PROTECTED = [
@@ -65,3 +71,38 @@ async def test_scheme_is_case_insensitive(anon: aiohttp.ClientSession) -> None:
 async def test_open_endpoints_need_no_token(anon: aiohttp.ClientSession, path: str) -> None:
     async with anon.get(path) as response:
         assert response.status == 200
+
+
+# -- the token guard beyond loopback ---------------------------------------------------
+
+WEAK_TOKENS = ["change-me", "CHANGE-ME", "changeme", "secret", "", "short-token-15c"]
+
+
+@pytest.mark.parametrize("token", WEAK_TOKENS)
+async def test_weak_or_sample_token_beyond_loopback_refuses_to_start(
+    db_pool: asyncpg.Pool, token: str
+) -> None:
+    settings = HttpSettings(host="0.0.0.0", port=0, token=SecretStr(token))
+    with pytest.raises(ConfigError) as caught:
+        ApiServer(settings=settings, center=FakeCallCenter(), pool=db_pool)
+    [problem] = caught.value.problems
+    assert problem.field == "http.token"
+    assert "beyond loopback" in problem.message and "CALLROUTER_HTTP_TOKEN" in problem.message
+
+
+@pytest.mark.parametrize("token", ["change-me", "short"])
+async def test_weak_token_on_loopback_is_allowed(db_pool: asyncpg.Pool, token: str) -> None:
+    settings = HttpSettings(host="127.0.0.1", port=0, token=SecretStr(token))
+    async with ApiServer(settings=settings, center=FakeCallCenter(), pool=db_pool) as server:
+        assert server.port > 0
+
+
+async def test_strong_token_beyond_loopback_serves_with_auth(db_pool: asyncpg.Pool) -> None:
+    settings = HttpSettings(host="0.0.0.0", port=0, token=SecretStr(TOKEN))
+    server = ApiServer(settings=settings, center=FakeCallCenter(), pool=db_pool)
+    async with server, aiohttp.ClientSession(f"http://127.0.0.1:{server.port}") as session:
+        async with session.get("/api/v1/queues") as response:
+            assert response.status == 401
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with session.get("/api/v1/queues", headers=headers) as response:
+            assert response.status == 200

@@ -123,3 +123,18 @@ def test_caller_id_like_values_are_kept_verbatim(tmp_path: Path) -> None:
     )
     settings = load_settings(path, environ={})
     assert settings.operators["o1"].name == "O'Brien \"; DROP TABLE calls; --"
+
+
+def test_sample_http_token_beyond_loopback_is_a_located_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "callrouter.yml",
+        "http:\n  host: 0.0.0.0\n  token: ${CALLROUTER_HTTP_TOKEN:-change-me}\n",
+    )
+    [problem] = problems_of(path)
+    assert (problem.file, problem.line, problem.field) == (str(path), 3, "http.token")
+    assert "sample placeholder" in problem.message
+    strong = {"CALLROUTER_HTTP_TOKEN": "x" * 32}
+    assert load_settings(path, environ=strong).http.host == "0.0.0.0"
+    # On loopback, or with the API off, the sample is fine.
+    write(path, "http:\n  host: 0.0.0.0\n  enabled: false\n  token: change-me\n")
+    assert not load_settings(path, environ={}).http.enabled
