@@ -73,6 +73,9 @@ class DatabaseSettings(_Section):
     # No DSN means "start the embedded PostgreSQL in embedded_dir": the zero-setup path.
     dsn: SecretStr | None = None
     embedded_dir: Path = Path("var/pgdata")
+    # Rows waiting for PostgreSQL are journalled here (fsync'd in groups) so a crash
+    # during an outage loses none; replayed at the next start. Keep it on a local disk.
+    spool_dir: Path = Path("var/spool")
     pool_min: int = Field(1, ge=1)
     pool_max: int = Field(10, ge=1)
     migrations_dir: Path | None = None

@@ -78,7 +78,7 @@ class BatchQueue(Generic[T]):
                 await self._wakeup.wait()
             batch = [self._pending[i] for i in range(min(self._batch_size, len(self._pending)))]
             try:
-                await self._write(batch)
+                await self._write_or_reject(batch)
             except RETRYABLE as exc:
                 self.failures += 1
                 log.warning(
@@ -91,12 +91,20 @@ class BatchQueue(Generic[T]):
                 await asyncio.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, self._retry_max_s)
                 continue
-            except asyncpg.PostgresError as exc:
-                log.error("batch_rejected", queue=self._name, error=str(exc), size=len(batch))
-                await self._on_rejected(batch, exc)
             delay = _FIRST_DELAY_S
             for _ in batch:
                 self._pending.popleft()
             async with self._progress:
                 self._done_count += len(batch)
                 self._progress.notify_all()
+
+    async def _write_or_reject(self, batch: list[T]) -> None:
+        try:
+            await self._write(batch)
+        except RETRYABLE:
+            raise
+        except asyncpg.PostgresError as exc:
+            log.error("batch_rejected", queue=self._name, error=str(exc), size=len(batch))
+            # The link may drop while the rest is written one by one: that is a retry of
+            # the whole batch (RETRYABLE goes up), never the end of the writer task.
+            await self._on_rejected(batch, exc)

@@ -1,22 +1,50 @@
-"""Batched, retried writes: a database outage must neither stop routing nor lose a row.
+"""Batched, retried writes: a database outage must neither stop routing nor lose a row,
+and neither must a crash.
 
 Theory of operation: the routing shell calls :meth:`RecordWriter.put` (never awaits the
 database); one background task drains the queue in batches (``_batching.BatchQueue``,
 shared with the webhook delivery log), each batch in one transaction, in the order
-records were put. If PostgreSQL is unreachable the batch is
-kept and retried with capped backoff while new records keep queueing in memory; once
-the database is back everything lands in order. ``flush()`` waits until all records put
-so far are written (tests and shutdown use it).
+records were put. If PostgreSQL is unreachable the batch is kept and retried with
+capped backoff while new records keep queueing; once the database is back everything
+lands in order. ``flush()`` waits until all records put so far are written (tests and
+shutdown use it).
 
-A crash while the database is down loses the in-memory queue; the restart path covers
-that: every call row still open (outcome NULL) whose channel is gone is closed by
-:func:`callrouter.store.calls.close_orphaned_calls`.
+With a :class:`~callrouter.store._spool.Spool` (``database.spool_dir``) every record is
+also journalled on local disk by ``put`` itself, before PostgreSQL sees it, and each
+batch's transaction also moves this run's mark in ``record_spools``. ``start()`` first
+replays what a previous process left in the spool, in the order it was put, ahead of
+anything new, and waits (up to ``replay_timeout_s``) until it is committed. A record
+whose number is at or below its run's mark is already in PostgreSQL and is skipped: a
+record replayed twice, or a batch retried after a commit whose acknowledgement was
+lost, writes its rows once.
+
+The guarantee, with a spool:
+
+- Killed process (``kill -9``, OOM, crash): nothing is lost once ``put`` returned. The
+  line is in the kernel's page cache after ``put``'s single ``write(2)``; the next
+  start replays whatever PostgreSQL had not committed, exactly once.
+- Power loss or kernel crash: at most the records put in the last group-commit window
+  are lost: those put after the last completed ``fdatasync`` began, that is within
+  about ``sync_interval_s`` (10 ms) plus one fdatasync before the failure (longer on a
+  disk whose fsync is slow), and only if PostgreSQL had not committed them either.
+  PostgreSQL's own commits are durable (fsync on, the default, synchronous_commit on).
+- Database outage, of any length: nothing is lost, in memory or across restarts; the
+  spool grows meanwhile and says so in the log past ``warn_bytes``.
+- Not covered: records put before ``start()`` (kept in memory until then), a record
+  the spool could not journal (disk full or I/O error, logged ``spool_write_failed``),
+  a record PostgreSQL refuses for good (logged ``database_record_rejected``), the loss
+  of the spool folder itself.
+
+Without a spool a crash loses what is queued in memory; the restart path covers the
+calls table: every call row still open (outcome NULL) whose channel is gone is closed
+by :func:`callrouter.store.calls.close_orphaned_calls`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Sequence
 
 import asyncpg
@@ -34,12 +62,14 @@ from callrouter.store._records import (
     RecordingInsert,
     RecordingUpdate,
 )
+from callrouter.store._spool import Spool, Spooled
 
-__all__ = ["RecordWriter"]
+__all__ = ["RecordWriter", "Spool"]
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_REPLAY_TIMEOUT_S = 30.0
 
 
 class RecordWriter:
@@ -49,34 +79,59 @@ class RecordWriter:
         pool: asyncpg.Pool,
         batch_size: int = DEFAULT_BATCH_SIZE,
         retry_max_s: float = DEFAULT_RETRY_MAX_S,
+        spool: Spool | None = None,
     ) -> None:
         self._pool = pool
-        self._queue: BatchQueue[Record] = BatchQueue(
+        self._spool = spool
+        self._queue: BatchQueue[Spooled] = BatchQueue(
             name="records",
             write=self._write,
             on_rejected=self._write_one_by_one,
             batch_size=batch_size,
             retry_max_s=retry_max_s,
         )
+        # Put before start() on a spooled writer: journalled at start, after the
+        # previous process's leftovers, so the order put is the order written.
+        self._early: list[Record] = []
         self._task: asyncio.Task[None] | None = None
 
     @property
     def backlog(self) -> int:
-        return self._queue.backlog
+        return self._queue.backlog + len(self._early)
 
     @property
     def failures(self) -> int:
         return self._queue.failures
 
     def put(self, record: Record) -> None:
-        self._queue.put(record)
+        if self._spool is None:
+            self._queue.put(Spooled(0, record))
+        elif self._spool.is_open:
+            self._queue.put(self._spool.append(record))
+        else:
+            self._early.append(record)
 
     def put_all(self, records: Sequence[Record]) -> None:
         for record in records:
-            self._queue.put(record)
+            self.put(record)
 
-    async def start(self) -> None:
+    async def start(self, *, replay_timeout_s: float = DEFAULT_REPLAY_TIMEOUT_S) -> None:
+        leftovers: list[Spooled] = []
+        if self._spool is not None:
+            leftovers = await self._spool.open()
+            for entry in leftovers:
+                self._queue.put(entry)
+            early, self._early = self._early, []
+            self.put_all(early)
         self._task = asyncio.create_task(self._queue.run(), name="record-writer")
+        if leftovers:
+            try:
+                async with asyncio.timeout(replay_timeout_s):
+                    await self._queue.flush()
+            except TimeoutError:
+                log.warning("spool_replay_pending", backlog=self._queue.backlog)
+            else:
+                log.info("spool_replayed", records=len(leftovers))
 
     async def stop(self, *, flush_timeout_s: float = 10.0) -> None:
         with contextlib.suppress(TimeoutError):
@@ -86,24 +141,61 @@ class RecordWriter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._queue.backlog:
-            log.error("records_not_written_at_shutdown", count=self._queue.backlog)
+        if self._spool is not None and self._spool.is_open:
+            await self._spool.close()
+            if self._queue.backlog:
+                log.warning("records_left_in_spool", count=self._queue.backlog)
+        elif self.backlog:
+            log.error("records_not_written_at_shutdown", count=self.backlog)
 
     async def flush(self) -> None:
         await self._queue.flush()
 
-    async def _write(self, batch: list[Record]) -> None:
+    async def _write(self, batch: list[Spooled]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
-            await _write_batch(conn, batch)
+            await _write_batch(conn, await _not_yet_written(conn, batch))
+            await _mark_written(conn, batch)
+        if self._spool is not None:
+            self._spool.committed(batch[-1])
 
-    async def _write_one_by_one(self, batch: list[Record], _: asyncpg.PostgresError) -> None:
+    async def _write_one_by_one(self, batch: list[Spooled], _: asyncpg.PostgresError) -> None:
         # A record the database refuses will be refused forever: write the rest of the
         # batch one by one so a single bad row cannot block every later one.
-        for record in batch:
+        for entry in batch:
             try:
-                await self._write([record])
+                await self._write([entry])
             except asyncpg.PostgresError as exc:
-                log.error("database_record_rejected", error=str(exc), record=repr(record))
+                log.error("database_record_rejected", error=str(exc), record=repr(entry.record))
+                # Passed all the same, so a replay does not offer it again.
+                async with self._pool.acquire() as conn:
+                    await _mark_written(conn, [entry])
+                if self._spool is not None:
+                    self._spool.committed(entry)
+
+
+async def _not_yet_written(conn: DbConnection, batch: Sequence[Spooled]) -> list[Record]:
+    """The batch's records PostgreSQL does not have yet; locks each run's mark."""
+    marks: dict[uuid.UUID, int] = {}
+    for run in {entry.run for entry in batch if entry.run is not None}:
+        mark = await conn.fetchval(
+            "SELECT seq FROM record_spools WHERE spool_id = $1 FOR UPDATE", run
+        )
+        marks[run] = mark or 0
+    return [e.record for e in batch if e.run is None or e.seq > marks[e.run]]
+
+
+async def _mark_written(conn: DbConnection, batch: Sequence[Spooled]) -> None:
+    last: dict[uuid.UUID, int] = {}
+    for entry in batch:
+        if entry.run is not None:
+            last[entry.run] = entry.seq
+    for run, seq in last.items():
+        await conn.execute(
+            "INSERT INTO record_spools (spool_id, seq) VALUES ($1, $2) ON CONFLICT (spool_id)"
+            " DO UPDATE SET seq = greatest(record_spools.seq, excluded.seq), updated_at = now()",
+            run,
+            seq,
+        )
 
 
 async def _write_batch(conn: DbConnection, batch: Sequence[Record]) -> None:
