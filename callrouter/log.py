@@ -1,8 +1,17 @@
 """structlog set up once, in ``main``: JSON lines off a terminal, readable on one.
 
-Two guards keep secrets out of logs whatever a caller passes: values under keys that
-name a secret are masked, and every secret registered with :func:`register_secret`
-(the ARI password, the HTTP token, DSN passwords) is scrubbed from any string.
+Three guards keep secrets out of logs whatever a caller passes:
+
+- values under keys that name a secret (``password``, ``token``, ``dsn``, ...) are masked;
+- credentials are masked where they stand as credentials in any string: a URL's
+  userinfo password (``postgresql://user:***@host``), ``api_key=`` / ``password=`` /
+  ``token=`` / ``secret=`` pairs, and ``Bearer`` / ``Basic`` credentials;
+- every secret registered with :func:`register_secret` (the ARI password, the HTTP
+  token, DSN passwords) is scrubbed from any string, except a secret that is also a
+  public name registered with :func:`register_public` (an ARI password equal to the
+  application name): scrubbing that everywhere would turn every line that names the
+  application into ``***``, so such a secret is masked in credential positions only.
+  ``callrouter check-config`` warns about that configuration.
 """
 
 from __future__ import annotations
@@ -15,23 +24,52 @@ from typing import Any, Literal
 
 import structlog
 
-__all__ = ["configure_logging", "redact", "register_secret"]
+__all__ = ["configure_logging", "mask_credentials", "redact", "register_public", "register_secret"]
 
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|api_key|authorization|dsn", re.IGNORECASE)
 _MASK = "***"
+# Each pattern's first group is what stays; the credential after it is masked.
+_CREDENTIALS = (
+    # scheme://user:PASSWORD@host
+    re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(?=@)"),
+    # api_key=..., password: "...", "token": "..." (query strings, kv pairs, JSON)
+    re.compile(
+        r"""(\b(?:api_key|apikey|password|passwd|pwd|token|secret)["']?\s*[:=]\s*["']?)"""
+        r"""[^\s"'&,;}]+""",
+        re.IGNORECASE,
+    ),
+    # Authorization: Bearer ... / Basic ...
+    re.compile(r"(\b(?:Bearer|Basic|Digest)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
+)
+_MIN_SECRET_CHARS = 3
+
 _secrets: set[str] = set()
+_public: set[str] = set()
 
 
 def register_secret(value: str | None) -> None:
     """Scrub this exact value from every log line from now on."""
-    if value and len(value) >= 3:
+    if value and len(value) >= _MIN_SECRET_CHARS:
         _secrets.add(value)
+
+
+def register_public(*names: str | None) -> None:
+    """Names that must stay readable (the ARI application, its user): see the module."""
+    _public.update(name for name in names if name)
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with every credential in a credential position replaced by ``***``."""
+    for pattern in _CREDENTIALS:
+        text = pattern.sub(rf"\1{_MASK}", text)
+    return text
 
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
+        value = mask_credentials(value)
         for secret in _secrets:
-            if secret in value:
+            if secret in value and secret not in _public:
                 value = value.replace(secret, _MASK)
         return value
     if isinstance(value, dict):
@@ -44,7 +82,7 @@ def _scrub(value: Any) -> Any:
 def redact(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: mask secret-named keys and scrub registered secret values."""
+    """structlog processor: mask secret-named keys, credentials and registered secrets."""
     for key, value in list(event_dict.items()):
         if _SECRET_KEY.search(key) and value is not None:
             event_dict[key] = _MASK

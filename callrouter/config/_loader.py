@@ -8,13 +8,18 @@ override one field), anything else is replaced by the later file.
 Secrets stay out of the files: a string value ``${NAME}`` (or ``${NAME:-default}``) is
 replaced by the environment variable NAME; a missing variable with no default is an
 error located at the line that asked for it.
+
+Some settings are legal but unwise (an ARI password equal to the application name):
+those are warnings, reported with file and line through ``warn`` (stderr by default,
+so ``callrouter check-config`` and ``callrouter serve`` both show them) and never fatal.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +29,9 @@ from pydantic import ValidationError
 
 from callrouter.config._schema import Settings
 from callrouter.errors import ConfigError, ConfigProblem
+from callrouter.log import register_public
 
-__all__ = ["DEFAULT_CONFIG_PATH", "config_files", "load_settings"]
+__all__ = ["DEFAULT_CONFIG_PATH", "config_files", "load_settings", "print_warning"]
 
 DEFAULT_CONFIG_PATH = Path("callrouter.yml")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -90,8 +96,16 @@ def config_files(path: Path) -> list[Path]:
     return [path, *extra]
 
 
+def print_warning(problem: ConfigProblem) -> None:
+    """The default ``warn``: one line on stderr, in the same shape as the errors."""
+    print(f"warning (config): {problem}", file=sys.stderr)
+
+
 def load_settings(
-    path: Path | None = None, *, environ: Mapping[str, str] | None = None
+    path: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    warn: Callable[[ConfigProblem], None] = print_warning,
 ) -> Settings:
     """Load, merge and validate; raise :class:`ConfigError` listing every problem."""
     env = os.environ if environ is None else environ
@@ -120,7 +134,28 @@ def load_settings(
         problems.append(_at(("http", "token"), token_problem, origins, str(main)))
     if problems:
         raise ConfigError(problems)
+    # Names that appear in log lines must stay readable even if a secret equals one.
+    register_public(settings.ari.app, settings.ari.username)
+    for warning in _warnings(settings, origins, str(main)):
+        warn(warning)
     return settings
+
+
+def _warnings(
+    settings: Settings, origins: Mapping[FieldPath, _Origin], default_file: str
+) -> list[ConfigProblem]:
+    ari = settings.ari
+    password = ari.password.get_secret_value()
+    names = [name for name, value in (("app", ari.app), ("username", ari.username))
+             if password == value]  # fmt: skip
+    if not names:
+        return []
+    message = (
+        f"equals {' and '.join(f'ari.{n}' for n in names)}: anybody who knows the name can"
+        " use ARI, and logs can mask it only where it stands as a credential (api_key=, a"
+        " URL's password), not wherever the name appears; choose a secret of its own"
+    )
+    return [_at(("ari", "password"), message, origins, default_file)]
 
 
 def _read_file(
