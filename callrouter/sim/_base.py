@@ -60,6 +60,42 @@ HANGUP_REASONS: dict[str, int] = {
     "answered_elsewhere": 26,
 }
 
+# chan_pjsip's hangup_cause2sip(): the SIP status it answers or CANCELs with for a
+# Q.850 cause; ChannelDestroyed of a PJSIP channel reports it as ``tech_cause``
+# (sip_op_noanswer_*.jsonl: 19 -> 480; 16 maps to nothing, hence no field).
+CAUSE_SIP_STATUS: dict[int, int] = {
+    1: 404,
+    3: 404,
+    17: 486,
+    18: 408,
+    19: 480,
+    20: 480,
+    21: 403,
+    28: 484,
+    31: 480,
+    34: 503,
+    38: 500,
+    58: 488,
+    127: 500,
+}
+
+# What chan_pjsip stores on a call that ends after answer: a silent call's RTP report.
+RTP_QOS_VARIABLES = {
+    "RTPAUDIOQOS": "ssrc=1083595853;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;"
+    "txjitter=0.000000;txcount=100;rlp=0;rtt=0.000000;rxmes=0.000000;txmes=0.000000",
+    "RTPAUDIOQOSJITTER": "minrxjitter=000.000000;maxrxjitter=000.000000;"
+    "avgrxjitter=000.000000;stdevrxjitter=000.000000;mintxjitter=000.000000;"
+    "maxtxjitter=000.000000;avgtxjitter=000.000000;stdevtxjitter=000.000000;",
+    "RTPAUDIOQOSLOSS": "  minrxlost=000.000000;  maxrxlost=000.000000;  avgrxlost=000.000000;"
+    "  stdevrxlost=000.000000;  mintxlost=000.000000;  maxtxlost=000.000000;"
+    "  avgtxlost=000.000000;  stdevtxlost=000.000000;",
+    "RTPAUDIOQOSRTT": "     minrtt=000.000000;     maxrtt=000.000000;     avgrtt=000.000000;"
+    "     stdevrtt=000.000000;",
+    "RTPAUDIOQOSMES": "   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;"
+    "   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;"
+    "   avgtxmes=000.000000;   stdevtxmes=000.000000;",
+}
+
 CAUSE_NORMAL = 16
 CAUSE_BUSY = 17
 CAUSE_NO_USER_RESPONSE = 18
@@ -73,6 +109,10 @@ SOFTHANGUP_EXPLICIT = 32
 
 def cause_text(cause: int) -> str:
     return CAUSE_TEXT.get(cause, "Unknown")
+
+
+def sip_status(cause: int) -> int | None:
+    return CAUSE_SIP_STATUS.get(cause)
 
 
 def ari_timestamp(epoch: float) -> str:

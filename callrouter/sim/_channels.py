@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from callrouter.sim._base import SimAriError
 from callrouter.sim._state import CallerId, Channel, Dialplan
 from callrouter.sim._switch import Switch
@@ -24,6 +26,7 @@ def new_channel(
     caller: CallerId,
     dialplan: Dialplan,
     channel_id: str | None = None,
+    origin: str = "inbound",
 ) -> Channel:
     ch = Channel(
         id=channel_id or switch.new_channel_id(),
@@ -35,6 +38,7 @@ def new_channel(
         creationtime=switch.clock.now(),
         tech=tech,
         resource=resource,
+        origin=origin,
     )
     switch.add_channel(ch)
     return ch
@@ -59,13 +63,15 @@ def outgoing(
     other_channel_id: str | None,
     context: str | None,
     extension: str | None,
+    origin: str,
 ) -> Channel:
     """Allocate the outgoing channel (and ";2" for Local), as ast_request does."""
     for wanted in (channel_id, other_channel_id):
         switch.check_new_channel_id(wanted)
     script = switch.endpoint(tech, resource)
-    if tech != "Local" and not script.online:
-        # chan_pjsip cannot build a dialog to an endpoint without a contact.
+    if not script.reachable:
+        # chan_pjsip cannot build a dialog to an endpoint without a usable contact:
+        # 500, no channel, no event (sip_op_unreachable).
         raise allocation_failed()
     suffix = switch.next_name_suffix(tech)
     if tech == "Local":
@@ -80,6 +86,7 @@ def outgoing(
             caller=caller,
             channel_id=channel_id,
             dialplan=Dialplan(ctx, exten, 1, "AppDial2", "(Outgoing Line)"),
+            origin=origin,
         )
         second = new_channel(
             switch,
@@ -90,11 +97,14 @@ def outgoing(
             caller=caller,
             channel_id=other_channel_id,
             dialplan=Dialplan(ctx, exten, 1),
+            origin=origin,
         )
         first.local_peer, second.local_peer = second, first
         return first
     peer_name = resource.rpartition("@")[2]
-    return new_channel(
+    # Before it answers the channel shows its endpoint's context (chan_pjsip copies it
+    # from pjsip.conf), as in sip_op_*.jsonl's "acc-operators".
+    ch = new_channel(
         switch,
         tech=tech,
         resource=resource,
@@ -102,5 +112,16 @@ def outgoing(
         state="Down",
         caller=caller,
         channel_id=channel_id,
-        dialplan=Dialplan(context or "default", extension or "s", 1, "AppDial2", "(Outgoing Line)"),
+        dialplan=Dialplan(
+            script.context or context or "default",
+            extension or "s",
+            1,
+            "AppDial2",
+            "(Outgoing Line)",
+        ),
+        origin=origin,
     )
+    if tech == "PJSIP":
+        # The Call-ID of the INVITE it sends.
+        ch.protocol_id = str(uuid.uuid4())
+    return ch

@@ -67,8 +67,11 @@ class SimControl:
         channel_name: str | None = None,
         variables: dict[str, str] | None = None,
         hangup_after: float | None = None,
+        channel_id: str | None = None,
+        other_channel_id: str | None = None,
     ) -> JsonObj:
-        """An inbound call entering Stasis; returns the channel as ARI shows it."""
+        """An inbound call entering Stasis; returns the channel as ARI shows it.
+        ``other_channel_id``: the id of a Local call's ";1" half."""
         result: JsonObj = await self._call(
             "POST",
             "/sim/calls",
@@ -83,6 +86,8 @@ class SimControl:
                 "channel_name": channel_name,
                 "variables": variables,
                 "hangup_after": hangup_after,
+                "channel_id": channel_id,
+                "other_channel_id": other_channel_id,
             },
         )
         return result
@@ -116,7 +121,10 @@ class SimControl:
         answer_after: float | None = None,
         hangup_after: float | None = None,
         amd: bool | None = None,
+        context: str | None = None,
     ) -> JsonObj:
+        """Script the far end; ``hangup_after``: it hangs up (a BYE) that long after
+        answering. Unset arguments keep their current value."""
         result: JsonObj = await self._call(
             "PUT",
             f"/sim/endpoints/{tech}/{resource}",
@@ -126,6 +134,7 @@ class SimControl:
                 "answer_after": answer_after,
                 "hangup_after": hangup_after,
                 "amd": amd,
+                "context": context,
             },
         )
         return result
@@ -183,3 +192,11 @@ class SimControl:
     async def state(self) -> JsonObj:
         result: JsonObj = await self._call("GET", "/sim/state")
         return result
+
+    async def channel_log(self) -> list[JsonObj]:
+        """Every channel ever created, with its history (see the package docstring)."""
+        result: list[JsonObj] = await self._call("GET", "/sim/channel-log")
+        return result
+
+    async def clear_channel_log(self) -> None:
+        await self._call("DELETE", "/sim/channel-log")

@@ -9,7 +9,6 @@ from aiohttp import web
 from callrouter.sim._base import JsonObj, SimAriError
 from callrouter.sim._core import Fault, SimCore, core_of
 from callrouter.sim._http import json_response, read_json_body
-from callrouter.sim._rest_system import endpoint_json
 from callrouter.sim._state import BEHAVIORS, CallerId
 
 routes = web.RouteTableDef()
@@ -46,6 +45,8 @@ async def place_call(request: web.Request) -> web.Response:
         channel_name=_field(body, "channel_name", str),
         variables={str(k): str(v) for k, v in _field(body, "variables", dict, {}).items()},
         hangup_after=_field(body, "hangup_after", float),
+        channel_id=_field(body, "channel_id", str),
+        other_channel_id=_field(body, "other_channel_id", str),
     )
     return json_response(ch.to_json())
 
@@ -63,19 +64,16 @@ async def script_endpoint(request: web.Request) -> web.Response:
     behavior = _field(body, "behavior", str, script.behavior)
     if behavior not in BEHAVIORS:
         raise SimAriError(400, f"behavior must be one of {', '.join(BEHAVIORS)}")
-    was_online = script.online
-    script.behavior = behavior
-    script.online = _field(body, "online", bool, script.online)
+    online = _field(body, "online", bool, script.online)
     script.answer_after = _field(body, "answer_after", float, script.answer_after)
     script.hangup_after = _field(body, "hangup_after", float, script.hangup_after)
     script.amd = _field(body, "amd", bool, script.amd)
-    if was_online != script.online and script.tech != "Local":
-        watchers = [
-            app.name
-            for app in core.hub.applications.values()
-            if script.key in app.endpoint_ids or script.tech in app.endpoint_ids
-        ]
-        core.hub.emit("EndpointStateChange", watchers, endpoint=endpoint_json(core, script))
+    script.context = _field(body, "context", str, script.context)
+    # "unreachable" takes a PJSIP endpoint offline as surely as ``online: false``.
+    was_reachable = script.reachable
+    script.behavior = behavior
+    script.online = online
+    core.switch.endpoint_changed(script, was_reachable=was_reachable)
     return json_response(script.to_json())
 
 
@@ -153,6 +151,15 @@ async def requests_log(request: web.Request) -> web.Response:
     if request.method == "DELETE":
         core.request_log.clear()
     return json_response(list(core.request_log))
+
+
+@routes.get("/sim/channel-log")
+@routes.delete("/sim/channel-log")
+async def channel_log(request: web.Request) -> web.Response:
+    log = core_of(request).switch.log
+    if request.method == "DELETE":
+        log.clear()
+    return json_response(log.to_json())
 
 
 @routes.get("/sim/events")

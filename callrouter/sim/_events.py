@@ -22,6 +22,12 @@ from callrouter.sim._state import Application
 
 # Events kept for /sim/state and tests; bounded so a long simulation stays small.
 HISTORY_LIMIT = 5000
+# Fields Asterisk puts before "type" (it builds these events' JSON in another order);
+# key order means nothing to JSON readers, but the simulator sends what Asterisk sends.
+_LEADING_FIELDS: dict[str, tuple[str, ...]] = {
+    "ChannelVarset": ("variable", "value"),
+    "ChannelHangupRequest": ("cause", "tech_cause", "soft"),
+}
 
 
 @dataclass(eq=False)
@@ -75,7 +81,10 @@ class EventHub:
         for app in sorted(targets):
             if not self._allowed(app, event_type):
                 continue
-            event: JsonObj = {"type": event_type, "timestamp": timestamp, **fields}
+            leading = _LEADING_FIELDS.get(event_type, ())
+            event: JsonObj = {key: fields[key] for key in leading if key in fields}
+            event.update(type=event_type, timestamp=timestamp)
+            event.update((k, v) for k, v in fields.items() if k not in leading)
             event["asterisk_id"] = ASTERISK_ID
             event["application"] = app
             self.history.append(event)

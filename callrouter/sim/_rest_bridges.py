@@ -9,6 +9,7 @@ from aiohttp import web
 from callrouter.sim._base import SimAriError
 from callrouter.sim._core import SimCore, core_of
 from callrouter.sim._http import Params, json_response, no_content
+from callrouter.sim._order import listed_bridges
 from callrouter.sim._state import Bridge
 
 routes = web.RouteTableDef()
@@ -29,7 +30,8 @@ def _bridge(request: web.Request, *, reason: str = "Not Found") -> Bridge:
 
 @routes.get("/ari/bridges")
 async def list_bridges(request: web.Request) -> web.Response:
-    return json_response([br.to_json() for br in core_of(request).switch.bridges.values()])
+    bridges = listed_bridges(core_of(request).switch.bridges.values())
+    return json_response([br.to_json() for br in bridges])
 
 
 async def _create(request: web.Request, bridge_id: str | None) -> web.Response:

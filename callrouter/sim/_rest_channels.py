@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from callrouter.sim._base import (
@@ -13,9 +15,12 @@ from callrouter.sim._base import (
 )
 from callrouter.sim._core import core_of
 from callrouter.sim._http import Params, json_response, no_content
+from callrouter.sim._order import listed_channels
 
 routes = web.RouteTableDef()
 DEFAULT_ORIGINATE_TIMEOUT = 30.0
+# sscanf("%30d"): optional blanks and sign, then digits; anything after is ignored.
+_LEADING_INT = re.compile(r"\s*([+-]?\d{1,30})")
 
 
 def _channel_id(request: web.Request) -> str:
@@ -24,7 +29,8 @@ def _channel_id(request: web.Request) -> str:
 
 @routes.get("/ari/channels")
 async def list_channels(request: web.Request) -> web.Response:
-    return json_response([ch.to_json() for ch in core_of(request).switch.channels.values()])
+    channels = listed_channels(core_of(request).switch.channels.values())
+    return json_response([ch.to_json() for ch in channels])
 
 
 async def _originate(request: web.Request, channel_id: str | None) -> web.Response:
@@ -81,18 +87,31 @@ async def hangup(request: web.Request) -> web.Response:
     core = core_of(request)
     params = await Params.of(request)
     ch = core.switch.channel(_channel_id(request))
-    reason = params.get("reason")
-    cause = CAUSE_NORMAL
+    cause = _hangup_cause(params.get("reason"), params.get("reason_code"))
+    core.switch.hangup(ch, cause=cause, request_cause=SOFTHANGUP_EXPLICIT, soft=True)
+    return no_content()
+
+
+def _hangup_cause(reason: str | None, reason_code: str | None) -> int:
+    """ast_ari_channels_hangup(): checked after the channel lookup (404 first)."""
+    if reason is not None and reason_code is not None:
+        raise SimAriError(400, "The reason and reason_code can't both be specified")
+    if reason_code is not None:
+        match = _LEADING_INT.match(reason_code)
+        if match is None:
+            raise SimAriError(
+                400,
+                "Invalid reason for hangup reason code provided",
+                reason="Invalid Reason Code",
+            )
+        return int(match.group(1))
     if reason is not None:
         if reason not in HANGUP_REASONS:
             raise SimAriError(
                 400, "Invalid reason for hangup reason provided", reason="Invalid Reason"
             )
-        cause = HANGUP_REASONS[reason]
-    elif params.get("reason_code") is not None:
-        cause = int(params.number("reason_code", CAUSE_NORMAL))
-    core.switch.hangup(ch, cause=cause, request_cause=SOFTHANGUP_EXPLICIT, soft=True)
-    return no_content()
+        return HANGUP_REASONS[reason]
+    return CAUSE_NORMAL
 
 
 @routes.post("/ari/channels/{channelId}/answer")

@@ -51,18 +51,34 @@ async def asterisk_ping(request: web.Request) -> web.Response:
 
 
 # -- applications ------------------------------------------------------------------
+def application_json(core: SimCore, app: Application) -> JsonObj:
+    """GET /applications: Stasis and watched channels, watched bridges included."""
+    data = app.to_json()
+    data["channel_ids"] = [
+        ch.id
+        for ch in core.switch.channels.values()
+        if ch.app == app.name or app.name in ch.watchers or ch.id in app.channel_ids
+    ]
+    data["bridge_ids"] = [
+        br.id
+        for br in core.switch.bridges.values()
+        if app.name in br.watchers or br.id in app.bridge_ids
+    ]
+    return data
+
+
 @routes.get("/ari/applications")
 async def list_applications(request: web.Request) -> web.Response:
     core = core_of(request)
     apps = core.hub.applications.values()
-    return json_response([core.switch.application_json(app) for app in apps])
+    return json_response([application_json(core, app) for app in apps])
 
 
 @routes.get("/ari/applications/{applicationName}")
 async def get_application(request: web.Request) -> web.Response:
     core = core_of(request)
     app = core.switch.application(request.match_info["applicationName"])
-    return json_response(core.switch.application_json(app))
+    return json_response(application_json(core, app))
 
 
 @routes.post("/ari/applications/{applicationName}/subscription")
@@ -73,14 +89,19 @@ async def subscription(request: web.Request) -> web.Response:
     sources = (await Params.of(request)).many("eventSource")
     if not sources:
         raise SimAriError(400, "Missing parameter eventSource")
+    subscribe = request.method == "POST"
     for source in sources:
-        _apply_subscription(core, app, source, subscribe=request.method == "POST")
-    return json_response(core.switch.application_json(app))
+        _apply_subscription(core, app, source, subscribe=subscribe)
+    return json_response(application_json(core, app))
 
 
-def _no_such_source() -> SimAriError:
-    # One answer for every scheme (res_ari's STASIS_ASR_EVENT_SOURCE_NOT_FOUND).
-    return SimAriError(422, "Event source does not exist")
+def _source_not_found(*, subscribe: bool) -> SimAriError:
+    """res_ari's STASIS_ASR_EVENT_SOURCE_NOT_FOUND, one answer for every scheme. An
+    unsubscribe gets it for a source that is gone as well as for one never subscribed
+    to (rest_sip_caller_bye_in_stasis_subscribed.jsonl), never the 409 ARI documents."""
+    if subscribe:
+        return SimAriError(422, "Event source does not exist")
+    return SimAriError(422, "Event source was not subscribed to")
 
 
 def _apply_subscription(core: SimCore, app: Application, source: str, *, subscribe: bool) -> None:
@@ -88,18 +109,18 @@ def _apply_subscription(core: SimCore, app: Application, source: str, *, subscri
     watchers: set[str]
     if scheme == "channel":
         if name not in core.switch.channels:
-            raise _no_such_source()
+            raise _source_not_found(subscribe=subscribe)
         watchers, ids = core.switch.channels[name].watchers, app.channel_ids
     elif scheme == "bridge":
         if name not in core.switch.bridges:
-            raise _no_such_source()
+            raise _source_not_found(subscribe=subscribe)
         watchers, ids = core.switch.bridges[name].watchers, app.bridge_ids
     elif scheme == "endpoint":
         known = {s.key for s in core.switch.endpoints.values()} | {
             s.tech for s in core.switch.endpoints.values()
         }
         if name not in known:
-            raise _no_such_source()
+            raise _source_not_found(subscribe=subscribe)
         watchers, ids = set(), app.endpoint_ids
     elif scheme == "deviceState":
         watchers, ids = set(), app.device_names
@@ -111,7 +132,7 @@ def _apply_subscription(core: SimCore, app: Application, source: str, *, subscri
             ids.append(name)
     else:
         if name not in ids:
-            raise SimAriError(409, "Application not subscribed to event source")
+            raise _source_not_found(subscribe=subscribe)
         watchers.discard(app.name)
         ids.remove(name)
 
@@ -125,21 +146,10 @@ async def event_filter(request: web.Request) -> web.Response:
     if not isinstance(allowed, list) or not isinstance(disallowed, list):
         raise SimAriError(400, "Bad request")
     app.events_allowed, app.events_disallowed = allowed, disallowed
-    return json_response(core.switch.application_json(app))
+    return json_response(application_json(core, app))
 
 
 # -- endpoints ---------------------------------------------------------------------
-def endpoint_json(core: SimCore, script: EndpointScript) -> JsonObj:
-    return {
-        "technology": script.tech,
-        "resource": script.resource,
-        "state": "online" if script.online else "offline",
-        "channel_ids": [
-            ch.id for ch in core.switch.channels.values() if ch.endpoint_key == script.key
-        ],
-    }
-
-
 def _ari_endpoints(core: SimCore, tech: str | None = None) -> list[EndpointScript]:
     # Local/... is a dial string, not an endpoint Asterisk would list.
     return [
@@ -152,7 +162,7 @@ def _ari_endpoints(core: SimCore, tech: str | None = None) -> list[EndpointScrip
 @routes.get("/ari/endpoints")
 async def list_endpoints(request: web.Request) -> web.Response:
     core = core_of(request)
-    return json_response([endpoint_json(core, s) for s in _ari_endpoints(core)])
+    return json_response([core.switch.endpoint_json(s) for s in _ari_endpoints(core)])
 
 
 @routes.get("/ari/endpoints/{tech}")
@@ -161,7 +171,7 @@ async def list_endpoints_by_tech(request: web.Request) -> web.Response:
     found = _ari_endpoints(core, request.match_info["tech"])
     if not found:
         raise SimAriError(404, "Endpoints not found")
-    return json_response([endpoint_json(core, s) for s in found])
+    return json_response([core.switch.endpoint_json(s) for s in found])
 
 
 @routes.get("/ari/endpoints/{tech}/{resource}")
@@ -170,7 +180,7 @@ async def get_endpoint(request: web.Request) -> web.Response:
     key = f"{request.match_info['tech']}/{request.match_info['resource']}"
     for script in _ari_endpoints(core):
         if script.key == key:
-            return json_response(endpoint_json(core, script))
+            return json_response(core.switch.endpoint_json(script))
     raise SimAriError(404, "Endpoint not found")
 
 

@@ -13,13 +13,14 @@ from typing import Literal
 
 from callrouter.sim._base import JsonObj, ari_timestamp
 
-Behavior = Literal["answer", "busy", "noanswer", "congestion", "unreachable", "machine"]
+Behavior = Literal["answer", "busy", "noanswer", "congestion", "unreachable", "stale", "machine"]
 BEHAVIORS: tuple[Behavior, ...] = (
     "answer",
     "busy",
     "noanswer",
     "congestion",
     "unreachable",
+    "stale",
     "machine",
 )
 
@@ -85,13 +86,21 @@ class Channel:
     # Apps that keep getting this channel's events outside Stasis: the originator and
     # explicit subscribers. A dialplan channel has none, hence no ChannelDestroyed.
     watchers: set[str] = field(default_factory=set)
+    # A PBX thread runs the dialplan on it (inbound calls, Local ";2", originate to an
+    # extension). Its end adds a soft ChannelHangupRequest {16}; a channel originated
+    # straight into an application never gets one (sip_op_answer_then_bye.jsonl).
+    runs_dialplan: bool = True
+    # How it came to be, for the channel log: "inbound" (POST /sim/calls), "originate",
+    # "create" (POST /channels, /channels/create; both Local halves), "snoop".
+    origin: str = "inbound"
     bridge: Bridge | None = None
-    bridgepeer: str = ""
     # The other half of a Local channel pair (";1" <-> ";2").
     local_peer: Channel | None = None
     # Channel made by POST /channels/create, waiting for POST /dial.
     dialable: bool = False
     dialing: bool = False
+    # The channel POST /channels/{id}/dial named as ``caller``: its Dial events carry it.
+    dialed_by: Channel | None = None
     dialplan_before_stasis: Dialplan | None = None
     on_hold: bool = False
     moh_class: str | None = None
@@ -120,6 +129,16 @@ class Channel:
             "creationtime": ari_timestamp(self.creationtime),
             "language": self.language,
         }
+
+    def bridge_peer(self) -> Channel | None:
+        """ast_channel_bridge_peer(): the other party of a two-party mixing bridge; a
+        Recorder or Announcer in the bridge counts as a party, a holding bridge has none."""
+        br = self.bridge
+        if br is None or br.is_holding:
+            return None
+        if len(br.members) + len(br.recorders) + len(br.announcers) != 2:
+            return None
+        return next((m for m in br.members if m is not self), None)
 
     def cancel_timers(self) -> None:
         for handle in self.timers:
@@ -243,10 +262,31 @@ class EndpointScript:
     answer_after: float = 0.0
     hangup_after: float | None = None
     amd: bool = False
+    # The endpoint's dialplan context, shown by its outgoing channels before they
+    # answer (pjsip.conf ``context``); None: the originate's context, else "default".
+    context: str | None = None
 
     @property
     def key(self) -> str:
         return f"{self.tech}/{self.resource}"
+
+    @property
+    def reachable(self) -> bool:
+        """Whether Asterisk can build a call to it. A PJSIP endpoint whose contact is
+        Unavail is offline: originate fails (sip_op_unreachable). Behind a Local
+        channel the dialplan runs anyway and only the far end's Dial fails."""
+        if self.tech == "Local":
+            return True
+        return self.online and self.behavior != "unreachable"
+
+    def to_ari_json(self, channel_ids: list[str]) -> JsonObj:
+        """The ARI Endpoint object."""
+        return {
+            "technology": self.tech,
+            "resource": self.resource,
+            "state": "online" if self.reachable else "offline",
+            "channel_ids": channel_ids,
+        }
 
     def to_json(self) -> JsonObj:
         return {
@@ -257,6 +297,7 @@ class EndpointScript:
             "answer_after": self.answer_after,
             "hangup_after": self.hangup_after,
             "amd": self.amd,
+            "context": self.context,
         }
 
 

@@ -15,29 +15,23 @@ import itertools
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from callrouter.sim._base import JsonObj, SimAriError, SimClock, cause_text
+from callrouter.sim._base import (
+    RTP_QOS_VARIABLES,
+    JsonObj,
+    SimAriError,
+    SimClock,
+    cause_text,
+    sip_status,
+)
+from callrouter.sim._channel_log import ChannelLog
 from callrouter.sim._events import EventHub
 from callrouter.sim._state import Application, Bridge, CallerId, Channel, EndpointScript
-
-RTP_QOS_VARIABLES = {
-    "RTPAUDIOQOS": "ssrc=1083595853;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;"
-    "txjitter=0.000000;txcount=100;rlp=0;rtt=0.000000;rxmes=0.000000;txmes=0.000000",
-    "RTPAUDIOQOSJITTER": "minrxjitter=000.000000;maxrxjitter=000.000000;"
-    "avgrxjitter=000.000000;stdevrxjitter=000.000000;mintxjitter=000.000000;"
-    "maxtxjitter=000.000000;avgtxjitter=000.000000;stdevtxjitter=000.000000;",
-    "RTPAUDIOQOSLOSS": "  minrxlost=000.000000;  maxrxlost=000.000000;  avgrxlost=000.000000;"
-    "  stdevrxlost=000.000000;  mintxlost=000.000000;  maxtxlost=000.000000;"
-    "  avgtxlost=000.000000;  stdevtxlost=000.000000;",
-    "RTPAUDIOQOSRTT": "     minrtt=000.000000;     maxrtt=000.000000;     avgrtt=000.000000;"
-    "     stdevrtt=000.000000;",
-    "RTPAUDIOQOSMES": "   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;"
-    "   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;"
-    "   avgtxmes=000.000000;   stdevtxmes=000.000000;",
-}
 
 # The PBX thread's own soft hangup reports the softhangup flag, not a Q.850 cause:
 # AST_SOFTHANGUP_APPUNLOAD (16) whatever the channel's hangup cause (real_d_*.jsonl).
 SOFTHANGUP_APPUNLOAD = 16
+# What a mixing bridge sets on its members, cleared (if set) as each one leaves.
+_BRIDGE_PEER_VARIABLES = ("BRIDGEPEER", "BRIDGEPVTCALLID")
 # Technologies whose channels share core_unreal's name counter, as in Asterisk.
 _UNREAL_TECHS = ("Local", "Recorder", "Announcer", "Snoop")
 
@@ -71,6 +65,7 @@ class Switch:
         self.channels: dict[str, Channel] = {}
         self.bridges: dict[str, Bridge] = {}
         self.endpoints: dict[str, EndpointScript] = {}
+        self.log = ChannelLog(clock=clock)
         self._uniqueid_seq = itertools.count()
         self._name_seqs: dict[str, Iterator[int]] = {}
 
@@ -134,31 +129,18 @@ class Switch:
     def bridge_apps(self, br: Bridge) -> set[str]:
         return set(br.watchers)
 
-    def application_json(self, app: Application) -> JsonObj:
-        """GET /applications: Stasis and watched channels, watched bridges included."""
-        data = app.to_json()
-        data["channel_ids"] = [
-            ch.id
-            for ch in self.channels.values()
-            if ch.app == app.name or app.name in ch.watchers or ch.id in app.channel_ids
-        ]
-        data["bridge_ids"] = [
-            br.id
-            for br in self.bridges.values()
-            if app.name in br.watchers or br.id in app.bridge_ids
-        ]
-        return data
-
     def emit_channel(self, event_type: str, ch: Channel, **fields: Any) -> None:
         self.hub.emit(event_type, self.channel_apps(ch), **fields, channel=ch.to_json())
 
     # -- channel transitions -----------------------------------------------------
     def add_channel(self, ch: Channel) -> None:
         self.channels[ch.id] = ch
+        self.log.created(ch)
 
     def set_state(self, ch: Channel, state: str) -> None:
         if ch.state != state:
             ch.state = state
+            self.log.state(ch, state)
             self.emit_channel("ChannelStateChange", ch)
 
     def set_variable(self, ch: Channel, name: str, value: str) -> None:
@@ -173,11 +155,13 @@ class Switch:
         ch.dialplan.app_data = ",".join([app, *args])
         ch.app = app
         ch.app_args = list(args)
+        self.log.stasis_start(ch, app, args)
         self.emit_channel("StasisStart", ch, args=list(args))
 
     def leave_stasis(self, ch: Channel) -> None:
         if ch.app is None:
             return
+        self.log.stasis_end(ch)
         self.emit_channel("StasisEnd", ch)
         ch.app = None
         if ch.dialplan_before_stasis is not None:
@@ -193,42 +177,59 @@ class Switch:
         request_cause: int | None,
         soft: bool = False,
         quiet: bool = False,
+        tech_cause: int | None = None,
+        dial_status: str = "NOANSWER",
     ) -> None:
         """Tear a channel down in Asterisk's order.
 
         ``request_cause`` is what ChannelHangupRequest reports: ``None`` for a SIP BYE
         (no ``cause`` field at all), SOFTHANGUP_EXPLICIT with ``soft`` for ARI DELETE, the
         Q.850 cause for AMI/CLI/far-end hangups. ``cause`` goes into ChannelDestroyed.
+        ``tech_cause``: the far end's SIP final response that ended the call (486, 408),
+        in both events; otherwise a PJSIP channel's ChannelDestroyed reports the status
+        its own CANCEL carried for ``cause`` (hangup_cause2sip), if any.
         ``quiet``: hung up without a request, as the dial API does with an originated
-        channel that was never answered (no ChannelHangupRequest at all).
+        channel that was never answered (no ChannelHangupRequest and no Dial end).
+        ``dial_status``: the Dial event ending a dial still in progress; NOANSWER also
+        when ARI cancels it (sip_op_noanswer_cancel*.jsonl: never CANCEL).
         """
         if ch.hanging_up:
             return
         ch.hanging_up = True
         ch.cancel_timers()
         if ch.tech == "PJSIP" and ch.state == "Up":
-            # chan_pjsip stores the RTP quality report on the channel as it hangs up.
-            for name, value in RTP_QOS_VARIABLES.items():
-                self.set_variable(ch, name, value)
+            self._store_rtp_report(ch)
         request: dict[str, Any] = {}
         if request_cause is not None:
             request["cause"] = request_cause
+        if tech_cause is not None:
+            request["tech_cause"] = tech_cause
         if soft:
             request["soft"] = True
         if not quiet:
+            self.log.hangup_request(ch, request)
             self.emit_channel("ChannelHangupRequest", ch, **request)
-        if ch.dialing:
-            ch.dialing = False
-            self.emit_dial(ch, "CANCEL")
+            if ch.dialing:
+                self.emit_dial(ch, dial_status)
+        ch.dialing = False
         self.listener.channel_gone(ch)
         if ch.bridge is not None:
             self.leave_bridge(ch)
         self.leave_stasis(ch)
-        if not soft and not quiet:
+        if not soft and not quiet and ch.runs_dialplan:
             # The channel's own soft hangup once its PBX thread notices the request.
             self.emit_channel("ChannelHangupRequest", ch, cause=SOFTHANGUP_APPUNLOAD, soft=True)
+        self._destroy(ch, cause, tech_cause)
+
+    def _destroy(self, ch: Channel, cause: int, tech_cause: int | None) -> None:
         ch.hangup_cause = cause
-        self.emit_channel("ChannelDestroyed", ch, cause=cause, cause_txt=cause_text(cause))
+        if tech_cause is None and ch.tech == "PJSIP":
+            tech_cause = sip_status(cause)
+        destroyed: dict[str, Any] = {"cause": cause, "cause_txt": cause_text(cause)}
+        if tech_cause is not None:
+            destroyed["tech_cause"] = tech_cause
+        self.emit_channel("ChannelDestroyed", ch, **destroyed)
+        self.log.destroyed(ch, cause=cause, tech_cause=tech_cause)
         del self.channels[ch.id]
         for app in self.hub.applications.values():
             if ch.id in app.channel_ids:
@@ -239,19 +240,50 @@ class Switch:
         for other in dependants:
             self.hangup(other, cause=cause, request_cause=cause)
 
-    def emit_dial(self, peer: Channel, status: str, *, caller: Channel | None = None) -> None:
+    def _store_rtp_report(self, ch: Channel) -> None:
+        """chan_pjsip stores the RTP quality report on the channel as it hangs up, and
+        the ``…BRIDGED`` copy on its bridge peer (sip_op_answer_then_bye.jsonl)."""
+        peer = ch.bridge_peer()
+        for name, value in RTP_QOS_VARIABLES.items():
+            self.set_variable(ch, name, value)
+            if peer is not None:
+                self.set_variable(peer, name + "BRIDGED", value)
+
+    def emit_dial(self, peer: Channel, status: str) -> None:
+        # An originated leg's Dial has no ``caller``: the dial API has none to name.
         fields: dict[str, Any] = {}
         apps = self.channel_apps(peer)
-        if caller is not None:
-            fields["caller"] = caller.to_json()
-            apps |= self.channel_apps(caller)
+        if peer.dialed_by is not None:
+            fields["caller"] = peer.dialed_by.to_json()
+            apps |= self.channel_apps(peer.dialed_by)
         fields.update(
             dialstatus=status,
             forward="",
             dialstring=peer.resource,
             peer=peer.to_json(),
         )
+        self.log.dial(peer, status)
         self.hub.emit("Dial", apps, **fields)
+
+    # -- endpoints ---------------------------------------------------------------
+    def endpoint_json(self, script: EndpointScript) -> JsonObj:
+        ids = [ch.id for ch in self.channels.values() if ch.endpoint_key == script.key]
+        return script.to_ari_json(ids)
+
+    def set_online(self, script: EndpointScript, *, online: bool) -> None:
+        was_reachable = script.reachable
+        script.online = online
+        self.endpoint_changed(script, was_reachable=was_reachable)
+
+    def endpoint_changed(self, script: EndpointScript, *, was_reachable: bool) -> None:
+        """Apps watching an endpoint hear EndpointStateChange when it goes on/offline."""
+        if was_reachable != script.reachable and script.tech != "Local":
+            watchers = [
+                app.name
+                for app in self.hub.applications.values()
+                if script.key in app.endpoint_ids or script.tech in app.endpoint_ids
+            ]
+            self.hub.emit("EndpointStateChange", watchers, endpoint=self.endpoint_json(script))
 
     # -- bridges -----------------------------------------------------------------
     def check_new_bridge_id(self, bridge_id: str) -> None:
@@ -285,6 +317,7 @@ class Switch:
         if ch.app is not None:
             br.watchers.add(ch.app)
         apps = self.channel_apps(ch) | self.bridge_apps(br)
+        self.log.entered_bridge(ch, br)
         self.hub.emit("ChannelEnteredBridge", apps, bridge=br.to_json(), channel=ch.to_json())
         self.update_bridgepeers(br)
         if not br.is_holding and len(br.members) == 2:
@@ -302,12 +335,13 @@ class Switch:
         br = ch.bridge
         if br is None:
             return
-        if ch.bridgepeer:
-            ch.bridgepeer = ""
-            self.set_variable(ch, "BRIDGEPEER", "")
+        for name in _BRIDGE_PEER_VARIABLES:
+            if ch.variables.get(name):
+                self.set_variable(ch, name, "")
         br.members.remove(ch)
         ch.bridge = None
         apps = self.channel_apps(ch) | self.bridge_apps(br)
+        self.log.left_bridge(ch, br)
         self.hub.emit("ChannelLeftBridge", apps, bridge=br.to_json(), channel=ch.to_json())
         if moved and ch.app is not None:
             self._unwatch_bridge(br, ch.app)
@@ -322,7 +356,8 @@ class Switch:
         br.watchers.discard(app)
 
     def update_bridgepeers(self, br: Bridge) -> None:
-        """Refresh BRIDGEPEER on each member, which Asterisk sets in mixing bridges."""
+        """Refresh BRIDGEPEER on each member, which Asterisk sets in mixing bridges, and
+        BRIDGEPVTCALLID (the peer's SIP Call-ID) when there are two parties."""
         if br.is_holding:
             return
         for member in br.members:
@@ -332,9 +367,12 @@ class Switch:
                 *br.announcers,
             ]
             value = ",".join(peers)
-            if value and value != member.bridgepeer:
-                member.bridgepeer = value
+            if value and value != member.variables.get("BRIDGEPEER"):
                 self.set_variable(member, "BRIDGEPEER", value)
+            peer = member.bridge_peer()
+            call_id = peer.protocol_id if peer is not None and peer.tech == "PJSIP" else ""
+            if call_id and call_id != member.variables.get("BRIDGEPVTCALLID"):
+                self.set_variable(member, "BRIDGEPVTCALLID", call_id)
 
     def add_helper_channel(self, br: Bridge, tech: str) -> str:
         """Put a Recorder/Announcer pseudo-channel in a bridge; returns its name."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from callrouter.sim import SimControl
 from tests.sim._support import Ari, Events
 
@@ -43,36 +47,62 @@ async def test_operator_via_local_channel(
     assert (destroyed["cause"], destroyed["cause_txt"]) == (16, "Normal Clearing")
 
 
-async def _assert_fails(events: Events, channel_id: str, status: str, cause: int) -> None:
+async def _assert_fails(
+    events: Events, channel_id: str, status: str, cause: int, tech_cause: int | None = None
+) -> None:
+    request = await events.next("ChannelHangupRequest", channel__id=channel_id)
+    assert (request["cause"], request.get("tech_cause"), request.get("soft")) == (
+        cause,
+        tech_cause,
+        None,
+    )
     dial = await events.next("Dial", peer__id=channel_id, dialstatus=status)
     assert dial["dialstring"]
+    assert "caller" not in dial
     destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
-    assert destroyed["cause"] == cause
+    assert (destroyed["cause"], destroyed.get("tech_cause")) == (cause, tech_cause)
     assert not [e for e in events.received if e["type"] == "StasisStart"]
+    # No second, soft request: the leg never ran the dialplan.
+    requests = [
+        e
+        for e in events.received
+        if e["type"] == "ChannelHangupRequest" and e["channel"]["id"] == channel_id
+    ]
+    assert len(requests) == 1
 
 
 async def test_busy(ari: Ari, events: Events, sim_control: SimControl) -> None:
     await sim_control.set_endpoint("PJSIP", "202", behavior="busy", answer_after=1)
     channel_id = await _originate(ari, "PJSIP/202")
-    await _assert_fails(events, channel_id, "BUSY", 17)
+    await _assert_fails(events, channel_id, "BUSY", 17, 486)
 
 
 async def test_congestion(ari: Ari, events: Events, sim_control: SimControl) -> None:
     await sim_control.set_endpoint("PJSIP", "203", behavior="congestion")
     channel_id = await _originate(ari, "PJSIP/203")
-    await _assert_fails(events, channel_id, "CONGESTION", 34)
+    await _assert_fails(events, channel_id, "CONGESTION", 34, 503)
 
 
 async def test_no_answer_times_out(ari: Ari, events: Events, sim_control: SimControl) -> None:
-    # As Asterisk's dial API gives up on an originate (real_d_originate_noanswer.jsonl):
-    # no Dial NOANSWER and no ChannelHangupRequest, only ChannelDestroyed with cause 19.
+    # As Asterisk's dial API gives up on an originate (sip_op_noanswer_timeout.jsonl):
+    # no final Dial and no ChannelHangupRequest, only ChannelDestroyed 19 / SIP 480.
     await sim_control.set_endpoint("PJSIP", "204", behavior="noanswer")
     channel_id = await _originate(ari, "PJSIP/204", timeout="20")
     await events.next("Dial", peer__id=channel_id, dialstatus="")
     destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
     assert (destroyed["cause"], destroyed["cause_txt"]) == (19, "User alerting, no answer")
-    mine = [e["type"] for e in events.received if e.get("channel", e.get("peer", {})).get("id")]
-    assert mine == ["Dial", "ChannelStateChange", "ChannelDestroyed"]
+    assert destroyed["tech_cause"] == 480
+    mine = [
+        (e["type"], e.get("dialstatus"))
+        for e in events.received
+        if e.get("channel", e.get("peer", {})).get("id")
+    ]
+    assert mine == [
+        ("Dial", ""),
+        ("ChannelStateChange", None),
+        ("Dial", "RINGING"),
+        ("ChannelDestroyed", None),
+    ]
 
 
 async def test_local_no_answer_stays_down(
@@ -100,12 +130,22 @@ async def test_answering_machine_sets_amd_variables(
     assert missing.status == 404
 
 
-async def test_offline_pjsip_endpoint_fails_allocation(ari: Ari, sim_control: SimControl) -> None:
-    await sim_control.set_endpoint("PJSIP", "205", online=False)
+@pytest.mark.parametrize("script", [{"online": False}, {"behavior": "unreachable"}])
+async def test_offline_pjsip_endpoint_fails_allocation(
+    ari: Ari, events: Events, sim_control: SimControl, script: dict[str, Any]
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "205", **script)
     reply = await ari.call("POST", "/channels", {"endpoint": "PJSIP/205", "app": "callrouter"})
     assert (reply.status, reply.body) == (500, {"error": "Allocation failed"})
     endpoint = await ari.call("GET", "/endpoints/PJSIP/205")
-    assert endpoint.body["state"] == "offline"
+    assert endpoint.body == {
+        "technology": "PJSIP",
+        "resource": "205",
+        "state": "offline",
+        "channel_ids": [],
+    }
+    await events.settle()
+    assert events.received == []
 
 
 async def test_offline_operator_behind_local_is_unavailable(
@@ -121,8 +161,12 @@ async def test_app_hangs_up_ringing_call(ari: Ari, events: Events, sim_control: 
     channel_id = await _originate(ari, "PJSIP/206")
     await events.next("ChannelStateChange", channel__id=channel_id)
     assert (await ari.call("DELETE", f"/channels/{channel_id}")).status == 204
-    await events.next("Dial", peer__id=channel_id, dialstatus="CANCEL")
-    await events.next("ChannelDestroyed", channel__id=channel_id)
+    request = await events.next("ChannelHangupRequest", channel__id=channel_id)
+    assert (request["cause"], request["soft"]) == (32, True)
+    # Never CANCEL (sip_op_noanswer_cancel.jsonl).
+    await events.next("Dial", peer__id=channel_id, dialstatus="NOANSWER")
+    destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
+    assert (destroyed["cause"], "tech_cause" in destroyed) == (16, False)
 
 
 async def test_create_then_dial(ari: Ari, events: Events, sim_control: SimControl) -> None:
