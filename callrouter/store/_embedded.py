@@ -1,23 +1,52 @@
 """The zero-setup PostgreSQL: the ``pgserver`` wheel's PostgreSQL 16 in a local folder.
 
 Used when no DSN is configured. pgserver shares one server between processes that
-open the same folder and stops it when the last one exits, so ``db migrate`` and
-``serve`` run one after the other against the same data.
+open the same folder: whoever finds it running (its ``postmaster.pid`` names a live
+process) uses it instead of starting another, each process adds its pid to the
+folder's ``.handle_pids.json``, and the last one to leave (at interpreter exit, or
+:func:`stop_embedded_postgres`) stops the server. So ``db migrate`` and ``serve`` run
+one after the other, or side by side, against the same data.
+
+What pgserver does not handle, and :func:`start_embedded_postgres` does first, under
+pgserver's own inter-process lock:
+
+- A process killed with SIGKILL never leaves: its pid stays in the handle list, so
+  every later process believes another one still uses the server and none ever stops
+  it (an orphaned postgres that outlives every callrouter). Pids of processes that no
+  longer run are dropped, so the next process adopts the running server (same socket,
+  no second server) and stops it when it stops itself.
+- After a reboot (a power loss) the ``postmaster.pid`` left behind may name a pid that
+  now belongs to some other process: pgserver would take that for a running server,
+  and PostgreSQL would refuse to start. A pid file whose process is not a postgres of
+  this folder is removed; with no server running, every handle is stale too.
+
+The same clean-up runs again when this process leaves (before pgserver's exit hook),
+so a process that shared the server with one killed since still stops it last.
+A server whose every user was killed keeps running until the next process that opens
+the folder adopts it: nothing runs in a process after SIGKILL.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
 
+# psutil comes with pgserver (it is what pgserver itself checks pids with); no stubs.
+import psutil  # type: ignore[import-untyped]
 import structlog
 
 from callrouter.errors import DatabaseError
 
-__all__ = ["start_embedded_postgres", "stop_embedded_postgres"]
+__all__ = ["running_postmaster", "start_embedded_postgres", "stop_embedded_postgres"]
 
 log = structlog.get_logger(__name__)
+
+_HANDLES = ".handle_pids.json"
+_PID_FILE = "postmaster.pid"
 
 
 def start_embedded_postgres(data_dir: Path) -> str:
@@ -32,6 +61,7 @@ def start_embedded_postgres(data_dir: Path) -> str:
         raise DatabaseError("no database.dsn is set and pgserver is not installed") from exc
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    adopted = _forget_the_dead(data_dir)
     try:
         get_server = pgserver.get_server  # type: ignore[attr-defined,unused-ignore]
         with warnings.catch_warnings():
@@ -40,16 +70,95 @@ def start_embedded_postgres(data_dir: Path) -> str:
     except Exception as exc:
         raise DatabaseError(f"could not start embedded PostgreSQL in {data_dir}: {exc}") from exc
     uri: str = server.get_uri()
-    log.info("embedded_postgres_started", data_dir=str(data_dir))
+    log.info(
+        "embedded_postgres_adopted" if adopted else "embedded_postgres_started",
+        data_dir=str(data_dir),
+        pid=server.get_pid(),
+    )
+    if data_dir not in _keep_alive:
+        # atexit runs last-registered first: this runs before pgserver's own exit hook
+        # (registered by get_server), so a handle killed since we started does not keep
+        # the server alive after us.
+        atexit.register(_forget_the_dead, data_dir)
     # The server object must outlive this call: pgserver stops it when collected.
     _keep_alive[data_dir] = server
     return uri
 
 
 def stop_embedded_postgres(data_dir: Path) -> None:
+    """Leave the server; it stops unless another live process still uses it."""
     server = _keep_alive.pop(data_dir.resolve(), None)
     if server is not None:
+        _forget_the_dead(data_dir.resolve())
         server.cleanup()
+
+
+def running_postmaster(data_dir: Path) -> psutil.Process | None:
+    """The live postmaster of ``data_dir``, as its ``postmaster.pid`` names it."""
+    try:
+        pid = int((data_dir / _PID_FILE).read_text().split("\n", 1)[0])
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        command = process.cmdline()
+    except (FileNotFoundError, ValueError, psutil.NoSuchProcess):
+        return None
+    except psutil.AccessDenied:
+        # Another user's process we cannot inspect: PostgreSQL's to judge, not ours.
+        return process
+    # The postmaster keeps its command line (``postgres -D <folder> ...``); a pid
+    # reused by anything else after a reboot does not have this folder there.
+    return process if str(data_dir.resolve()) in command else None
+
+
+def _forget_the_dead(data_dir: Path) -> bool:
+    """Drop stale pgserver state; True if a server is running for ``data_dir``."""
+    with _pgserver_lock():
+        return _forget_the_dead_locked(data_dir)
+
+
+def _pgserver_lock() -> Any:
+    # pgserver's inter-process lock over every start, join and leave: the handle list
+    # must not change between its read and its rewrite here.
+    from pgserver.postgres_server import PostgresServer
+
+    return PostgresServer._lock
+
+
+def _forget_the_dead_locked(data_dir: Path) -> bool:
+    postmaster = running_postmaster(data_dir)
+    pid_file = data_dir / _PID_FILE
+    if postmaster is None and pid_file.exists():
+        pid = pid_file.read_text().split("\n", 1)[0]
+        if pid.isdigit() and psutil.pid_exists(int(pid)):
+            log.warning("embedded_postgres_stale_pid_file", data_dir=str(data_dir), pid=pid)
+            pid_file.unlink()
+    handles = data_dir / _HANDLES
+    try:
+        pids = [int(p) for p in json.loads(handles.read_text())]
+    except FileNotFoundError:
+        return postmaster is not None
+    except (ValueError, TypeError):
+        pids = [-1]  # unreadable: rewritten below as if every entry were gone
+    # With no server running every handle is stale: they were for a server now gone.
+    alive = [p for p in pids if postmaster is not None and _alive(p)]
+    if alive != pids:
+        log.warning(
+            "embedded_postgres_dead_handles",
+            data_dir=str(data_dir),
+            pids=sorted(set(pids) - set(alive)),
+        )
+        tmp = handles.with_name(handles.name + ".tmp")
+        tmp.write_text(json.dumps(alive))
+        os.replace(tmp, handles)
+    return postmaster is not None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
 
 
 _keep_alive: dict[Path, Any] = {}
