@@ -28,6 +28,7 @@ from callrouter.errors import (
 )
 from callrouter.log import configure_logging, register_secret
 from callrouter.store import open_pool, resolve_dsn
+from callrouter.store._pool import resolve_spool_dir
 
 __all__ = [
     "EXIT_CODES",
@@ -93,6 +94,10 @@ class CliState:
             register_secret(override)
             return override
         return resolve_dsn(self.settings.database, base_dir=self.base_dir)
+
+    def spool_dir(self) -> Path:
+        """Where ``serve`` journals rows until PostgreSQL has them (database.spool_dir)."""
+        return resolve_spool_dir(self.settings.database, base_dir=self.base_dir)
 
 
 def state_of(ctx: typer.Context) -> CliState:

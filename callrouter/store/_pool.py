@@ -18,7 +18,14 @@ from callrouter.store._embedded import start_embedded_postgres
 DbConnection = asyncpg.Connection | PoolConnectionProxy
 """Anything a repository can run a query on: a bare connection or one from the pool."""
 
-__all__ = ["DbConnection", "create_pool", "database_errors", "open_pool", "resolve_dsn"]
+__all__ = [
+    "DbConnection",
+    "create_pool",
+    "database_errors",
+    "open_pool",
+    "resolve_dsn",
+    "resolve_spool_dir",
+]
 
 _CONNECT_TIMEOUT_S = 10.0
 
@@ -29,10 +36,16 @@ def resolve_dsn(settings: DatabaseSettings, *, base_dir: Path | None = None) -> 
         dsn = settings.dsn.get_secret_value()
         _register_dsn_password(dsn)
         return dsn
-    data_dir = settings.embedded_dir
-    if base_dir is not None and not data_dir.is_absolute():
-        data_dir = base_dir / data_dir
-    return start_embedded_postgres(data_dir)
+    return start_embedded_postgres(_beside(settings.embedded_dir, base_dir))
+
+
+def resolve_spool_dir(settings: DatabaseSettings, *, base_dir: Path | None = None) -> Path:
+    """The record spool's folder (``writer.py``), relative paths beside the config."""
+    return _beside(settings.spool_dir, base_dir)
+
+
+def _beside(path: Path, base_dir: Path | None) -> Path:
+    return base_dir / path if base_dir is not None and not path.is_absolute() else path
 
 
 def _register_dsn_password(dsn: str) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from callrouter.config import DatabaseSettings
+from callrouter.store._pool import resolve_spool_dir
 from callrouter.store._records import CallEventRow, CallUpdate, Record
 from callrouter.store._spool import Spool, Spooled, SpoolError
 from callrouter.store._spool_codec import decode_line, encode_line
@@ -174,3 +176,9 @@ async def test_a_record_that_cannot_be_journalled_still_goes_to_postgresql(
     assert entry.record is odd and spool.errors == 1
     assert [e["event"] for e in logs] == ["spool_write_failed", "spool_write_recovered"]
     await spool.close()
+
+
+def test_the_spool_folder_sits_beside_the_config_unless_absolute(tmp_path: Path) -> None:
+    assert resolve_spool_dir(DatabaseSettings(), base_dir=tmp_path) == tmp_path / "var/spool"
+    settings = DatabaseSettings(spool_dir=Path("/srv/spool"))
+    assert resolve_spool_dir(settings, base_dir=tmp_path) == Path("/srv/spool")
