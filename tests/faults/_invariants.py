@@ -1,0 +1,382 @@
+"""What must hold after any fault, checked from the records alone.
+
+Two witnesses are read once a run has drained: the simulator (what Asterisk did: its
+request log and its event history, turned into one record per channel) and the
+database (``calls``, ``call_events``, ``webhook_deliveries``), plus the webhooks the
+test's CRM receiver got. Each invariant is a small function returning its violations
+as readable lines (empty when it holds), so a run reports every invariant it breaks,
+not only the first.
+
+The simulator's per-channel record is derived here from ``/sim/requests`` and
+``/sim/events``; when the simulator grows a channel-log endpoint, ``sim_record`` is the
+one function to switch over.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from callrouter.sim._base import JsonObj
+from tests.crm.receiver import Hit
+
+__all__ = [
+    "Caller",
+    "DbRecord",
+    "Leg",
+    "SimRecord",
+    "adopted_wait_covers_whole_wait",
+    "check_all",
+    "db_record",
+    "every_call_has_one_final_row",
+    "format_violations",
+    "no_webhook_lost",
+    "operator_never_double_booked",
+    "queue_log_complete",
+    "sim_record",
+]
+
+# callrouter measures a wait from its own StasisStart handling to the operator's answer;
+# the simulator from its StasisStart event to the bridge. Milliseconds apart on a quiet
+# machine; the margin covers a loaded one and stays below any scenario's down time.
+WAIT_TOLERANCE_S = 0.5
+# queue_log verbs that end a caller's stay; a call has at most one of them.
+TERMINAL_VERBS = frozenset(
+    {"COMPLETECALLER", "COMPLETEAGENT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
+)
+OPERATOR_LEG_PREFIX = "cr-"
+
+
+def _ts(value: str) -> datetime:
+    # Asterisk's "2026-11-23T10:42:13.792+0000".
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def _clock(at: datetime | None) -> str:
+    return "never" if at is None else at.strftime("%H:%M:%S.%f")[:-3]
+
+
+# -- the simulator's witness ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A channel callrouter originated to an operator's phone."""
+
+    node: str
+    channel_id: str
+    endpoint: str
+    call_id: str
+    operator_id: str
+    rung_at: datetime
+    gone_at: datetime | None
+    bridged_with: frozenset[str]
+
+    def overlaps(self, other: Leg) -> bool:
+        end_a, end_b = self.gone_at, other.gone_at
+        return (end_b is None or self.rung_at < end_b) and (end_a is None or other.rung_at < end_a)
+
+    def __str__(self) -> str:
+        return (f"{self.node}/{self.channel_id[:11]} (call {self.call_id[:8]}, "
+                f"{_clock(self.rung_at)}-{_clock(self.gone_at)})")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An inbound channel that entered Stasis(callrouter,inbound)."""
+
+    node: str
+    channel_id: str
+    entered_at: datetime
+    bridged_at: datetime | None
+    gone_at: datetime | None
+
+    @property
+    def waited_s(self) -> float | None:
+        end = self.bridged_at or self.gone_at
+        return None if end is None else (end - self.entered_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class SimRecord:
+    node: str
+    legs: tuple[Leg, ...]
+    callers: tuple[Caller, ...]
+
+
+def _params(request: JsonObj) -> dict[str, object]:
+    return {**(request.get("body") or {}), **request["params"]}
+
+
+def sim_record(node: str, requests: Sequence[JsonObj], events: Sequence[JsonObj]) -> SimRecord:
+    """One record per channel from the request log (who was rung, when) and the event
+    history (entered, bridged with whom, destroyed)."""
+    entered: dict[str, datetime] = {}
+    gone: dict[str, datetime] = {}
+    seen: set[str] = set()
+    members: dict[str, set[str]] = defaultdict(set)
+    pairs: dict[str, set[str]] = defaultdict(set)
+    paired_at: dict[str, datetime] = {}
+    for event in events:
+        kind, at = event["type"], _ts(event["timestamp"])
+        channel = event.get("channel") or {}
+        cid = channel.get("id", "")
+        seen.add(cid)
+        if kind == "StasisStart" and event.get("args", [])[:1] == ["inbound"]:
+            entered.setdefault(cid, at)
+        elif kind == "ChannelDestroyed":
+            gone[cid] = at
+        elif kind == "ChannelEnteredBridge":
+            bridge = members[event["bridge"]["id"]]
+            for other in bridge:
+                pairs[cid].add(other)
+                pairs[other].add(cid)
+                for a, b in ((cid, other), (other, cid)):
+                    if a in entered and b.startswith(OPERATOR_LEG_PREFIX):
+                        paired_at.setdefault(a, at)
+            bridge.add(cid)
+        elif kind == "ChannelLeftBridge":
+            members[event["bridge"]["id"]].discard(cid)
+    legs = []
+    for request in requests:
+        path, params = request["path"], _params(request)
+        if request["method"] != "POST" or "endpoint" not in params:
+            continue
+        cid = path.rsplit("/", 1)[-1]
+        if not cid.startswith(OPERATOR_LEG_PREFIX) or cid not in seen:
+            continue  # refused, or never created: nothing rang
+        _, call_id, operator_id = ([*str(params.get("appArgs", "")).split(","), "", "", ""])[:3]
+        legs.append(
+            Leg(
+                node=node,
+                channel_id=cid,
+                endpoint=str(params["endpoint"]),
+                call_id=call_id,
+                operator_id=operator_id,
+                rung_at=_ts(request["ts"]),
+                gone_at=gone.get(cid),
+                bridged_with=frozenset(c for c in pairs[cid] if c in entered),
+            )
+        )
+    callers = [
+        Caller(node, cid, at, paired_at.get(cid), gone.get(cid)) for cid, at in entered.items()
+    ]
+    return SimRecord(node=node, legs=tuple(legs), callers=tuple(callers))
+
+
+# -- the database's witness ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallRow:
+    id: str
+    node: str
+    channel_id: str
+    outcome: str | None
+    wait_s: float | None
+    operator_id: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    event: str
+    call_id: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class DbRecord:
+    calls: tuple[CallRow, ...]
+    events: Mapping[str, tuple[str, ...]]
+    deliveries: tuple[Delivery, ...]
+
+
+async def db_record(dsn: str) -> DbRecord:
+    conn = await asyncpg.connect(dsn)
+    try:
+        calls = await conn.fetch(
+            "SELECT id, node, channel_id, outcome, wait_s, operator_id FROM calls"
+            " WHERE direction = 'inbound' ORDER BY created_at"
+        )
+        events = await conn.fetch("SELECT call_id, event FROM call_events ORDER BY id")
+        deliveries = await conn.fetch("SELECT id, event, call_id, status FROM webhook_deliveries")
+    finally:
+        await conn.close()
+    by_call: dict[str, list[str]] = defaultdict(list)
+    for e in events:
+        by_call[str(e["call_id"])].append(e["event"])
+    return DbRecord(
+        calls=tuple(
+            CallRow(
+                id=str(r["id"]),
+                node=r["node"] or "",
+                channel_id=r["channel_id"] or "",
+                outcome=r["outcome"],
+                wait_s=None if r["wait_s"] is None else float(r["wait_s"]),
+                operator_id=r["operator_id"],
+            )
+            for r in calls
+        ),
+        events={k: tuple(v) for k, v in by_call.items()},
+        deliveries=tuple(
+            Delivery(str(d["id"]), d["event"], d["call_id"] and str(d["call_id"]), d["status"])
+            for d in deliveries
+        ),
+    )
+
+
+def _rows_by_channel(db: DbRecord) -> dict[tuple[str, str], list[CallRow]]:
+    rows: dict[tuple[str, str], list[CallRow]] = defaultdict(list)
+    for row in db.calls:
+        rows[(row.node, row.channel_id)].append(row)
+    return rows
+
+
+# -- the invariants ---------------------------------------------------------------------------
+
+
+def operator_never_double_booked(sims: Iterable[SimRecord]) -> list[str]:
+    """1. No operator endpoint rung (originated) or bridged for two calls at once, on any
+    node: a phone is one person."""
+    by_endpoint: dict[str, list[Leg]] = defaultdict(list)
+    out = []
+    for sim in sims:
+        for leg in sim.legs:
+            by_endpoint[leg.endpoint].append(leg)
+            if len(leg.bridged_with) > 1:
+                out.append(
+                    f"{leg.endpoint}: leg {leg} bridged with {len(leg.bridged_with)} callers"
+                )
+    for endpoint, legs in sorted(by_endpoint.items()):
+        legs.sort(key=lambda leg: leg.rung_at)
+        for i, leg in enumerate(legs):
+            for later in legs[i + 1 :]:
+                if later.call_id != leg.call_id and leg.overlaps(later):
+                    out.append(f"{endpoint}: rung for {later} while still on {leg}")
+    return out
+
+
+def every_call_has_one_final_row(sims: Iterable[SimRecord], db: DbRecord) -> list[str]:
+    """2. Every caller that entered has exactly one ``calls`` row, with an outcome."""
+    rows = _rows_by_channel(db)
+    out = []
+    entered = set()
+    for sim in sims:
+        for caller in sim.callers:
+            key = (caller.node, caller.channel_id)
+            entered.add(key)
+            found = rows.get(key, [])
+            if len(found) != 1:
+                out.append(f"{caller.node} caller {caller.channel_id}: {len(found)} call rows")
+            elif found[0].outcome is None:
+                out.append(f"{caller.node} caller {caller.channel_id}: row {found[0].id} open")
+    for key, found in rows.items():
+        if key not in entered:
+            out.append(f"row(s) {[r.id for r in found]} for channel {key} that never entered")
+    return out
+
+
+def adopted_wait_covers_whole_wait(
+    sims: Iterable[SimRecord], db: DbRecord, adopted: Iterable[tuple[str, str]]
+) -> list[str]:
+    """3. A caller adopted after a restart has ``wait_s`` covering its whole wait, from
+    its first StasisStart (not from the adoption) to its bridge or its hangup."""
+    callers = {(c.node, c.channel_id): c for sim in sims for c in sim.callers}
+    rows = _rows_by_channel(db)
+    out = []
+    for key in sorted(set(adopted)):
+        caller, found = callers.get(key), rows.get(key, [])
+        if caller is None or len(found) != 1 or found[0].outcome not in ("answered", "abandoned"):
+            continue  # no row or no outcome is invariant 2's finding
+        row, real = found[0], caller.waited_s
+        if real is None:
+            continue
+        if row.wait_s is None or abs(row.wait_s - real) > WAIT_TOLERANCE_S:
+            out.append(
+                f"{key[0]} caller {key[1]} ({row.outcome}): wait_s {row.wait_s} but waited"
+                f" {real:.3f}s from StasisStart {_clock(caller.entered_at)}"
+            )
+    return out
+
+
+def queue_log_complete(db: DbRecord) -> list[str]:
+    """4. Every answered call has ENTERQUEUE, CONNECT and COMPLETECALLER or COMPLETEAGENT;
+    every abandoned call ENTERQUEUE and ABANDON; no call ends twice."""
+    out = []
+    for row in db.calls:
+        verbs = db.events.get(row.id, ())
+        missing: list[str] = []
+        if row.outcome == "answered":
+            missing = [v for v in ("ENTERQUEUE", "CONNECT") if v not in verbs]
+            if not {"COMPLETECALLER", "COMPLETEAGENT"} & set(verbs):
+                missing.append("COMPLETECALLER|COMPLETEAGENT")
+        elif row.outcome == "abandoned":
+            missing = [v for v in ("ENTERQUEUE", "ABANDON") if v not in verbs]
+        if missing:
+            out.append(f"{row.outcome} call {row.id}: no {', '.join(missing)} in {list(verbs)}")
+        ends = [v for v in verbs if v in TERMINAL_VERBS]
+        if len(ends) > 1:
+            out.append(f"call {row.id} ({row.outcome}) ends {len(ends)} times: {ends}")
+    return out
+
+
+def no_webhook_lost(sims: Iterable[SimRecord], db: DbRecord, hits: Sequence[Hit]) -> list[str]:
+    """5. The CRM got a screen pop for every ring, ``call.answered`` for every connect,
+    ``call.ended`` for every finished call, and every delivery row was delivered."""
+    got: dict[str, set[tuple[str | None, str | None]]] = defaultdict(set)
+    delivered_ids = set()
+    for hit in hits:
+        body = hit.json
+        operator = body.get("operator") or {}
+        got[hit.event].add((hit.call_id, operator.get("id")))
+        got[hit.event + ":call"].add((hit.call_id, None))
+        delivered_ids.add(hit.delivery)
+    out = []
+    for sim in sims:
+        for leg in sim.legs:
+            if (leg.call_id, leg.operator_id) not in got["call.offered"]:
+                out.append(f"no call.offered for {leg.operator_id} rung for call {leg.call_id}")
+    for row in db.calls:
+        if (
+            "CONNECT" in db.events.get(row.id, ())
+            and (row.id, None) not in got["call.answered:call"]
+        ):
+            out.append(f"no call.answered for call {row.id}")
+        if row.outcome is not None and (row.id, None) not in got["call.ended:call"]:
+            out.append(f"no call.ended for {row.outcome} call {row.id}")
+    for d in db.deliveries:
+        if d.status != "delivered" or d.id not in delivered_ids:
+            out.append(f"{d.event} delivery {d.id} (call {d.call_id}) {d.status}, not received")
+    return out
+
+
+def check_all(
+    sims: Sequence[SimRecord],
+    db: DbRecord,
+    hits: Sequence[Hit],
+    adopted: Iterable[tuple[str, str]],
+) -> dict[str, list[str]]:
+    return {
+        "1 operator_never_double_booked": operator_never_double_booked(sims),
+        "2 every_call_has_one_final_row": every_call_has_one_final_row(sims, db),
+        "3 adopted_wait_covers_whole_wait": adopted_wait_covers_whole_wait(sims, db, adopted),
+        "4 queue_log_complete": queue_log_complete(db),
+        "5 no_webhook_lost": no_webhook_lost(sims, db, hits),
+    }
+
+
+def format_violations(violations: Mapping[str, list[str]], *, limit: int = 8) -> str:
+    lines = []
+    for name, found in violations.items():
+        if not found:
+            continue
+        lines.append(f"INVARIANT {name}: {len(found)} violation(s)")
+        lines.extend(f"    {line}" for line in found[:limit])
+        if len(found) > limit:
+            lines.append(f"    ... and {len(found) - limit} more")
+    return "\n".join(lines)
