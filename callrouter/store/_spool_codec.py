@@ -62,14 +62,12 @@ _FIELDS = {kind: tuple(f.name for f in fields(cls)) for kind, cls in _KINDS.item
 def encode_line(seq: int, record: Record) -> bytes:
     """The spool line for ``record``; TypeError for a value no tag covers."""
     kind = type(record).__name__
-    body = {name: _escape(getattr(record, name)) for name in _FIELDS[kind]}
-    text = json.dumps(
-        {"s": seq, "k": kind, "r": body},
-        default=_tag,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return text.encode() + b"\n"
+    body = {}
+    for name in _FIELDS[kind]:
+        value = getattr(record, name)
+        # Only the free-form dicts can hold a "$" key; the other fields go as they are.
+        body[name] = _escape(value) if type(value) is dict else value
+    return _ENCODER.encode({"s": seq, "k": kind, "r": body}).encode() + b"\n"
 
 
 def decode_line(line: bytes) -> tuple[int, Record]:
@@ -102,6 +100,9 @@ def _tag(value: object) -> dict[str, Any]:
         return {"$dec": str(value)}
     raise TypeError(f"cannot spool a {type(value).__name__}")
 
+
+# One encoder for every line: json.dumps(default=...) would build a new one per call.
+_ENCODER = json.JSONEncoder(default=_tag, separators=(",", ":"), ensure_ascii=False)
 
 _DECODERS: dict[str, Any] = {
     "$uuid": uuid.UUID,
