@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from callrouter.cli._columns import Column, print_compact_table, seconds, short_id, short_time
 from callrouter.cli._runtime import (
     console,
     database_pool,
@@ -37,7 +38,11 @@ def list_calls(
     outcome: str | None = typer.Option(None, help="Only this outcome (answered, abandoned, ...)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The newest calls with their queue, operator, waits and outcome."""
+    """The newest calls with their queue, operator, waits and outcome.
+
+    Calls show by the first 8 digits of their id (``calls show`` takes them), the time
+    as HH:MM:SS today or the date before, waits and talk in whole seconds.
+    """
     state = state_of(ctx)
 
     async def go() -> list[dict[str, Any]]:
@@ -49,19 +54,24 @@ def list_calls(
     if as_json:
         emit_json(rows)
         return
-    print_table(
+    now = datetime.now(UTC)
+    print_compact_table(
         "Calls",
-        ["id", "dir", "caller", "queue", "operator", "created", "wait s", "talk s", "outcome"],
+        [
+            Column("call"), Column("time"), Column("dir"), Column("caller"),
+            Column("queue", fold=True), Column("operator", fold=True),
+            Column("wait", justify="right"), Column("talk", justify="right"), Column("outcome"),
+        ],
         [
             [
-                str(r["id"])[:8],
-                r["direction"][:3],
+                short_id(r["id"]),
+                short_time(r["created_at"], now),
+                "out" if r["direction"] == "outbound" else "in",
                 r["caller_number"],
                 r["queue_name"],
                 r["operator_id"],
-                r["created_at"].strftime("%Y-%m-%d %H:%M:%S"),
-                r["wait_s"],
-                r["talk_s"],
+                seconds(r["wait_s"]),
+                seconds(r["talk_s"]),
                 r["outcome"] or "live",
             ]
             for r in rows

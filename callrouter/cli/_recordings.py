@@ -23,17 +23,18 @@ import typer
 
 from callrouter.ari import AriClient
 from callrouter.ari.errors import AriAuthError, AriConnectionError, AriError, AriNotFound
+from callrouter.cli._columns import Column, print_compact_table, seconds, short_id, short_time
 from callrouter.cli._runtime import (
     CliState,
     console,
     database_pool,
     emit_json,
     err_console,
-    print_table,
     run_async,
     state_of,
 )
 from callrouter.errors import ExternalError, NotFound
+from callrouter.store import calls as call_log
 from callrouter.store._pool import DbConnection
 from callrouter.store.recordings import (
     list_recordings,
@@ -102,26 +103,32 @@ async def ari_client(state: CliState) -> AsyncIterator[AriClient]:
 # -- list, get ---------------------------------------------------------------------------
 
 
-def _call_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a call id (a UUID)") from None
+async def _call_id(conn: DbConnection, ident: str) -> uuid.UUID:
+    """The call ``ident`` names: its id, a unique id prefix (as listed) or its channel id."""
+    detail = await call_log.get_call(conn, ident)  # NotFound, or InvalidInput if ambiguous
+    call_id: uuid.UUID = detail.call["id"]
+    return call_id
 
 
 @recordings_app.command("list")
 def list_command(
     ctx: typer.Context,
-    call: str | None = typer.Option(None, "--call", help="Only this call's recordings (id)."),
+    call: str | None = typer.Option(
+        None, "--call", help="Only this call's recordings (id, or the prefix listed)."
+    ),
     limit: int = typer.Option(50, min=1, help="How many recordings, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The newest recordings with their call, queue, operator, duration and state."""
+    """The newest recordings with their call, caller, queue, operator, duration and state.
+
+    A recording shows by its call's id prefix, which ``recordings get`` takes (its full
+    name is in ``--json``); the start as HH:MM:SS today or the date before.
+    """
     state = state_of(ctx)
-    call_id = _call_id(call) if call else None
 
     async def go() -> list[dict[str, Any]]:
         async with database_pool(state) as pool, pool.acquire() as conn:
+            call_id = await _call_id(conn, call) if call else None
             rows = await list_recordings(conn, limit=limit, call_id=call_id)
             return [_record_dict(r) for r in rows]
 
@@ -129,18 +136,21 @@ def list_command(
     if as_json:
         emit_json(rows)
         return
-    print_table(
+    now = datetime.now(UTC)
+    print_compact_table(
         "Recordings",
-        ["name", "call", "caller", "queue", "operator", "started", "dur s", "state"],
+        [
+            Column("call"), Column("started"), Column("caller"), Column("queue", fold=True),
+            Column("operator", fold=True), Column("dur", justify="right"), Column("state"),
+        ],
         [
             [
-                r["name"],
-                str(r["call_id"])[:8],
+                short_id(r["call_id"]),
+                short_time(r["started_at"], now),
                 r["caller_number"],
                 r["queue_name"],
                 r["operator_id"],
-                r["started_at"].strftime("%Y-%m-%d %H:%M:%S"),
-                r["duration_s"],
+                seconds(r["duration_s"]),
                 r["state"],
             ]
             for r in rows
@@ -154,8 +164,8 @@ async def _targets(conn: DbConnection, ident: str) -> list[asyncpg.Record]:
     if rows:
         return rows
     try:
-        call_id = uuid.UUID(ident)
-    except ValueError:
+        call_id = await _call_id(conn, ident)
+    except NotFound:
         return []
     return await conn.fetch(
         "SELECT name, format, state FROM recordings WHERE call_id = $1 ORDER BY started_at",
@@ -166,7 +176,9 @@ async def _targets(conn: DbConnection, ident: str) -> list[asyncpg.Record]:
 @recordings_app.command("get")
 def get_command(
     ctx: typer.Context,
-    ident: str = typer.Argument(..., help="Recording name, or a call id (all its recordings)."),
+    ident: str = typer.Argument(
+        ..., help="Recording name, or a call id or its listed prefix (all its recordings)."
+    ),
     output: Path | None = typer.Option(
         None, "--output", "-o",
         help="File to write, '-' for stdout, or a folder (default: ./<name>.<format>).",

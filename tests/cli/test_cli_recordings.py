@@ -112,9 +112,14 @@ async def test_list_and_get(sim: SimulatedAsterisk, db_dsn: str, tmp_path: Path)
     only = await run(*config, "recordings", "list", "--call", str(call_one), "--json", dsn=db_dsn)
     assert [r["call_id"] for r in json.loads(only.stdout)] == [str(call_one)]
     table = await run(*config, "recordings", "list", "--limit", "1", dsn=db_dsn)
-    assert table.returncode == 0 and "rec-one" in table.stdout and "rec-two" not in table.stdout
+    assert table.returncode == 0, table.stderr
+    assert str(call_one)[:8] in table.stdout and str(call_two)[:8] not in table.stdout
+    prefix = await run(
+        *config, "recordings", "list", "--call", str(call_two)[:8], "--json", dsn=db_dsn
+    )
+    assert [r["name"] for r in json.loads(prefix.stdout)] == ["rec-two-b", "rec-two-a"]
     bad = await run(*config, "recordings", "list", "--call", "nope", dsn=db_dsn)
-    assert bad.returncode == 2
+    assert bad.returncode == 5
 
     out = tmp_path / "out"
     out.mkdir()
