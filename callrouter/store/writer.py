@@ -166,10 +166,10 @@ class RecordWriter:
                 await self._write([entry])
             except asyncpg.PostgresError as exc:
                 log.error("database_record_rejected", error=str(exc), record=repr(entry.record))
-                # Passed all the same, so a replay does not offer it again.
-                async with self._pool.acquire() as conn:
-                    await _mark_written(conn, [entry])
                 if self._spool is not None:
+                    # Passed all the same, so a replay does not offer it again.
+                    async with self._pool.acquire() as conn:
+                        await _mark_written(conn, [entry])
                     self._spool.committed(entry)
 
 

@@ -27,7 +27,7 @@ def records(first: int, count: int) -> list[Record]:
 async def spool_with(folder: Path, items: list[Record], **options: float) -> list[Spooled]:
     """A spool a process wrote ``items`` to and then died (closed without commits)."""
     spool = Spool(folder, **options)  # type: ignore[arg-type]
-    assert await spool.open() == []
+    await spool.open()
     entries = [spool.append(r) for r in items]
     await spool.close()
     return entries
@@ -76,6 +76,18 @@ async def test_leftovers_come_back_in_order_with_their_places(tmp_path: Path) ->
     fresh = spool.append(records(99, 1)[0])
     assert fresh.seq == 1 and fresh.run != entries[0].run
     await spool.close()
+
+
+async def test_several_crashed_runs_come_back_oldest_first(tmp_path: Path) -> None:
+    older = await spool_with(tmp_path, records(0, 5), segment_bytes=1500)
+    newer = await spool_with(tmp_path, records(5, 5), segment_bytes=1500)
+    spool = Spool(tmp_path)
+    assert await spool.open() == older + newer
+    spool.committed(older[-1])  # the older run's files go, the newer run's stay
+    assert {p.name.split("-")[0] for p in tmp_path.glob("*.jsonl")} == {"00000002", "00000003"}
+    spool.committed(newer[-1])
+    await spool.close()
+    assert list(tmp_path.glob("*.jsonl")) == []
 
 
 async def test_a_torn_last_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
