@@ -74,6 +74,9 @@ class HoldCaller:
     call_id: str
     queue: str
     music_class: str
+    # A caller who was already waiting before a restart: no new ENTERQUEUE, no new
+    # queue time; only the music has to be sure to play.
+    resumed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,13 +192,23 @@ class Core:
         else:
             self._enqueue(call)
 
-    def _join(self, call: Call, queue: str) -> None:
-        """Put a call that is in no index into ``queue``, or turn it away."""
+    def _join(self, call: Call, queue: str, *, resumed: bool = False) -> None:
+        """Put a call that is in no index into ``queue``, or turn it away.
+
+        ``resumed``: the call was already waiting there before a restart; it keeps its
+        ``queued_at`` (so its place and its wait) and is not turned away, as callers
+        already waiting are never turned away when a queue closes."""
         policy = self._routing.policies[queue]
         self._seq += 1
-        call.queue, call.queued_at, call.queued_us = queue, self._now, self._now_us
+        call.queue = queue
+        if not resumed:
+            call.queued_at, call.queued_us = self._now, self._now_us
         call.seq, call.level, call.expired = self._seq, 0, False
         call.ringing.clear()
+        if resumed:
+            call.level = self._routing.level_at(queue, self._now_us - call.queued_us)
+            self._hold(call, policy, resumed=True)
+            return
         calendar = self._routing.config.calendars.get(policy.calendar or "")
         if calendar is not None and not is_open(calendar, self._now):
             if policy.closed_overflow is not None:
@@ -213,11 +223,15 @@ class Core:
         if policy.max_waiting is not None and self._waiting.count(queue) >= policy.max_waiting:
             self._leave(call, "full")
             return
-        self._out.append(HoldCaller(call.call_id, queue, policy.music_class))
+        self._hold(call, policy)
+
+    def _hold(self, call: Call, policy: QueuePolicy, *, resumed: bool = False) -> None:
+        self._out.append(HoldCaller(call.call_id, call.queue, policy.music_class, resumed))
         self._enqueue(call)
-        self._joined.append(call)
+        if not resumed:  # a resumed caller heard their position before the restart
+            self._joined.append(call)
         if policy.max_wait_s is not None:
-            due = self._now_us + int(policy.max_wait_s * US)
+            due = call.queued_us + int(policy.max_wait_s * US)
             self._timers.set(TimerKind.MAX_WAIT, call.call_id, due)
         else:
             self._timers.cancel(TimerKind.MAX_WAIT, call.call_id)

@@ -55,6 +55,7 @@ from callrouter.acd._events import (
     CallbackRequested,
     CallCompleted,
     CallerHungUp,
+    CallsRestored,
     OfferAnswered,
     OfferFailed,
     OperatorEndpointOffline,
@@ -100,6 +101,7 @@ class AcdEngine(Reloadable):
             CallCompleted: self._on_call_completed,
             TransferToQueue: self._on_transfer,
             CallbackRequested: self._on_callback_requested,
+            CallsRestored: self._on_calls_restored,
             Tick: self._on_tick,
         }
         self._install(config)
@@ -208,6 +210,57 @@ class AcdEngine(Reloadable):
         )
         self._calls[call.call_id] = call
         self._join(call, ev.queue)
+
+    def _on_calls_restored(self, ev: CallsRestored) -> None:
+        # Validate everything first: a refused restore changes nothing.
+        seen_calls: set[str] = set()
+        busy: set[str] = set()
+        for rc in ev.calls:
+            if rc.call_id in self._calls or rc.call_id in seen_calls:
+                raise Conflict(f"call {rc.call_id} is already in the ACD")
+            seen_calls.add(rc.call_id)
+            if rc.queue not in self._routing.policies:
+                raise NotFound(f"no queue {rc.queue!r}")
+            if rc.operator_id is not None:
+                op = self._op(rc.operator_id)
+                if rc.operator_id in busy or op.call_id is not None:
+                    raise Conflict(f"operator {rc.operator_id} is already on a call")
+                next_state(op.state, OpInput.RESUME_CALL, op.operator_id)
+                busy.add(rc.operator_id)
+        # Connected calls first: their operators leave routing before any waiting
+        # call is routed (routing itself only happens when the handler is done).
+        restored = sorted(ev.calls, key=lambda rc: rc.operator_id is None)
+        for rc in restored:
+            # Times from before the restart are kept in order and never in the future.
+            arrived = min(rc.arrived_at, self._now)
+            queued = max(arrived, min(rc.queued_at, self._now))
+            call = Call(
+                rc.call_id,
+                rc.queue,
+                rc.priority,
+                rc.caller_number,
+                arrived,
+                queued,
+                to_us(queued),
+                0,
+            )
+            self._calls[call.call_id] = call
+            if rc.operator_id is None:
+                self._join(call, rc.queue, resumed=True)
+                continue
+            op = self._ops[rc.operator_id]
+            pending_pause = op.pause_reason if op.state is S.PAUSED else None
+            pending_logout = op.state is S.LOGGED_OUT
+            call.status = CallStatus.CONNECTED
+            call.operator_id = op.operator_id
+            answered = max(queued, min(rc.answered_at or self._now, self._now))
+            offered = rc.offered_at or answered
+            call.offered_at = max(queued, min(offered, answered))
+            call.answered_at = answered
+            op.call_queue = call.queue
+            self._transition(op, OpInput.RESUME_CALL, "recovered-call", call.call_id)
+            op.call_id = call.call_id
+            op.pending_pause, op.pending_logout = pending_pause, pending_logout
 
     def _on_caller_hung_up(self, ev: CallerHungUp) -> None:
         call = self._call(ev.call_id)

@@ -16,6 +16,7 @@ __all__ = [
     "CallCompleted",
     "CallbackRequested",
     "CallerHungUp",
+    "CallsRestored",
     "OfferAnswered",
     "OfferFailed",
     "OfferFailure",
@@ -25,6 +26,7 @@ __all__ = [
     "OperatorLoggedOut",
     "OperatorPaused",
     "OperatorUnpaused",
+    "RestoredCall",
     "Tick",
     "TransferToQueue",
 ]
@@ -42,6 +44,35 @@ class CallArrived:
     # Higher is served first (customer tier); equal priorities are served in wait order.
     priority: int = 0
     caller_number: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RestoredCall:
+    """A call that outlived a restart of the shell, as Asterisk and the database tell it.
+
+    Waiting (``operator_id`` None): it keeps its place, ``queued_at`` being when it
+    first joined the queue. Connected: ``operator_id`` is on the call since
+    ``answered_at`` and the call ends, as any other, with ``CallCompleted``."""
+
+    call_id: str
+    queue: str
+    queued_at: datetime
+    arrived_at: datetime
+    priority: int = 0
+    caller_number: str = ""
+    operator_id: str | None = None
+    answered_at: datetime | None = None
+    offered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallsRestored:
+    """Every call that survived a restart, in one event: connected calls take their
+    operators out of routing before any waiting call is routed, whatever order Asterisk
+    listed the channels in."""
+
+    calls: tuple[RestoredCall, ...]
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,5 +179,6 @@ AcdEvent = (
     | CallCompleted
     | TransferToQueue
     | CallbackRequested
+    | CallsRestored
     | Tick
 )

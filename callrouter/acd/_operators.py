@@ -35,13 +35,20 @@ class OpInput(StrEnum):
     RING_ENDED = "ring_ended"
     COMPLETE = "complete"
     WRAPUP_DONE = "wrapup_done"
+    # After a restart Asterisk says the operator is talking: whatever the core believed.
+    RESUME_CALL = "resume_call"
 
 
 In = OpInput
 
 TRANSITIONS: dict[OperatorState, dict[OpInput, OperatorState]] = {
-    S.LOGGED_OUT: {In.LOGIN: S.AVAILABLE},
-    S.AVAILABLE: {In.LOGOUT: S.LOGGED_OUT, In.PAUSE: S.PAUSED, In.OFFER: S.OFFERED},
+    S.LOGGED_OUT: {In.LOGIN: S.AVAILABLE, In.RESUME_CALL: S.ON_CALL},
+    S.AVAILABLE: {
+        In.LOGOUT: S.LOGGED_OUT,
+        In.PAUSE: S.PAUSED,
+        In.OFFER: S.OFFERED,
+        In.RESUME_CALL: S.ON_CALL,
+    },
     S.OFFERED: {
         In.ANSWER: S.ON_CALL,
         In.RING_ENDED: S.AVAILABLE,
@@ -50,9 +57,19 @@ TRANSITIONS: dict[OperatorState, dict[OpInput, OperatorState]] = {
         In.LOGOUT: S.LOGGED_OUT,
     },
     S.ON_CALL: {In.COMPLETE: S.WRAPUP},
-    S.WRAPUP: {In.WRAPUP_DONE: S.AVAILABLE, In.PAUSE: S.PAUSED, In.LOGOUT: S.LOGGED_OUT},
+    S.WRAPUP: {
+        In.WRAPUP_DONE: S.AVAILABLE,
+        In.PAUSE: S.PAUSED,
+        In.LOGOUT: S.LOGGED_OUT,
+        In.RESUME_CALL: S.ON_CALL,
+    },
     # Pausing again only changes the reason.
-    S.PAUSED: {In.UNPAUSE: S.AVAILABLE, In.PAUSE: S.PAUSED, In.LOGOUT: S.LOGGED_OUT},
+    S.PAUSED: {
+        In.UNPAUSE: S.AVAILABLE,
+        In.PAUSE: S.PAUSED,
+        In.LOGOUT: S.LOGGED_OUT,
+        In.RESUME_CALL: S.ON_CALL,
+    },
 }
 
 DEFERRED: dict[OperatorState, frozenset[OpInput]] = {

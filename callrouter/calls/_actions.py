@@ -131,6 +131,8 @@ class CommandExecutor:
             # own record of the wait arrives with the outcome.
             session.queued = True
             self._journal.call_update(session, queued_at=self._clock.now(), queue_name=cmd.queue)
+        if cmd.resumed:
+            return  # waiting since before a restart: ENTERQUEUE was logged then
         self._journal.event(
             session,
             self._clock.now(),

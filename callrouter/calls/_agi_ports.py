@@ -8,13 +8,20 @@ import asyncpg
 
 from callrouter import agi
 from callrouter.acd import Calendar, is_open
+from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._operator_requests import apply_operator_action
 from callrouter.calls._router import Router
+from callrouter.calls._settings import Derived, SettingsHolder
 from callrouter.config import Settings
 from callrouter.errors import Conflict, NotFound
 from callrouter.store.directory import find_customer
 
-__all__ = ["DatabaseCustomerDirectory", "RouterOperatorControl", "make_route_planner"]
+__all__ = [
+    "DatabaseCustomerDirectory",
+    "ReloadingRoutePlanner",
+    "RouterOperatorControl",
+    "make_route_planner",
+]
 
 
 class DatabaseCustomerDirectory:
@@ -29,6 +36,20 @@ class DatabaseCustomerDirectory:
         return agi.CustomerCard(
             name=card.name, tier=card.tier, account=card.account or "", notes=card.notes or ""
         )
+
+
+class ReloadingRoutePlanner:
+    """FastAGI's ``route``: the DID table and calendars of the settings in force now."""
+
+    def __init__(self, holder: SettingsHolder) -> None:
+        self._planner = Derived(holder, _planner_for)
+
+    def plan(self, called_number: str, now: datetime) -> agi.RouteDecision:
+        return self._planner.get().plan(called_number, now)
+
+
+def _planner_for(settings: Settings) -> agi.DidRoutePlanner:
+    return make_route_planner(settings, dict(acd_config_from_settings(settings).calendars))
 
 
 def make_route_planner(settings: Settings, calendars: dict[str, Calendar]) -> agi.DidRoutePlanner:
@@ -49,18 +70,15 @@ def make_route_planner(settings: Settings, calendars: dict[str, Calendar]) -> ag
 class RouterOperatorControl:
     """Feature codes (*91 login, ...) from an operator's phone, by its endpoint."""
 
-    def __init__(self, *, router: Router, settings: Settings) -> None:
+    def __init__(self, *, router: Router, settings: SettingsHolder) -> None:
         self._router = router
-        self._by_endpoint = {op.endpoint.lower(): op_id for op_id, op in settings.operators.items()}
-        self._by_extension = {
-            op.endpoint.split("/", 1)[1].split("@")[0]: op_id
-            for op_id, op in settings.operators.items()
-        }
+        self._index = Derived(settings, _operator_index)
 
     def _operator(self, who: agi.OperatorRef) -> str:
-        operator_id = self._by_endpoint.get(who.endpoint.lower())
+        by_endpoint, by_extension = self._index.get()
+        operator_id = by_endpoint.get(who.endpoint.lower())
         if operator_id is None and who.extension:
-            operator_id = self._by_extension.get(who.extension)
+            operator_id = by_extension.get(who.extension)
         if operator_id is None:
             raise NotFound(f"no operator uses {who.endpoint}")
         return operator_id
@@ -81,3 +99,12 @@ class RouterOperatorControl:
 
     async def unpause(self, who: agi.OperatorRef) -> None:
         self._do(who, "unpause")
+
+
+def _operator_index(settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
+    by_endpoint = {op.endpoint.lower(): op_id for op_id, op in settings.operators.items()}
+    by_extension = {
+        op.endpoint.split("/", 1)[1].split("@")[0]: op_id
+        for op_id, op in settings.operators.items()
+    }
+    return by_endpoint, by_extension

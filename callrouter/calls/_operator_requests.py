@@ -22,6 +22,7 @@ from callrouter.acd import (
     OperatorUnpaused,
 )
 from callrouter.calls._router import Router
+from callrouter.store._batching import DB_ERRORS
 from callrouter.store.directory import (
     OPERATOR_REQUESTS_CHANNEL,
     list_operators,
@@ -32,6 +33,9 @@ from callrouter.store.directory import (
 __all__ = ["OperatorRequests", "operator_event", "restore_operator_states"]
 
 log = structlog.get_logger(__name__)
+
+# How often pending requests are looked for even without a NOTIFY.
+_POLL_S = 5.0
 
 
 def operator_event(router: Router, operator_id: str, action: str, reason: str | None) -> AcdEvent:
@@ -83,15 +87,26 @@ class OperatorRequests:
         self._wakeup = asyncio.Event()
 
     async def run(self) -> None:
+        """Apply requests until cancelled; a database outage only slows them down."""
+        while True:
+            try:
+                await self._listen_and_apply()
+            except DB_ERRORS as exc:
+                log.warning("operator_requests_unavailable", error=str(exc))
+                await asyncio.sleep(_POLL_S)
+
+    async def _listen_and_apply(self) -> None:
         async with self._pool.acquire() as listener:
             await listener.add_listener(OPERATOR_REQUESTS_CHANNEL, self._notified)
             try:
                 while True:
                     self._wakeup.clear()
                     await self.apply_pending()
+                    if listener.is_closed():
+                        return  # the link dropped: listen again on a fresh connection
                     # A missed NOTIFY (reconnect) is covered by polling now and then.
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(5.0):
+                        async with asyncio.timeout(_POLL_S):
                             await self._wakeup.wait()
             finally:
                 with contextlib.suppress(Exception):
@@ -114,5 +129,5 @@ class OperatorRequests:
                         result=result,
                     )
                     await mark_request_applied(conn, request.id, result)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DB_ERRORS as exc:
             log.warning("operator_requests_unavailable", error=str(exc))

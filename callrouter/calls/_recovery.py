@@ -1,40 +1,49 @@
-"""Picking up after a restart or a lost WebSocket.
+"""Picking up after a restart or a lost WebSocket: one rebuild, then routing.
 
 Asterisk does not buffer events while callrouter is away, so after every (re)connection
-the shell compares what Asterisk holds with what it knows:
+(the ARI client dispatches no new event until this is done):
 
-- a channel we knew that is gone: its hangup was missed; handle it as a hangup now;
-- after a restart, a caller still in our application and not bridged: put back in its
-  queue under the same call id (its wait so far is lost to the core; the row keeps
-  ``queued_at``);
-- a caller still bridged with an operator: leave them talking, finish the row when one
-  side hangs up, and keep the operator out of routing meanwhile;
-- operator legs nobody is waiting for: hang up;
-- open call rows of this node whose channels are gone: closed with a final outcome.
+1. hangups missed in the gap are handled as hangups now;
+2. everything is read first: the channels and bridges Asterisk lists, and the open rows
+   of those channels (one query);
+3. :func:`callrouter.calls._adoption.plan_adoption` decides, purely, what each unknown
+   channel is: a caller still waiting (keeps its call id, queue time and priority), a
+   call still connected (keeps its operator busy, ends as any call does, with the same
+   rows and queue_log lines), or a leg nobody owns (hung up);
+4. the orphan legs are hung up, and only then the calls are given to the core in one
+   ``CallsRestored`` event: busy operators are out of routing before any waiting call
+   is routed, whatever order Asterisk listed them in;
+5. open rows of this node whose channels are gone are closed with a final outcome.
+
+``ready`` is set after the first pass: the dialer and the other producers of work wait
+for it, so nothing is decided on a half-known state.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
+from collections.abc import Callable
 
 import asyncpg
 import structlog
 
-from callrouter.acd import CallArrived, OperatorPaused, OperatorState, OperatorUnpaused
-from callrouter.ari import AriClient, AriError, Bridge, Channel, Resync
+from callrouter.acd import CallsRestored, RestoredCall
+from callrouter.ari import AriClient, AriError, Resync
+from callrouter.calls._adoption import AdoptedCall, plan_adoption
+from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
-from callrouter.calls.stasis import StasisHandlers
+from callrouter.config import Settings
+from callrouter.store._batching import DB_ERRORS
 from callrouter.store.calls import close_orphaned_calls
+from callrouter.store.recovery import OpenRow, open_rows_for_channels
 from callrouter.store.writer import RecordWriter
 
-__all__ = ["RECOVERED_PAUSE_REASON", "Recovery"]
+__all__ = ["Recovery"]
 
 log = structlog.get_logger(__name__)
 
-RECOVERED_PAUSE_REASON = "recovered-call"
 # The sweep waits this long for pending rows; with the database down it is skipped
 # (the next reconnect or start sweeps again).
 _FLUSH_BEFORE_SWEEP_S = 5.0
@@ -48,33 +57,135 @@ class Recovery:
         pool: asyncpg.Pool,
         router: Router,
         sessions: SessionRegistry,
-        handlers: StasisHandlers,
+        channel_gone: Callable[[str], None],
+        queue_for: Callable[[str, str], str | None],
+        settings: Callable[[], Settings],
         journal: CallJournal,
         writer: RecordWriter,
         node: str,
+        claims: OperatorClaims | None = None,
     ) -> None:
         self._ari = ari
         self._pool = pool
         self._router = router
         self._sessions = sessions
-        self._handlers = handlers
+        self._channel_gone = channel_gone
+        self._queue_for = queue_for
+        self._settings = settings
         self._journal = journal
         self._writer = writer
         self._node = node
+        self._claims = claims
+        self.ready = asyncio.Event()
 
     async def on_resync(self, resync: Resync) -> None:
-        for channel_id in resync.gone_channel_ids:
-            self._handlers.channel_gone(channel_id)
+        try:
+            for channel_id in resync.gone_channel_ids:
+                self._channel_gone(channel_id)
+            await self._rebuild(resync)
+        finally:
+            self.ready.set()
+        await self._sweep([c.id for c in resync.channels])
+
+    async def _rebuild(self, resync: Resync) -> None:
         known = self._sessions.known_channel_ids()
-        bridges_by_channel = {c: b for b in resync.bridges for c in b.channels}
-        for channel in resync.channels:
-            if channel.id in known or channel.id not in resync.application.channel_ids:
-                continue
-            try:
-                await self._adopt(channel, bridges_by_channel.get(channel.id))
-            except (AriError, asyncpg.PostgresError, OSError) as exc:
-                log.error("adopt_failed", channel=channel.id, error=str(exc))
-        live = [c.id for c in resync.channels]
+        unknown = [c.id for c in resync.channels if c.id not in known]
+        if not unknown:
+            return
+        rows = await self._open_rows(unknown)
+        settings = self._settings()
+        plan = plan_adoption(
+            channels=resync.channels,
+            bridges=resync.bridges,
+            in_application=set(resync.application.channel_ids),
+            known=known,
+            rows=rows,
+            operators={op_id: tuple(op.queues) for op_id, op in settings.operators.items()},
+            queue_for=self._queue_for,
+            now=self._router.now(),
+        )
+        # Orphan legs go first: a phone still ringing for a call the core is about to
+        # route afresh must stop before anything can ring it again.
+        await asyncio.gather(*(self._hangup(channel_id) for channel_id in plan.hangup))
+        for channel_id in plan.left_alone:
+            log.warning("channel_left_alone", channel=channel_id, reason="unknown operator")
+        if not plan.calls:
+            return
+        if self._claims is not None:
+            await asyncio.gather(
+                *(self._claims.claim(c.operator_id) for c in plan.connected if c.operator_id)
+            )
+        restored = [self._session_for(call) for call in plan.calls]
+        refused = self._router.apply(CallsRestored(tuple(restored), self._router.now()))
+        if refused is not None:
+            log.error("restore_refused", reason=refused)
+            return
+        log.info(
+            "calls_restored",
+            waiting=len(plan.waiting),
+            connected=len(plan.connected),
+            hung_up=len(plan.hangup),
+        )
+
+    def _session_for(self, call: AdoptedCall) -> RestoredCall:
+        channel = call.channel
+        session = CallSession(
+            call_id=call.call_id,
+            caller_channel_id=channel.id,
+            queue=call.queue,
+            caller_number=channel.caller.number,
+            caller_name=channel.caller.name,
+            called_number=channel.dialplan.exten,
+            created_at=call.arrived_at,
+            priority=call.priority,
+        )
+        session.queued = True
+        self._sessions.add(session)
+        if not call.has_row:
+            self._journal.call_created(session)
+            self._journal.call_update(session, queued_at=call.queued_at, queue_name=call.queue)
+        if call.operator_id is not None and call.operator_channel_id is not None:
+            session.operator_id = call.operator_id
+            session.bridge_id = call.bridge_id
+            session.recording_name = f"callrouter-{call.call_id}"
+            self._sessions.add_leg(
+                OperatorLeg(call.operator_channel_id, call.operator_id, call.call_id, "answered")
+            )
+        log.info(
+            "call_adopted",
+            call_id=call.call_id,
+            channel=channel.id,
+            queue=call.queue,
+            operator=call.operator_id,
+        )
+        return RestoredCall(
+            call_id=call.call_id,
+            queue=call.queue,
+            queued_at=call.queued_at,
+            arrived_at=call.arrived_at,
+            priority=call.priority,
+            caller_number=channel.caller.number,
+            operator_id=call.operator_id,
+            answered_at=call.answered_at,
+            offered_at=call.offered_at,
+        )
+
+    async def _open_rows(self, channel_ids: list[str]) -> dict[str, OpenRow]:
+        try:
+            async with self._pool.acquire() as conn:
+                return await open_rows_for_channels(conn, channel_ids)
+        except DB_ERRORS as exc:
+            # Asterisk still says who talks to whom; only queue times are lost.
+            log.warning("recovery_rows_unavailable", error=str(exc))
+            return {}
+
+    async def _hangup(self, channel_id: str) -> None:
+        try:
+            await self._ari.channels.hangup(channel_id)
+        except AriError as exc:
+            log.info("orphan_hangup_refused", channel=channel_id, error=str(exc))
+
+    async def _sweep(self, live_channel_ids: list[str]) -> None:
         # Rows of hangups handled just above must land before the sweep, or the sweep
         # would close those calls as lost instead of with their real outcome.
         try:
@@ -86,120 +197,11 @@ class Recovery:
         try:
             async with self._pool.acquire() as conn:
                 closed = await close_orphaned_calls(
-                    conn, node=self._node, live_channel_ids=live, at=self._router.now()
-                )
-        except (asyncpg.PostgresError, OSError) as exc:
+                    conn, node=self._node, live_channel_ids=live_channel_ids,
+                    at=self._router.now(),
+                )  # fmt: skip
+        except DB_ERRORS as exc:
             log.warning("orphan_sweep_failed", error=str(exc))
             return
         if closed:
             log.warning("closed_orphaned_calls", count=len(closed))
-
-    async def _adopt(self, channel: Channel, bridge: Bridge | None) -> None:
-        app_data = channel.dialplan.app_data or ""
-        if channel.id.startswith("cr-"):
-            if bridge is None:
-                await self._ari.channels.hangup(channel.id)
-            return  # a bridged operator leg is adopted with its caller
-        if "inbound" not in app_data.split(","):
-            return
-        row = await self._open_row(channel.id)
-        if bridge is not None and len(bridge.channels) > 1:
-            await self._adopt_connected(channel, bridge, row)
-            return
-        call_id = str(row["id"]) if row else str(uuid.uuid4())
-        queue = (row["queue_name"] if row else None) or self._handlers.queue_for(
-            [*app_data.split(","), "", "", ""][2], channel.dialplan.exten
-        )
-        if queue is None:
-            await self._ari.channels.hangup(channel.id)
-            return
-        session = CallSession(
-            call_id=call_id,
-            caller_channel_id=channel.id,
-            queue=queue,
-            caller_number=channel.caller.number,
-            caller_name=channel.caller.name,
-            called_number=channel.dialplan.exten,
-            created_at=row["created_at"] if row else self._router.now(),
-            priority=row["priority"] if row else 0,
-        )
-        self._sessions.add(session)
-        if row is None:
-            self._journal.call_created(session)
-        log.info("call_adopted", call_id=call_id, channel=channel.id, queue=queue)
-        self._router.apply(
-            CallArrived(call_id, queue, self._router.now(), session.priority, session.caller_number)
-        )
-
-    async def _open_row(self, channel_id: str) -> asyncpg.Record | None:
-        async with self._pool.acquire() as conn:
-            row: asyncpg.Record | None = await conn.fetchrow(
-                "SELECT id, queue_name, priority, created_at, answered_at FROM calls"
-                " WHERE channel_id = $1 AND outcome IS NULL ORDER BY created_at DESC LIMIT 1",
-                channel_id,
-            )
-            return row
-
-    async def _adopt_connected(
-        self, channel: Channel, bridge: Bridge, row: asyncpg.Record | None
-    ) -> None:
-        if row is None:
-            return  # not a call we ever logged; leave it to whoever bridged it
-        other = next(c for c in bridge.channels if c != channel.id)
-        async with self._pool.acquire() as conn:
-            operator_id = await conn.fetchval(
-                "SELECT operator_id FROM call_events WHERE call_id = $1 AND event = 'CONNECT'"
-                " ORDER BY id DESC LIMIT 1",
-                row["id"],
-            )
-        session = CallSession(
-            call_id=str(row["id"]),
-            caller_channel_id=channel.id,
-            queue=row["queue_name"] or "",
-            caller_number=channel.caller.number,
-            caller_name=channel.caller.name,
-            called_number=channel.dialplan.exten,
-            created_at=row["created_at"],
-            recovered_answered_at=row["answered_at"] or self._router.now(),
-        )
-        session.bridge_id = bridge.id
-        session.operator_id = operator_id
-        self._sessions.add(session)
-        if operator_id:
-            self._sessions.add_leg(OperatorLeg(other, operator_id, session.call_id, "answered"))
-            view = next(
-                (
-                    o
-                    for o in self._router.engine.snapshot().operators
-                    if o.operator_id == operator_id
-                ),
-                None,
-            )
-            if view is not None and view.state is OperatorState.AVAILABLE:
-                self._router.apply(
-                    OperatorPaused(operator_id, self._router.now(), RECOVERED_PAUSE_REASON)
-                )
-        log.info("connected_call_adopted", call_id=session.call_id, operator=operator_id)
-
-    def finish_recovered(self, session: CallSession) -> None:
-        """A call adopted mid-conversation ended: its row is finished here, not by the core."""
-        now = self._router.now()
-        answered = session.recovered_answered_at or now
-        self._journal.call_update(
-            session,
-            outcome="answered",
-            ended_at=now,
-            talk_s=round((now - answered).total_seconds(), 3),
-        )
-        operator_id = session.operator_id
-        if operator_id:
-            view = next(
-                (
-                    o
-                    for o in self._router.engine.snapshot().operators
-                    if o.operator_id == operator_id
-                ),
-                None,
-            )
-            if view is not None and view.pause_reason == RECOVERED_PAUSE_REASON:
-                self._router.apply(OperatorUnpaused(operator_id, now))

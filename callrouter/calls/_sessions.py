@@ -57,9 +57,6 @@ class CallSession:
     finished: bool = False
     # An outbound customer nobody could take in time hears this before the hangup.
     abandon_message: str | None = None
-    # Set for a call adopted mid-conversation after a restart: the core never saw it,
-    # so the shell finishes its row itself when a side hangs up.
-    recovered_answered_at: datetime | None = None
 
     @property
     def call_uuid(self) -> uuid.UUID:

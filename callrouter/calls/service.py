@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import asyncpg
 import structlog
@@ -28,8 +30,8 @@ from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._actions import CommandExecutor
 from callrouter.calls._agi_ports import (
     DatabaseCustomerDirectory,
+    ReloadingRoutePlanner,
     RouterOperatorControl,
-    make_route_planner,
 )
 from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks
 from callrouter.calls._campaign_leads import DatabaseLeadSource
@@ -42,10 +44,11 @@ from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
 from callrouter.calls._preview import PreviewLeads
-from callrouter.calls._recovery import RECOVERED_PAUSE_REASON, Recovery
+from callrouter.calls._recovery import Recovery
 from callrouter.calls._router import Router
 from callrouter.calls._serial import SerialExecutor
 from callrouter.calls._sessions import SessionRegistry
+from callrouter.calls._settings import SettingsHolder
 from callrouter.calls.stasis import StasisHandlers
 from callrouter.config import Settings
 from callrouter.crm import WebhookNotifier
@@ -89,11 +92,12 @@ class ServiceParts:
     claims: OperatorClaims | None = None
     callbacks: CallbackSource | None = None
     operator_callbacks: OperatorCallbacks | None = None
+    recovery: Recovery | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
 # Pauses during which the operator still works for this node (keep their claim).
-_BUSY_PAUSES = frozenset({OUTBOUND_PAUSE_REASON, RECOVERED_PAUSE_REASON})
+_BUSY_PAUSES = frozenset({OUTBOUND_PAUSE_REASON})
 
 
 def _release_when_free(claims: OperatorClaims, change: OperatorStateChanged) -> None:
@@ -113,7 +117,7 @@ class CallrouterService:
         clock: Clock | None = None,
         node: str | None = None,
     ) -> None:
-        self.settings = settings
+        self.holder = SettingsHolder(settings)
         self._dsn = dsn
         self._clock = clock or SystemClock()
         self.node = node or settings.cluster.node or socket.gethostname()
@@ -148,16 +152,30 @@ class CallrouterService:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(ari.run(), name="ari")
                     tasks.create_task(parts.router.run_ticker(), name="ticker")
-                    tasks.create_task(
-                        OperatorRequests(pool=pool, router=parts.router).run(), name="requests"
-                    )
-                    if parts.dialer is not None:
-                        tasks.create_task(parts.dialer.run(), name="dialer")
-                    if parts.operator_callbacks is not None:
-                        tasks.create_task(parts.operator_callbacks.run(), name="callbacks")
+                    # Nothing that decides work starts before the first recovery pass:
+                    # a busy operator must be known busy before anyone may ring them.
+                    producers = [
+                        OperatorRequests(pool=pool, router=parts.router).run,
+                        *([parts.dialer.run] if parts.dialer else []),
+                        *([parts.operator_callbacks.run] if parts.operator_callbacks else []),
+                    ]
+                    for produce in producers:
+                        tasks.create_task(self._after_recovery(parts, produce))
                     tasks.create_task(self._announce_ready(ari), name="ready")
         finally:
             await self._shutdown(pool, writer, notifier)
+
+    @property
+    def settings(self) -> Settings:
+        return self.holder.current
+
+    @staticmethod
+    async def _after_recovery(
+        parts: ServiceParts, produce: Callable[[], Coroutine[Any, Any, None]]
+    ) -> None:
+        assert parts.recovery is not None
+        await parts.recovery.ready.wait()
+        await produce()
 
     async def _listen(self, parts: ServiceParts) -> None:
         """Open the FastAGI and HTTP ports; a port in use is one clear error."""
@@ -230,16 +248,17 @@ class CallrouterService:
         handlers.subscribe()
         recovery = Recovery(
             ari=ari, pool=pool, router=router, sessions=sessions,
-            handlers=handlers, journal=journal, writer=writer, node=self.node,
+            channel_gone=handlers.channel_gone, queue_for=handlers.queue_for,
+            settings=self.holder, journal=journal, writer=writer, node=self.node,
+            claims=claims,
         )  # fmt: skip
-        handlers.finish_recovered = recovery.finish_recovered
         ari.on_resync(recovery.on_resync)
         agi_server = None
         if settings.agi.enabled:
             routes = build_routes(
                 directory=DatabaseCustomerDirectory(pool),
-                planner=make_route_planner(settings, dict(acd_config.calendars)),
-                operators=RouterOperatorControl(router=router, settings=settings),
+                planner=ReloadingRoutePlanner(self.holder),
+                operators=RouterOperatorControl(router=router, settings=self.holder),
                 clock=clock.now,
             )
             agi_server = FastAgiServer(
@@ -265,7 +284,7 @@ class CallrouterService:
             pool=pool, writer=writer, ari=ari, router=router, sessions=sessions,
             executor=executor, handlers=handlers, lanes=lanes, center=center,
             agi=agi_server, api=api, dialer=dialer, clicks=clicks, crm=crm, leads=leads,
-            callbacks=callbacks, claims=claims,
+            callbacks=callbacks, claims=claims, recovery=recovery,
             operator_callbacks=OperatorCallbacks(
                 pool=pool, router=router, clicks=clicks, settings=settings
             ),
@@ -329,7 +348,7 @@ class CallrouterService:
                 log.warning("reload_needs_restart", section=section)
         router = parts.router
         commands = router.engine.reconfigure(acd_config_from_settings(settings), router.now())
-        self.settings = settings
+        self.holder.swap(settings)
         for part in (parts.executor, parts.handlers, parts.center, parts.clicks, parts.crm):
             if part is not None:
                 part.update_settings(settings)

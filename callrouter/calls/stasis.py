@@ -13,7 +13,6 @@ legs we originate to operators (StasisStart means the operator answered), and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 import asyncpg
 import structlog
@@ -97,8 +96,6 @@ class StasisHandlers:
         self._operators_by_endpoint = {
             op.endpoint.lower(): op_id for op_id, op in settings.operators.items()
         }
-        # Set by the recovery: finishes the row of a call adopted mid-conversation.
-        self.finish_recovered: Callable[[CallSession], None] | None = None
 
     def update_settings(self, settings: Settings) -> None:
         self._settings = settings
@@ -263,9 +260,7 @@ class StasisHandlers:
             if session.caller_gone or session.finished:
                 return
             session.caller_gone = True
-            if session.recovered_answered_at is not None:
-                self._end_recovered(session, ended_by="caller")
-            elif session.operator_id is not None:
+            if session.operator_id is not None:
                 session.ended_by = "caller"
                 self._router.apply(CallCompleted(session.call_id, now))
             else:
@@ -280,9 +275,7 @@ class StasisHandlers:
         session = self._sessions.get(leg.call_id)
         if session is None or session.finished:
             return
-        if session.recovered_answered_at is not None:
-            self._end_recovered(session, ended_by="operator")
-        elif previous == "answered" and session.operator_id == leg.operator_id:
+        if previous == "answered" and session.operator_id == leg.operator_id:
             session.ended_by = "operator"
             self._router.apply(CallCompleted(session.call_id, now))
         elif previous == "answered":
@@ -290,14 +283,6 @@ class StasisHandlers:
             self._router.apply(OfferFailed(leg.call_id, leg.operator_id, "rejected", now))
         elif previous == "ringing":
             self._router.apply(OfferFailed(leg.call_id, leg.operator_id, "unreachable", now))
-
-    def _end_recovered(self, session: CallSession, *, ended_by: str) -> None:
-        if session.finished:
-            return
-        session.ended_by = "caller" if ended_by == "caller" else "operator"
-        if self.finish_recovered is not None:
-            self.finish_recovered(session)
-        self._router.lanes_submit(session.call_id, lambda: self._executor.finish(session.call_id))
 
     async def on_hangup_request(self, event: ChannelHangupRequest) -> None:
         session = self._sessions.by_caller_channel(event.channel.id)

@@ -1,0 +1,243 @@
+"""What to do with the channels Asterisk holds after a restart or an events gap: pure.
+
+Recovery reads everything first (channels, bridges, the application's channels, open
+rows) and hands it here; :func:`plan_adoption` decides, without I/O, which callers go
+back to waiting, which calls are still connected (and to which operator), and which
+channels nobody can own any more. The shell then hangs up the latter and restores the
+rest in one event (``acd.CallsRestored``), so no routing decision is taken until every
+busy operator is known.
+
+Asterisk is the truth for who is bridged with whom and what is still ringing; it lists
+channels and bridges in no particular order (``ari-captures/sip/README.md``), so nothing
+here depends on that order. The database is used only for what Asterisk cannot say:
+the call id, the original queue time, the priority. Where the row never reached the
+database, the Stasis arguments of our own legs still carry the call id and operator
+(``operator,<call id>,<operator>``, ``dialed,<call id>``) and the channels' creation
+times bound the wait.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from callrouter.ari import Bridge, Channel
+from callrouter.store.recovery import OpenRow
+
+__all__ = [
+    "AdoptedCall",
+    "AdoptionPlan",
+    "our_leg",
+    "plan_adoption",
+    "stasis_args",
+]
+
+# Stasis argument kinds of a channel that is a call's caller (inbound) or customer
+# (the dialer's answered legs).
+_CALLER_KINDS = frozenset({"inbound", "dialed", "outbound"})
+# Channels callrouter originated itself carry this prefix in their id.
+_OUR_PREFIX = "cr-"
+
+
+@dataclass(frozen=True, slots=True)
+class AdoptedCall:
+    call_id: str
+    channel: Channel
+    queue: str
+    priority: int
+    arrived_at: datetime
+    queued_at: datetime
+    has_row: bool
+    # Connected: the operator, their leg and the bridge both are in.
+    operator_id: str | None = None
+    operator_channel_id: str | None = None
+    bridge_id: str | None = None
+    answered_at: datetime | None = None
+    offered_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class AdoptionPlan:
+    calls: list[AdoptedCall] = field(default_factory=list)
+    # Channels nobody can own any more (operator legs still ringing or answered for a
+    # caller that is gone, callers with no queue): hung up before anything is routed.
+    hangup: list[str] = field(default_factory=list)
+    # Connected to something recovery cannot restore (unknown operator): left talking.
+    left_alone: list[str] = field(default_factory=list)
+
+    @property
+    def connected(self) -> list[AdoptedCall]:
+        return [c for c in self.calls if c.operator_id is not None]
+
+    @property
+    def waiting(self) -> list[AdoptedCall]:
+        return [c for c in self.calls if c.operator_id is None]
+
+
+def stasis_args(channel: Channel) -> list[str]:
+    """The Stasis arguments of a channel in our application (``[]`` outside Stasis)."""
+    if channel.dialplan.app_name.lower() != "stasis":
+        return []
+    return (channel.dialplan.app_data or "").split(",")[1:]
+
+
+def our_leg(channel: Channel) -> bool:
+    return channel.id.startswith(_OUR_PREFIX)
+
+
+def plan_adoption(
+    *,
+    channels: Iterable[Channel],
+    bridges: Iterable[Bridge],
+    in_application: frozenset[str] | set[str],
+    known: frozenset[str] | set[str],
+    rows: Mapping[str, OpenRow],
+    operators: Mapping[str, tuple[str, ...]],
+    queue_for: Callable[[str, str], str | None],
+    now: datetime,
+) -> AdoptionPlan:
+    """Decide the fate of every channel callrouter does not track yet.
+
+    ``rows``: open rows by channel id. ``operators``: operator id -> the queues they
+    serve (the first one stands in for a connected call's unknown queue)."""
+    plan = AdoptionPlan()
+    by_id = {c.id: c for c in channels}
+    bridge_of = {ch: b for b in bridges for ch in b.channels}
+    unknown = [c for c in sorted(by_id.values(), key=lambda c: c.id) if c.id not in known]
+    claimed_legs: set[str] = set()
+    busy_operators: set[str] = set()
+
+    # Callers first, so that each operator leg is judged knowing its caller's fate.
+    for channel in unknown:
+        args = stasis_args(channel)
+        kind = args[0] if args else ""
+        if kind not in _CALLER_KINDS or channel.id not in in_application:
+            continue
+        row = rows.get(channel.id)
+        bridge = bridge_of.get(channel.id)
+        leg = _operator_leg_beside(channel.id, bridge, by_id) if bridge else None
+        if leg is not None:
+            call = _connected(channel, leg, bridge, row, operators, queue_for, args, now)
+            if call is None or call.operator_id in busy_operators:
+                plan.left_alone.append(channel.id)
+                claimed_legs.add(leg.id)
+                continue
+            busy_operators.add(call.operator_id or "")
+            claimed_legs.add(leg.id)
+            plan.calls.append(call)
+            continue
+        call = _waiting(channel, row, queue_for, args, now)
+        if call is None:
+            plan.hangup.append(channel.id)
+        else:
+            plan.calls.append(call)
+
+    # Our own legs that no adopted call owns: an operator still ringing (or answered
+    # but never bridged) for a call the core will route afresh, a customer leg with no
+    # row. Hanging them up before routing is what keeps a phone from ringing twice.
+    decided = claimed_legs | {c.channel.id for c in plan.calls} | set(plan.hangup)
+    decided |= set(plan.left_alone)
+    for channel in unknown:
+        if not our_leg(channel) or channel.id in decided:
+            continue
+        args = stasis_args(channel)
+        if args and args[0] == "click":
+            continue  # click-to-call legs are their own flow; left as they are
+        plan.hangup.append(channel.id)
+    return plan
+
+
+def _operator_leg_beside(
+    caller_id: str, bridge: Bridge, by_id: Mapping[str, Channel]
+) -> Channel | None:
+    for other_id in bridge.channels:
+        other = by_id.get(other_id)
+        if other_id == caller_id or other is None:
+            continue
+        args = stasis_args(other)
+        if args and args[0] == "operator":
+            return other
+    return None
+
+
+def _connected(
+    caller: Channel,
+    leg: Channel,
+    bridge: Bridge | None,
+    row: OpenRow | None,
+    operators: Mapping[str, tuple[str, ...]],
+    queue_for: Callable[[str, str], str | None],
+    args: list[str],
+    now: datetime,
+) -> AdoptedCall | None:
+    leg_args = stasis_args(leg)  # operator,<call id>,<operator id>
+    leg_call_id = leg_args[1] if len(leg_args) > 1 else ""
+    operator_id = leg_args[2] if len(leg_args) > 2 else (row.operator_id if row else None)
+    if not operator_id or operator_id not in operators:
+        return None
+    call_id = row.call_id if row else _valid_uuid(leg_call_id)
+    if call_id is None:
+        return None
+    queue = (
+        (row.queue if row else None)
+        or queue_for(args[1] if len(args) > 1 else "", caller.dialplan.exten)
+        or (operators[operator_id][0] if operators[operator_id] else None)
+    )
+    if queue is None:
+        return None
+    # Asterisk's clock is not ours (another host, NTP steps): its times only ever
+    # fill in for a missing row, and never reach past our now.
+    arrived = row.created_at if row else min(caller.creationtime, now)
+    queued = (row.queued_at if row else None) or arrived
+    answered = (row.answered_at if row else None) or min(
+        bridge.creationtime if bridge else leg.creationtime, now
+    )
+    return AdoptedCall(
+        call_id=call_id,
+        channel=caller,
+        queue=queue,
+        priority=row.priority if row else 0,
+        arrived_at=arrived,
+        queued_at=queued,
+        has_row=row is not None,
+        operator_id=operator_id,
+        operator_channel_id=leg.id,
+        bridge_id=bridge.id if bridge else None,
+        answered_at=answered,
+        offered_at=(row.offered_at if row else None) or min(leg.creationtime, now),
+    )
+
+
+def _waiting(
+    channel: Channel,
+    row: OpenRow | None,
+    queue_for: Callable[[str, str], str | None],
+    args: list[str],
+    now: datetime,
+) -> AdoptedCall | None:
+    if row is None and args[0] != "inbound":
+        return None  # a dialer leg nobody logged: its attempt is the dialer's to close
+    queue = (row.queue if row else None) or queue_for(
+        args[1] if len(args) > 1 else "", channel.dialplan.exten
+    )
+    if queue is None:
+        return None
+    arrived = row.created_at if row else min(channel.creationtime, now)
+    return AdoptedCall(
+        call_id=row.call_id if row else str(uuid.uuid4()),
+        channel=channel,
+        queue=queue,
+        priority=row.priority if row else 0,
+        arrived_at=arrived,
+        queued_at=(row.queued_at if row else None) or arrived,
+        has_row=row is not None,
+    )
+
+
+def _valid_uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
