@@ -2,8 +2,10 @@
 
 Claims and releases of one operator run in order on that operator's own lane, so a
 release queued when the core freed the operator can never overtake the claim for their
-next call. If PostgreSQL cannot be reached the ring goes ahead unclaimed: routing must
-not stop for a database outage, and with one node nothing is lost.
+next call. Fail-closed: if PostgreSQL cannot be reached the claim is refused, so no
+node rings an operator another node may be ringing; the core then rests the operator
+and tries again (``retry_s``). That is why ``cluster.claim_operators`` is for several
+nodes only: a single node keeps routing through a database outage without it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ __all__ = ["OperatorClaims"]
 log = structlog.get_logger(__name__)
 
 
-
 class OperatorClaims:
     def __init__(self, *, pool: asyncpg.Pool, node: str, clock: Clock) -> None:
         self._pool = pool
@@ -40,7 +41,7 @@ class OperatorClaims:
                     ok = await claim_operator(conn, operator_id, self._node, self._clock.now())
             except DB_ERRORS as exc:
                 log.warning("operator_claim_unavailable", operator=operator_id, error=str(exc))
-                ok = True
+                ok = False
             if not result.done():
                 result.set_result(ok)
 

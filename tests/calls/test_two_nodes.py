@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import eventually, make_settings, running_service
 from tests.calls.test_inbound_flow import bridged_pairs
 from tests.fixtures_sim import SIM_PASSWORD, SIM_TIME_SCALE, SIM_USERNAME
+from tests.store.tcp_proxy import PgProxy
 
 
 @pytest.fixture
@@ -73,3 +75,25 @@ async def test_an_operator_claimed_by_one_node_is_not_rung_by_the_other(
         # Anna is released by node A after wrap-up; node B rings her once her rest ends.
         await eventually(lambda: bridged_pairs(other_control), what="anna talking on node B")
     assert _originates(await other_control.requests()) == 1
+
+
+async def test_a_node_that_cannot_reach_postgresql_rings_nobody_it_cannot_claim(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    """Fail-closed: with the database away, a claim cannot be made, so the operator is
+    not rung (another node may be ringing them); once it is back, the caller is served."""
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    settings = make_settings(sim, cluster={"claim_operators": True})
+    proxy = PgProxy(db_dsn)
+    await proxy.start()
+    try:
+        async with running_service(settings, proxy.dsn):
+            proxy.cut()
+            await sim_control.clear_requests()
+            await sim_control.place_call(caller_number="+during-outage")
+            await asyncio.sleep(1.0)
+            assert _originates(await sim_control.requests()) == 0
+            proxy.restore()
+            await eventually(lambda: bridged_pairs(sim_control), what="served once PG is back")
+    finally:
+        await proxy.stop()
