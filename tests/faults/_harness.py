@@ -1,17 +1,15 @@
 """The fault harness: ``callrouter serve`` as a real process against simulated Asterisks,
 under continuous load, with faults injected at moments picked by watching the simulator.
 
-Pieces, each usable on its own:
-
-- ``ServeProcess``: one ``python -m callrouter serve`` with its own config file and log
-  file; ready when the log says ``callrouter_ready`` and ``/api/v1/health`` answers 200.
-- ``Node``: one simulated Asterisk (in this process, on a free loopback port) plus the
-  serve process driving it; two nodes share one database in the cluster scenario.
-- ``Traffic``: seeded callers arriving continuously; every caller has a patience, so
-  every channel ends by itself and a run always drains in bounded time.
-- ``reach``: wait for a moment (ringing, connecting, talking, wrap-up) by polling the
-  simulator's control API, never by sleeping a guessed time.
-- ``call_center``: builds all of it and kills every process in a ``finally``.
+- ``_process.ServeProcess``: one ``python -m callrouter serve``, ready when its log says
+  ``callrouter_ready`` and ``/api/v1/health`` answers 200; killed, hung up, stopped.
+- ``_config``: the generated ``callrouter.yml`` and the operators' scripted phones.
+- ``_load``: seeded callers arriving continuously (each with a patience, so every
+  channel ends by itself) and ``reach``, which waits for a moment (ringing, connecting,
+  talking, wrap-up) by polling the simulator's control API, never by a guessed sleep.
+- here: ``Node`` (one simulator, in this process on a free loopback port, plus the serve
+  process driving it), ``call_center`` (builds everything and kills every process in a
+  ``finally``), ``CallCenter.drain`` and ``verify``.
 
 Every wait is bounded; a moment the harness cannot reach or a process that will not
 start raises ``HarnessError`` (with the serve log's tail), so a failed run is never
@@ -22,277 +20,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
-import json
-import os
 import random
-import signal
-import socket
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import aiohttp
 import asyncpg
-import yaml
 
 from callrouter.sim import SimControl, SimControlError, SimulatedAsterisk
-from callrouter.sim._base import JsonObj
 from callrouter.sim._core import REQUEST_LOG_LIMIT
 from callrouter.sim._events import HISTORY_LIMIT
 from tests.agi.asterisk_fake import FakeAsterisk, make_env
 from tests.crm.receiver import Receiver
+from tests.faults._config import (
+    DID,
+    Operator,
+    Ports,
+    config_for,
+    make_operators,
+    script_phones,
+    write_config,
+)
 from tests.faults._invariants import check_all, db_record, format_violations, sim_record
+from tests.faults._load import Traffic
+from tests.faults._process import MOMENT_TIMEOUT_S, HarnessError, ServeProcess, free_port, until
 from tests.fixtures_sim import SIM_PASSWORD, SIM_USERNAME
 from tests.store.tcp_proxy import PgProxy
 
-T = TypeVar("T")
-
-REPO = Path(__file__).resolve().parents[2]
-HTTP_TOKEN = "faults-token"
-CRM_SECRET = "faults-crm-secret"
-QUEUE = "support"
-DID = "100"
-# Generous: a loaded 2-core machine may take a few seconds to start a Python process.
-READY_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 10.0
-MOMENT_TIMEOUT_S = 20.0
-# Longest patience + longest talk + the ring backstop, with room to spare.
+# Calls end by themselves this long after the load stops; then the last callers hang up.
+NATURAL_DRAIN_S = 1.5
+# What is left after that (operator legs) must go within the ring backstop, with room.
 DRAIN_TIMEOUT_S = 30.0
 SETTLE_TIMEOUT_S = 15.0
-POLL_S = 0.02
 # How long serve stays dead: longer than invariant 3's tolerance, so a wait counted from
 # the adoption instead of the StasisStart always shows.
 DOWN_S = (0.6, 1.0)
-WRAPUP_S = 1.0
-OPERATOR_COUNT = 12
-
-
-class HarnessError(Exception):
-    """The harness could not do what a scenario asked: not a finding about callrouter."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def until(
-    probe: Callable[[], Awaitable[T | None]], *, what: str, timeout_s: float = MOMENT_TIMEOUT_S
-) -> T:
-    """Poll ``probe`` until it returns something truthy; HarnessError after ``timeout_s``."""
-    try:
-        async with asyncio.timeout(timeout_s):
-            while True:
-                value = await probe()
-                if value:
-                    return value
-                await asyncio.sleep(POLL_S)
-    except TimeoutError:
-        raise HarnessError(f"timed out after {timeout_s:g}s waiting for {what}") from None
-
-
-# -- configuration ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Operator:
-    id: str
-    endpoint: str
-    answer_after: float
-    talk_s: float
-
-
-def make_operators(rng: random.Random, count: int = OPERATOR_COUNT) -> list[Operator]:
-    """Local endpoints (as in the sample dialplan) that answer after a moment and talk a
-    little; each a bit different, as people are."""
-    return [
-        Operator(
-            id=f"op{n:02d}",
-            endpoint=f"Local/{200 + n}@operators",
-            answer_after=round(rng.uniform(0.1, 0.4), 3),
-            talk_s=round(rng.uniform(0.8, 2.0), 3),
-        )
-        for n in range(1, count + 1)
-    ]
-
-
-@dataclass(frozen=True)
-class Ports:
-    http: int
-    agi: int
-
-
-def config_for(
-    *,
-    node: str,
-    ari_url: str,
-    dsn: str,
-    spool_dir: Path,
-    ports: Ports,
-    operators: Sequence[Operator],
-    crm_url: str,
-    claim_operators: bool = False,
-) -> dict[str, Any]:
-    """A whole ``callrouter.yml``: one queue behind DID 100, open by the ``office``
-    calendar, every operator logged in, every CRM event sent to the test's receiver."""
-    return {
-        # A short reconnect cap: a dropped WebSocket comes back within a second.
-        "ari": {
-            "url": ari_url,
-            "username": SIM_USERNAME,
-            "password": SIM_PASSWORD,
-            "reconnect_max_s": 1.0,
-        },
-        # Each node its own spool: a replay must never cross nodes or test databases.
-        "database": {"dsn": dsn, "pool_max": 5, "spool_dir": str(spool_dir)},
-        "agi": {"host": "127.0.0.1", "port": ports.agi},
-        "http": {"host": "127.0.0.1", "port": ports.http, "token": HTTP_TOKEN},
-        "logging": {"level": "info", "format": "json"},
-        "cluster": {"node": node, "claim_operators": claim_operators},
-        "calendars": {"office": {"timezone": "UTC", "holidays": []}},
-        "queues": {
-            QUEUE: {
-                "join_empty": True,
-                "ring_timeout_s": 4,
-                "wrapup_s": WRAPUP_S,
-                "hours": "office",
-                # No recording: the only POSTs under /ari/bridges are then the connect
-                # itself, which the "connecting" moment holds back.
-                "recording": "never",
-            }
-        },
-        "routes": {DID: QUEUE},
-        "operators": {
-            op.id: {"endpoint": op.endpoint, "queues": {QUEUE: 0}, "logged_in": True}
-            for op in operators
-        },
-        "crm": {
-            "webhooks": {kind: f"{crm_url}/{kind}" for kind in ("offered", "answered", "ended")},
-            "secret": CRM_SECRET,
-            "timeout_s": 2,
-            "max_attempts": 10,
-        },
-    }
-
-
-def write_config(path: Path, config: Mapping[str, Any]) -> None:
-    path.write_text(yaml.safe_dump(dict(config), sort_keys=False))
-
-
-def closed_today(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The same config with the office closed for a holiday around today (three days,
-    so a run across midnight UTC is still closed)."""
-    today = datetime.now(UTC).date()
-    holidays: list[date] = [today + timedelta(days=d) for d in (-1, 0, 1)]
-    changed = json.loads(json.dumps(config))
-    changed["calendars"]["office"]["holidays"] = [d.isoformat() for d in holidays]
-    return dict(changed)
-
-
-# -- the serve process --------------------------------------------------------------------
-
-
-class ServeProcess:
-    """``callrouter serve`` as a sysadmin runs it; stdout and stderr go to one log file
-    that outlives restarts, so a failure report shows every life of the process."""
-
-    def __init__(self, *, name: str, config_path: Path, log_path: Path, http_port: int) -> None:
-        self.name = name
-        self.config_path = config_path
-        self.log_path = log_path
-        self.http_port = http_port
-        self.proc: asyncio.subprocess.Process | None = None
-        self.starts = 0
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
-
-    def events(self, event: str) -> int:
-        """How many JSON log lines of this process (all its lives) are ``event``."""
-        if not self.log_path.exists():
-            return 0
-        count = 0
-        for line in self.log_path.read_text(errors="replace").splitlines():
-            with contextlib.suppress(ValueError):
-                if json.loads(line).get("event") == event:
-                    count += 1
-        return count
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return "(no log)"
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    async def start(self) -> None:
-        if self.running:
-            raise HarnessError(f"{self.name} is already running")
-        ready_before = self.events("callrouter_ready")
-        log = self.log_path.open("ab")
-        try:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "callrouter",
-                "--config",
-                str(self.config_path),
-                "serve",
-                stdout=log,
-                stderr=log,
-                cwd=REPO,
-                env={**os.environ},
-            )
-        finally:
-            log.close()
-        self.starts += 1
-        await self._wait_ready(ready_before)
-
-    async def _wait_ready(self, ready_before: int) -> None:
-        url = f"http://127.0.0.1:{self.http_port}/api/v1/health"
-
-        async def ready() -> bool:
-            if not self.running:
-                raise HarnessError(f"{self.name} exited at start:\n{self.log_tail()}")
-            if self.events("callrouter_ready") <= ready_before:
-                return False
-            try:
-                async with aiohttp.ClientSession() as http, http.get(url) as resp:
-                    return resp.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        try:
-            await until(ready, what=f"{self.name} ready", timeout_s=READY_TIMEOUT_S)
-        except HarnessError as exc:
-            raise HarnessError(f"{exc}\n{self.log_tail()}") from None
-
-    async def kill(self) -> None:
-        """SIGKILL: no cleanup, no flush, as when the machine loses power."""
-        if self.proc is not None and self.running:
-            self.proc.send_signal(signal.SIGKILL)
-            await self.proc.wait()
-
-    def hangup(self) -> None:
-        if self.proc is None or not self.running:
-            raise HarnessError(f"{self.name} is not running")
-        self.proc.send_signal(signal.SIGHUP)
-
-    async def stop(self) -> None:
-        """SIGTERM (the writer flushes), then SIGKILL if it will not go."""
-        if self.proc is None or not self.running:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(STOP_TIMEOUT_S):
-                await self.proc.wait()
-        except TimeoutError:
-            await self.kill()
 
 
 # -- a node: one simulated Asterisk and its callrouter --------------------------------------
@@ -359,14 +123,6 @@ async def crash(node: Node, moment: str, rng: random.Random) -> Restart:
     return await come_back(node, rng)
 
 
-async def script_phones(control: SimControl, operators: Sequence[Operator]) -> None:
-    for op in operators:
-        tech, _, resource = op.endpoint.partition("/")
-        await control.set_endpoint(
-            tech, resource, behavior="answer", answer_after=op.answer_after, hangup_after=op.talk_s
-        )
-
-
 async def agi_route(node: Node, did: str) -> dict[str, str]:
     """Ask ``route`` over FastAGI as Asterisk's dialplan does: ``AGI(agi://.../route,<DID>)``;
     returns the variables it set (CR_ROUTE, CR_QUEUE, CR_CLOSED_SOUND, ...)."""
@@ -374,130 +130,6 @@ async def agi_route(node: Node, did: str) -> dict[str, str]:
     async with asyncio.timeout(MOMENT_TIMEOUT_S):
         await fake.run(node.ports.agi)
     return dict(fake.variables)
-
-
-# -- load ---------------------------------------------------------------------------------
-
-
-class Traffic:
-    """Callers arriving at random (seeded) on one node. About a quarter give up quickly;
-    the others wait a few seconds at most, which also bounds how long they talk."""
-
-    def __init__(
-        self, node: Node, rng: random.Random, *, per_s: float = 5.0, exten: str = DID
-    ) -> None:
-        self.node = node
-        self.exten = exten
-        self._rng = rng
-        self._per_s = per_s
-        self._task: asyncio.Task[None] | None = None
-        self.placed: list[str] = []
-        self.refused = 0
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"traffic-{self.node.name}")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        rng = self._rng
-        while True:
-            await asyncio.sleep(rng.expovariate(self._per_s))
-            quick = rng.random() < 0.25
-            patience = rng.uniform(0.4, 1.5) if quick else rng.uniform(2.0, 3.5)
-            try:
-                channel = await self.node.control.place_call(
-                    caller_number=f"+4930{rng.randrange(10**7):07d}",
-                    exten=self.exten,
-                    hangup_after=round(patience, 3),
-                )
-            except SimControlError:
-                # 409 while serve is down: Asterisk's Stasis() fails the same way, so the
-                # caller never entered callrouter.
-                self.refused += 1
-                continue
-            self.placed.append(channel["id"])
-
-
-# -- moments ------------------------------------------------------------------------------
-
-
-class Moment(enum.StrEnum):
-    RINGING = "ringing"
-    CONNECTING = "connecting"
-    TALKING = "talking"
-    WRAPUP = "wrap-up"
-
-
-def _originates(log: Sequence[JsonObj]) -> int:
-    return sum(
-        1
-        for r in log
-        if r["method"] == "POST"
-        and r["path"].startswith("/ari/channels/cr-")
-        and "endpoint" in r["params"]
-    )
-
-
-def _bridged(state: JsonObj) -> set[str]:
-    return {b["id"] for b in state["bridges"] if len(b["channels"]) >= 2}
-
-
-async def reach(node: Node, moment: Moment, rng: random.Random) -> str:
-    """Return once ``node`` is at ``moment`` (a seeded variant of it); describe it."""
-    control = node.control
-    if moment is Moment.RINGING:
-        nth = _originates(await control.requests()) + rng.randint(1, 6)
-
-        async def rung() -> bool:
-            return _originates(await control.requests()) >= nth
-
-        await until(rung, what=f"originate #{nth}")
-        return f"right after originate #{nth}"
-    if moment is Moment.CONNECTING:
-        # Hold the next connect (bridge create or addChannel) long enough to kill inside.
-        await control.add_fault(path_prefix="/ari/bridges", method="POST", delay=3.0)
-
-        async def held() -> str | None:
-            pending = [
-                r["path"]
-                for r in await control.requests()
-                if r["path"].startswith("/ari/bridges") and r["method"] == "POST"
-                and r["status"] is None
-            ]  # fmt: skip
-            return pending[0] if pending else None
-
-        path = await until(held, what="a connect held back")
-        return f"while POST {path} (operator answered, caller not yet bridged) was held"
-    if moment is Moment.TALKING:
-        want = rng.randint(2, 5)
-
-        async def talking() -> bool:
-            return len(_bridged(await control.state())) >= want
-
-        await until(talking, what=f"{want} calls bridged")
-        return f"while {want}+ calls were bridged"
-    # Wrap-up: a bridged call has just ended; its operator is in wrap-up for WRAPUP_S.
-    seen = _bridged(await control.state())
-
-    async def ended() -> bool:
-        nonlocal seen
-        now = _bridged(await control.state())
-        if seen - now:
-            return True
-        seen |= now
-        return False
-
-    await until(ended, what="a bridged call ending")
-    delay = rng.uniform(0.0, WRAPUP_S / 3)
-    await asyncio.sleep(delay)
-    return f"{delay:.2f}s after a bridged call ended (operator in wrap-up)"
 
 
 # -- the whole rig --------------------------------------------------------------------------
@@ -513,7 +145,7 @@ class CallCenter:
     traffic: list[Traffic] = field(default_factory=list)
 
     def load(self, rng: random.Random, *, per_s: float = 5.0, exten: str = DID) -> list[Traffic]:
-        started = [Traffic(node, rng, per_s=per_s, exten=exten) for node in self.nodes]
+        started = [Traffic(n.control, rng, per_s=per_s, exten=exten) for n in self.nodes]
         for t in started:
             t.start()
         self.traffic.extend(started)
@@ -536,6 +168,15 @@ class CallCenter:
             if not node.serve.running:
                 await node.serve.start()
         with contextlib.suppress(HarnessError):
+            await until(self._sim_empty, what="calls ending", timeout_s=NATURAL_DRAIN_S)
+        # The callers still there hang up now (an everyday far-end hangup), so a run's
+        # length does not depend on its most patient caller.
+        for node in self.nodes:
+            for channel in (await node.control.state())["channels"]:
+                if channel["sim"]["app_args"][:1] == ["inbound"]:
+                    with contextlib.suppress(SimControlError):
+                        await node.control.hangup(channel["id"], cause=16)
+        with contextlib.suppress(HarnessError):
             await until(self._sim_empty, what="every channel gone", timeout_s=DRAIN_TIMEOUT_S)
         with contextlib.suppress(HarnessError):
             await until(self._db_settled, what="rows and webhooks", timeout_s=SETTLE_TIMEOUT_S)
@@ -551,8 +192,10 @@ class CallCenter:
     async def _db_settled(self) -> bool:
         conn = await asyncpg.connect(self.dsn)
         try:
-            open_calls = await conn.fetchval("SELECT count(*) FROM calls WHERE outcome IS NULL")
-            pending = await conn.fetchval(
+            open_calls: int = await conn.fetchval(
+                "SELECT count(*) FROM calls WHERE outcome IS NULL"
+            )
+            pending: int = await conn.fetchval(
                 "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
             )
         finally:

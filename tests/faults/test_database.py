@@ -16,7 +16,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.faults._harness import CallCenter, Moment, call_center, come_back, reach, verify
+from tests.faults._harness import CallCenter, call_center, come_back, verify
+from tests.faults._load import Moment, reach
 from tests.store.tcp_proxy import PgProxy
 
 pytestmark = pytest.mark.faults
@@ -46,11 +47,11 @@ async def test_kill_while_database_unreachable(seed: int, tmp_path: Path, db_dsn
         [node] = center.nodes
         proxy = _proxy(center)
         center.load(rng)
-        await reach(node, Moment.TALKING, rng)
+        await reach(node.control, Moment.TALKING, rng)
         proxy.cut()
         # Calls keep being routed and their rows pile up while PostgreSQL is away.
         await asyncio.sleep(rng.uniform(1.0, 2.0))
-        moment = await reach(node, rng.choice([Moment.TALKING, Moment.RINGING]), rng)
+        moment = await reach(node.control, rng.choice([Moment.TALKING, Moment.RINGING]), rng)
         await node.kill(f"{moment}, PostgreSQL unreachable")
         proxy.restore()
         await come_back(node, rng)
@@ -66,7 +67,7 @@ async def test_database_away_and_back_without_a_kill(how: str, tmp_path: Path, d
         [node] = center.nodes
         proxy = _proxy(center)
         center.load(rng)
-        await reach(node, Moment.TALKING, rng)
+        await reach(node.control, Moment.TALKING, rng)
         if how == "link_cut":
             proxy.cut()
         else:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults._harness import Moment, call_center, crash, reach, verify
+from tests.faults._harness import call_center, crash, verify
+from tests.faults._load import Moment, reach
 
 pytestmark = pytest.mark.faults
 
@@ -32,7 +33,7 @@ async def test_kill_and_restart_under_load(seed: int, tmp_path: Path, db_dsn: st
         [node] = center.nodes
         center.load(rng)
         for moment in moments_for(seed):
-            await crash(node, await reach(node, moment, rng), rng)
+            await crash(node, await reach(node.control, moment, rng), rng)
             # New callers meet the adopted ones while the restarted node settles.
             await asyncio.sleep(rng.uniform(0.5, 1.0))
         await center.drain()

@@ -12,18 +12,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.faults._harness import (
-    DID,
-    QUEUE,
-    Moment,
-    Node,
-    agi_route,
-    call_center,
-    closed_today,
-    reach,
-    until,
-    verify,
-)
+from tests.faults._config import DID, QUEUE, closed_today
+from tests.faults._harness import Node, agi_route, call_center, verify
+from tests.faults._load import Moment, reach
+from tests.faults._process import until
 
 pytestmark = pytest.mark.faults
 
@@ -76,7 +68,7 @@ async def test_sighup_applies_a_new_route_and_calendar_under_load(
         before = await _agi_answers(node)
         assert before[DID][:2] == ("stasis", QUEUE)
         assert before[NEW_DID][0] == "reject"
-        await reach(node, Moment.TALKING, rng)
+        await reach(node.control, Moment.TALKING, rng)
         reloads = node.serve.events("config_reloaded")
         node.rewrite_config(reloaded(node.config))
         node.serve.hangup()

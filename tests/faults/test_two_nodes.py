@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults._harness import Moment, call_center, crash, reach, verify
+from tests.faults._harness import call_center, crash, verify
+from tests.faults._load import Moment, reach
 
 pytestmark = pytest.mark.faults
 
@@ -23,7 +24,7 @@ async def test_one_of_two_nodes_killed(seed: int, tmp_path: Path, db_dsn: str) -
     ) as center:
         victim = center.nodes[seed % 2]
         center.load(rng, per_s=3.0)
-        moment = await reach(victim, rng.choice([Moment.TALKING, Moment.RINGING]), rng)
+        moment = await reach(victim.control, rng.choice([Moment.TALKING, Moment.RINGING]), rng)
         await crash(victim, moment, rng)
         await asyncio.sleep(rng.uniform(1.0, 1.5))
         await center.drain()

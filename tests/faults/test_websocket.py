@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults._harness import Moment, Node, call_center, reach, until, verify
+from tests.faults._harness import Node, call_center, verify
+from tests.faults._load import Moment, reach
+from tests.faults._process import until
 
 pytestmark = pytest.mark.faults
 
@@ -25,7 +27,7 @@ async def test_events_websocket_drops_under_load(seed: int, tmp_path: Path, db_d
         [node] = center.nodes
         center.load(rng)
         for drop in range(3):
-            await reach(node, rng.choice([Moment.RINGING, Moment.TALKING]), rng)
+            await reach(node.control, rng.choice([Moment.RINGING, Moment.TALKING]), rng)
             await node.control.add_fault(path_prefix="/ari/events", delay=rng.uniform(0.3, 0.8))
             assert await node.control.drop_websockets(abort=drop == 1) == 1
             await until(lambda: _reconnected(node), what="the events WebSocket back")
