@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import pytest
 
 from callrouter.store import open_pool
 from callrouter.store._records import (
@@ -22,14 +20,6 @@ from callrouter.store.writer import RecordWriter
 from tests.store.tcp_proxy import PgProxy
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def proxy(db_dsn: str) -> AsyncIterator[PgProxy]:
-    proxy = PgProxy(db_dsn)
-    await proxy.start()
-    yield proxy
-    await proxy.stop()
 
 
 def a_call(n: int) -> tuple[uuid.UUID, list[Record]]:

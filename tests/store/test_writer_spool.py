@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -22,14 +21,6 @@ from tests.store.tcp_proxy import PgProxy
 from tests.store.test_spool import records, spool_with
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def proxy(db_dsn: str) -> AsyncIterator[PgProxy]:
-    proxy = PgProxy(db_dsn)
-    await proxy.start()
-    yield proxy
-    await proxy.stop()
 
 
 @pytest.fixture
