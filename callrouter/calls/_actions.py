@@ -4,7 +4,7 @@ Every method here runs on the call's serial lane (see ``_serial``). Asterisk ans
 404 or 422 for a channel that just hung up is an everyday race, not a crash: the
 channel's own events tell the core what happened, so such errors are logged and dropped.
 A failure that the core must hear about (an operator's phone that cannot be reached) is
-fed back to it as an event.
+posted to the inbox (``_inbox``) as an event; the executor never calls the core.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
-from callrouter.config import Settings
+from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.store._records import CallbackInsert
 from callrouter.store.writer import RecordWriter
 
@@ -58,7 +58,7 @@ def _caller_id(name: str, number: str) -> str:
     return f'"{clean_name}" <{clean_number}>' if clean_name else f"<{clean_number}>"
 
 
-class CommandExecutor:
+class CommandExecutor(ReadsSettings):
     def __init__(
         self,
         *,
@@ -66,9 +66,9 @@ class CommandExecutor:
         sessions: SessionRegistry,
         journal: CallJournal,
         writer: RecordWriter,
-        settings: Settings,
+        settings: SettingsHolder,
         clock: Clock,
-        feed: Callable[[AcdEvent], object],
+        post: Callable[[AcdEvent], None],
         claims: OperatorClaims | None = None,
     ) -> None:
         self._claims = claims
@@ -76,17 +76,15 @@ class CommandExecutor:
         self._sessions = sessions
         self._journal = journal
         self._writer = writer
-        self._settings = settings
+        self._holder = settings
         self._clock = clock
-        self._feed = feed
+        self._post = post
         # playback id -> (call id, caller channel, what to do when it ends). Kept apart
         # from the session: a closed message must still end in a hangup after the core
         # has already given the call its outcome and the session is gone.
         self.playbacks: dict[str, tuple[str, str, Literal["hangup", "resume_moh"]]] = {}
         self.recordings: dict[str, str] = {}
 
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
 
     async def run(self, command: AcdCommand) -> None:
         handler = getattr(self, "_" + type(command).__name__, None)
@@ -272,7 +270,7 @@ class CommandExecutor:
             return
         if self._claims is not None and not await self._claims.claim(cmd.operator_id):
             log.info("operator_claimed_elsewhere", operator=cmd.operator_id)
-            self._feed(OfferFailed(cmd.call_id, cmd.operator_id, "busy", self._clock.now()))
+            self._post(OfferFailed(cmd.call_id, cmd.operator_id, "busy", self._clock.now()))
             return
         channel_id = f"cr-{uuid.uuid4().hex}"
         leg = OperatorLeg(channel_id=channel_id, operator_id=cmd.operator_id, call_id=cmd.call_id)
@@ -290,7 +288,7 @@ class CommandExecutor:
         except AriError as exc:
             log.warning("operator_unreachable", operator=cmd.operator_id, error=str(exc))
             self._sessions.drop_leg(leg)
-            self._feed(OfferFailed(cmd.call_id, cmd.operator_id, "unreachable", self._clock.now()))
+            self._post(OfferFailed(cmd.call_id, cmd.operator_id, "unreachable", self._clock.now()))
             return
         self._journal.crm.offered(session, cmd.operator_id, self._clock.now())
 

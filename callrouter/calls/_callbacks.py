@@ -19,7 +19,7 @@ from callrouter.acd import OperatorState
 from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.calls._router import Router
-from callrouter.config import Settings
+from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import PacingMode
 from callrouter.errors import Conflict, ExternalError, NotFound
 
@@ -33,13 +33,11 @@ _PLAN_PREFIX = "callback:"
 log = structlog.get_logger(__name__)
 
 
-class CallbackSource:
-    def __init__(self, *, pool: asyncpg.Pool, settings: Settings) -> None:
+class CallbackSource(ReadsSettings):
+    def __init__(self, *, pool: asyncpg.Pool, settings: SettingsHolder) -> None:
         self._pool = pool
-        self._settings = settings
+        self._holder = settings
 
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
 
     async def running(self) -> list[CampaignPlan]:
         async with self._pool.acquire() as conn:
@@ -93,21 +91,19 @@ class CallbackSource:
         await _finish_callback(self._pool, attempt_id, outcome, operator_id=operator_id, now=now)
 
 
-class OperatorCallbacks:
+class OperatorCallbacks(ReadsSettings):
     """Callbacks reserved for one operator: when due and that operator is free, their
     phone rings first and then the customer is dialled (click-to-call), so the customer
     talks to the person who promised to call back."""
 
     def __init__(
-        self, *, pool: asyncpg.Pool, router: Router, clicks: ClickToCall, settings: Settings
+        self, *, pool: asyncpg.Pool, router: Router, clicks: ClickToCall, settings: SettingsHolder
     ) -> None:
         self._pool = pool
         self._router = router
         self._clicks = clicks
-        self._settings = settings
+        self._holder = settings
 
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
 
     async def run(self) -> None:
         while True:

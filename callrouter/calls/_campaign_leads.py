@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
-from callrouter.config import Settings
+from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import CampaignState, Limits
 from callrouter.dialer.store import (
     claim_dialable,
@@ -21,14 +21,12 @@ from callrouter.dialer.store import (
 __all__ = ["DatabaseLeadSource"]
 
 
-class DatabaseLeadSource:
-    def __init__(self, *, pool: asyncpg.Pool, settings: Settings, node: str) -> None:
+class DatabaseLeadSource(ReadsSettings):
+    def __init__(self, *, pool: asyncpg.Pool, settings: SettingsHolder, node: str) -> None:
         self._pool = pool
-        self._settings = settings
+        self._holder = settings
         self._node = node
 
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
 
     async def running(self) -> list[CampaignPlan]:
         async with self._pool.acquire() as conn:

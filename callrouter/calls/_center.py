@@ -19,7 +19,7 @@ from callrouter.calls._operator_requests import operator_event
 from callrouter.calls._preview import PreviewLeads
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import SessionRegistry
-from callrouter.config import Settings
+from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.errors import Conflict, InvalidInput, NotFound
 
 __all__ = ["CallCenter"]
@@ -32,7 +32,7 @@ _CONTENT_TYPES = {
 }
 
 
-class CallCenter:
+class CallCenter(ReadsSettings):
     def __init__(
         self,
         *,
@@ -44,7 +44,7 @@ class CallCenter:
         clicks: ClickToCall,
         preview: PreviewLeads,
         executor: CommandExecutor,
-        settings: Settings,
+        settings: SettingsHolder,
     ) -> None:
         self._preview = preview
         self._executor = executor
@@ -54,10 +54,8 @@ class CallCenter:
         self._sessions = sessions
         self._journal = journal
         self._clicks = clicks
-        self._settings = settings
+        self._holder = settings
 
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
 
     async def health(self) -> CenterHealth:
         health = self._ari.health

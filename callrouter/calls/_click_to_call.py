@@ -23,7 +23,7 @@ from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession
-from callrouter.config import Settings
+from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.errors import Conflict, ExternalError, NotFound
 
 __all__ = ["OUTBOUND_PAUSE_REASON", "AttemptLog", "ClickToCall"]
@@ -60,14 +60,14 @@ class _Click:
     attempt_log: AttemptLog | None = None
 
 
-class ClickToCall:
+class ClickToCall(ReadsSettings):
     def __init__(
         self,
         *,
         ari: AriClient,
         router: Router,
         journal: CallJournal,
-        settings: Settings,
+        settings: SettingsHolder,
         clock: Clock,
         attempts: AttemptLog | None = None,
         claims: OperatorClaims | None = None,
@@ -77,13 +77,11 @@ class ClickToCall:
         self._ari = ari
         self._router = router
         self._journal = journal
-        self._settings = settings
+        self._holder = settings
         self._clock = clock
         self._calls: dict[str, _Click] = {}
         self._by_channel: dict[str, str] = {}
 
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
 
     def owns(self, channel_id: str) -> bool:
         return channel_id in self._by_channel

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from callrouter.acd import CallRecord, StoreCallback
 from callrouter.calls._sessions import CallSession
-from callrouter.config import Settings
+from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.crm import (
     WebhookPayload,
     call_answered,
@@ -27,13 +27,11 @@ class Publisher(Protocol):
     def publish(self, payload: WebhookPayload) -> None: ...
 
 
-class CrmEvents:
-    def __init__(self, *, publisher: Publisher | None, settings: Settings) -> None:
+class CrmEvents(ReadsSettings):
+    def __init__(self, *, publisher: Publisher | None, settings: SettingsHolder) -> None:
         self._publisher = publisher
-        self._settings = settings
+        self._holder = settings
 
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
 
     def _operator(self, operator_id: str | None) -> tuple[str, str]:
         op = self._settings.operators.get(operator_id or "")

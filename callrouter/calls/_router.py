@@ -46,6 +46,8 @@ class Router:
         journal: CallJournal,
         lanes: SerialExecutor,
         clock: Clock,
+        run_command: Callable[[AcdCommand], Awaitable[None]],
+        finish: Callable[[str], Awaitable[None]],
     ) -> None:
         self.engine = engine
         self._sessions = sessions
@@ -55,16 +57,6 @@ class Router:
         self._deadline_moved = asyncio.Event()
         self._final_hooks: list[Callable[[CallRecord, CallSession | None], None]] = []
         self._state_hooks: list[Callable[[OperatorStateChanged], None]] = []
-        self._run_command: Callable[[AcdCommand], Awaitable[None]] | None = None
-        self._finish: Callable[[str], Awaitable[None]] | None = None
-
-    def bind(
-        self,
-        *,
-        run_command: Callable[[AcdCommand], Awaitable[None]],
-        finish: Callable[[str], Awaitable[None]],
-    ) -> None:
-        """The executor and the router need each other; they meet here, once."""
         self._run_command = run_command
         self._finish = finish
 
@@ -95,7 +87,6 @@ class Router:
         return None
 
     def dispatch(self, commands: list[AcdCommand]) -> None:
-        assert self._run_command is not None and self._finish is not None, "bind() first"
         run_command, finish = self._run_command, self._finish
         for command in _ring_first(commands):
             if isinstance(command, CallRecord):

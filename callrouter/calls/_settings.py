@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 from callrouter.config import Settings
 
-__all__ = ["Derived", "SettingsHolder"]
+__all__ = ["Derived", "ReadsSettings", "SettingsHolder"]
 
 T = TypeVar("T")
 
@@ -50,3 +50,13 @@ class Derived(Generic[T]):
             self._value = self._build(self._holder.current)
             self._generation = self._holder.generation
         return self._value
+
+
+class ReadsSettings:
+    """For the shell's parts: ``self._settings`` is always the settings in force."""
+
+    _holder: SettingsHolder
+
+    @property
+    def _settings(self) -> Settings:
+        return self._holder.current

@@ -41,6 +41,7 @@ from callrouter.calls._click_to_call import OUTBOUND_PAUSE_REASON, ClickToCall
 from callrouter.calls._clock import Clock, SystemClock
 from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._dialer import OutboundDialer
+from callrouter.calls._inbox import Inbox
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
 from callrouter.calls._preview import PreviewLeads
@@ -93,6 +94,7 @@ class ServiceParts:
     callbacks: CallbackSource | None = None
     operator_callbacks: OperatorCallbacks | None = None
     recovery: Recovery | None = None
+    inbox: Inbox | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -152,6 +154,8 @@ class CallrouterService:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(ari.run(), name="ari")
                     tasks.create_task(parts.router.run_ticker(), name="ticker")
+                    assert parts.inbox is not None
+                    tasks.create_task(parts.inbox.run(parts.router.apply), name="inbox")
                     # Nothing that decides work starts before the first recovery pass:
                     # a busy operator must be known busy before anyone may ring them.
                     producers = [
@@ -216,34 +220,44 @@ class CallrouterService:
         engine = AcdEngine(acd_config, start=clock.now())
         sessions = SessionRegistry()
         lanes = SerialExecutor(name="call")
-        crm = CrmEvents(publisher=notifier, settings=settings)
+        holder, inbox = self.holder, Inbox()
+        crm = CrmEvents(publisher=notifier, settings=holder)
         journal = CallJournal(writer=writer, node=self.node, crm=crm)
-        router = Router(engine=engine, sessions=sessions, journal=journal, lanes=lanes, clock=clock)
         claims = (
             OperatorClaims(pool=pool, node=self.node, clock=clock)
             if settings.cluster.claim_operators
             else None
         )
-        if claims is not None:
-            router.on_operator_state(partial(_release_when_free, claims))
         executor = CommandExecutor(
             ari=ari, sessions=sessions, journal=journal, writer=writer,
-            settings=settings, clock=clock, feed=router.apply, claims=claims,
+            settings=holder, clock=clock, post=inbox.post, claims=claims,
         )  # fmt: skip
-        router.bind(run_command=executor.run, finish=executor.finish)
+        router = Router(
+            engine=engine, sessions=sessions, journal=journal, lanes=lanes, clock=clock,
+            run_command=executor.run, finish=executor.finish,
+        )  # fmt: skip
+        if claims is not None:
+            router.on_operator_state(partial(_release_when_free, claims))
         preview = PreviewLeads(pool=pool, clock=clock, node=self.node)
         clicks = ClickToCall(
-            ari=ari, router=router, journal=journal, settings=settings, clock=clock,
+            ari=ari, router=router, journal=journal, settings=holder, clock=clock,
             attempts=preview, claims=claims,
+        )  # fmt: skip
+        leads = DatabaseLeadSource(pool=pool, settings=holder, node=self.node)
+        callbacks = CallbackSource(pool=pool, settings=holder)
+        # Always on: inbound callers' callbacks are dialled even with no campaign.
+        dialer = OutboundDialer(
+            ari=ari, router=router, sessions=sessions, journal=journal,
+            sources=[callbacks, leads], abandon_after_s=settings.dialer.abandon_after_s,
         )  # fmt: skip
         handlers = StasisHandlers(
             ari=ari, router=router, sessions=sessions, executor=executor,
-            journal=journal, pool=pool, settings=settings, clicks=clicks,
+            journal=journal, pool=pool, settings=holder, clicks=clicks, dialer=dialer,
         )  # fmt: skip
         center = CallCenter(
             ari=ari, pool=pool, router=router, sessions=sessions,
             journal=journal, clicks=clicks, preview=preview, executor=executor,
-            settings=settings,
+            settings=holder,
         )  # fmt: skip
         handlers.subscribe()
         recovery = Recovery(
@@ -267,14 +281,6 @@ class CallrouterService:
                 port=settings.agi.port,
                 allowlist=settings.agi.allow,
             )
-        leads = DatabaseLeadSource(pool=pool, settings=settings, node=self.node)
-        callbacks = CallbackSource(pool=pool, settings=settings)
-        # Always on: inbound callers' callbacks are dialled even with no campaign.
-        dialer = OutboundDialer(
-            ari=ari, router=router, sessions=sessions, journal=journal,
-            sources=[callbacks, leads], abandon_after_s=settings.dialer.abandon_after_s,
-        )  # fmt: skip
-        handlers.dialer = dialer
         api = (
             ApiServer(settings=settings.http, center=center, pool=pool)
             if settings.http.enabled
@@ -286,8 +292,9 @@ class CallrouterService:
             agi=agi_server, api=api, dialer=dialer, clicks=clicks, crm=crm, leads=leads,
             callbacks=callbacks, claims=claims, recovery=recovery,
             operator_callbacks=OperatorCallbacks(
-                pool=pool, router=router, clicks=clicks, settings=settings
+                pool=pool, router=router, clicks=clicks, settings=holder
             ),
+            inbox=inbox,
         )  # fmt: skip
 
     async def _announce_ready(self, ari: AriClient) -> None:
@@ -348,13 +355,7 @@ class CallrouterService:
                 log.warning("reload_needs_restart", section=section)
         router = parts.router
         commands = router.engine.reconfigure(acd_config_from_settings(settings), router.now())
-        self.holder.swap(settings)
-        for part in (parts.executor, parts.handlers, parts.center, parts.clicks, parts.crm):
-            if part is not None:
-                part.update_settings(settings)
-        for source in (parts.leads, parts.callbacks, parts.operator_callbacks):
-            if source is not None:
-                source.update_settings(settings)
+        self.holder.swap(settings)  # every edge reads it: they all change together
         router.dispatch(commands)
         async with parts.pool.acquire() as conn:
             await sync_directory(conn, settings)

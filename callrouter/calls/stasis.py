@@ -47,7 +47,7 @@ from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
-from callrouter.config import Settings
+from callrouter.calls._settings import Derived, ReadsSettings, SettingsHolder
 from callrouter.store.directory import CustomerCard, find_customer
 
 __all__ = ["StasisHandlers", "offer_failure_for_cause"]
@@ -70,7 +70,7 @@ def offer_failure_for_cause(cause: int) -> OfferFailure:
     return "unreachable"
 
 
-class StasisHandlers:
+class StasisHandlers(ReadsSettings):
     def __init__(
         self,
         *,
@@ -80,8 +80,9 @@ class StasisHandlers:
         executor: CommandExecutor,
         journal: CallJournal,
         pool: asyncpg.Pool,
-        settings: Settings,
+        settings: SettingsHolder,
         clicks: ClickToCall | None = None,
+        dialer: OutboundDialer | None = None,
     ) -> None:
         self._ari = ari
         self._router = router
@@ -89,19 +90,13 @@ class StasisHandlers:
         self._executor = executor
         self._journal = journal
         self._pool = pool
-        self._settings = settings
+        self._holder = settings
         self._clicks = clicks
-        # Set by the composition root when campaigns are configured.
-        self.dialer: OutboundDialer | None = None
-        self._operators_by_endpoint = {
-            op.endpoint.lower(): op_id for op_id, op in settings.operators.items()
-        }
-
-    def update_settings(self, settings: Settings) -> None:
-        self._settings = settings
-        self._operators_by_endpoint = {
-            op.endpoint.lower(): op_id for op_id, op in settings.operators.items()
-        }
+        self.dialer = dialer
+        self._operators_by_endpoint = Derived(
+            settings,
+            lambda s: {op.endpoint.lower(): op_id for op_id, op in s.operators.items()},
+        )
 
     def subscribe(self) -> None:
         """Everything callrouter reacts to, registered before the WebSocket connects."""
@@ -325,7 +320,7 @@ class StasisHandlers:
 
     async def on_endpoint_state(self, event: EndpointStateChange) -> None:
         endpoint = f"{event.endpoint.technology}/{event.endpoint.resource}".lower()
-        operator_id = self._operators_by_endpoint.get(endpoint)
+        operator_id = self._operators_by_endpoint.get().get(endpoint)
         if operator_id is None:
             return
         online = (event.endpoint.state or "online") != "offline"
