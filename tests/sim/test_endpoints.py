@@ -51,6 +51,7 @@ async def _assert_fails(
     events: Events, channel_id: str, status: str, cause: int, tech_cause: int | None = None
 ) -> None:
     request = await events.next("ChannelHangupRequest", channel__id=channel_id)
+    assert next(iter(request)) == "cause"  # Asterisk's key order: cause before type
     assert (request["cause"], request.get("tech_cause"), request.get("soft")) == (
         cause,
         tech_cause,
@@ -195,3 +196,67 @@ async def test_far_end_dtmf_and_caller_hangup(
     await sim_control.hangup(call["id"], cause=16)
     await events.next("StasisEnd", channel__id=call["id"])
     assert (await ari.call("GET", f"/channels/{call['id']}")).status == 404
+
+
+async def test_stale_contact_unless_the_originate_timeout_comes_first(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "208", behavior="stale")
+    first = await _originate(ari, "PJSIP/208", timeout="10")
+    destroyed = await events.next("ChannelDestroyed", channel__id=first)
+    assert (destroyed["cause"], destroyed["tech_cause"]) == (19, 480)
+    assert (await ari.call("GET", "/endpoints/PJSIP/208")).body["state"] == "online"
+    # Timer B (32 s) fires first: 408, and the contact is Unavail from then on.
+    second = await _originate(ari, "PJSIP/208", timeout="60")
+    await _assert_fails(events, second, "NOANSWER", 18, 408)
+    assert (await ari.call("GET", "/endpoints/PJSIP/208")).body["state"] == "offline"
+    again = await ari.call("POST", "/channels", {"endpoint": "PJSIP/208", "app": "callrouter"})
+    assert (again.status, again.body) == (500, {"error": "Allocation failed"})
+
+
+async def test_hangup_reasons_are_checked_as_asterisk_does(ari: Ari, events: Events) -> None:
+    channel_id = await _originate(ari, "PJSIP/209")
+    cases = [
+        ({"reason": "no_answer", "reason_code": "19"}, "Bad Request", "can't both"),
+        ({"reason_code": "x19"}, "Invalid Reason Code", "reason code provided"),
+        ({"reason": "nope"}, "Invalid Reason", "reason provided"),
+    ]
+    for params, reason, message in cases:
+        reply = await ari.call("DELETE", f"/channels/{channel_id}", params)
+        assert (reply.status, reply.reason) == (400, reason)
+        assert message in reply.body["message"]
+    assert (
+        await ari.call("DELETE", f"/channels/{channel_id}", {"reason_code": " 21x"})
+    ).status == 204
+    destroyed = await events.next("ChannelDestroyed", channel__id=channel_id)
+    assert (destroyed["cause"], destroyed["tech_cause"]) == (21, 403)
+
+
+async def test_unsubscribe_what_was_never_subscribed_is_422(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    call = await sim_control.place_call()
+    await events.next("StasisStart", channel__id=call["id"])
+    for source in (f"channel:{call['id']}", "channel:gone"):
+        reply = await ari.call(
+            "DELETE", "/applications/callrouter/subscription", {"eventSource": source}
+        )
+        assert (reply.status, reply.body) == (
+            422,
+            {"message": "Event source was not subscribed to"},
+        )
+
+
+async def test_inbound_local_call_has_both_halves(
+    ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    call = await sim_control.place_call(endpoint="Local/100@from-pstn")
+    listed = {ch["name"][-2:]: ch for ch in (await ari.call("GET", "/channels")).body}
+    assert listed[";2"]["id"] == call["id"]
+    assert (listed[";1"]["state"], listed[";1"]["dialplan"]["app_name"]) == ("Down", "AppDial2")
+    assert (await ari.call("DELETE", f"/channels/{call['id']}")).status == 204
+    await events.next("StasisEnd", channel__id=call["id"])
+    assert (await ari.call("GET", "/channels")).body == []
+    # Entered Stasis from the dialplan and not subscribed: no ChannelDestroyed.
+    await events.settle()
+    assert "ChannelDestroyed" not in [event["type"] for event in events.received]
