@@ -111,10 +111,11 @@ class Dialing:
             origin="originate",
         )
         ch.variables.update(variables)
+        # No PBX runs on it until it answers, and then only for an extension: the dial
+        # API runs an application itself (run_dialplan marks the other case).
+        ch.runs_dialplan = False
         if app:
             self._watch(ch, app)
-            # The dial API runs the application itself, not the dialplan.
-            ch.runs_dialplan = False
         self._continuations[ch.id] = Continuation(app, app_args, context, extension, priority)
         answer = ch.to_json()
         self._start_dial(ch, timeout=timeout, caller=None, originated=True)
