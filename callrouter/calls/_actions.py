@@ -37,6 +37,7 @@ from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
+from callrouter.legs import OPERATOR_LEG, OperatorLegInput
 from callrouter.store._records import CallbackInsert
 from callrouter.store.writer import RecordWriter
 
@@ -115,7 +116,7 @@ class CommandExecutor(ReadsSettings):
         if session.bridge_id is not None:
             # A transfer: the caller goes back to waiting. Legs already ringing for the
             # new queue (rung first, see Router) stay.
-            await self._unbridge(session, keep_ringing=True)
+            await self._unbridge(session, keep_new_legs=True)
         session.queue = cmd.queue
         session.moh_class = cmd.music_class
         await self._quietly("answer", self._ari.channels.answer(session.caller_channel_id))
@@ -294,9 +295,9 @@ class CommandExecutor(ReadsSettings):
 
     async def _CancelRing(self, cmd: CancelRing, session: CallSession | None) -> None:
         leg = session.legs.get(cmd.operator_id) if session else None
-        if leg is None or leg.state != "ringing":
+        if leg is None or not OPERATOR_LEG.allows(leg.state, OperatorLegInput.CANCEL):
             return
-        leg.state = "cancelled"
+        leg.state = OPERATOR_LEG.next(leg.state, OperatorLegInput.CANCEL)
         if session is not None and not session.finished and session.operator_id is None:
             self._journal.event(
                 session, self._clock.now(), "RINGNOANSWER", operator_id=cmd.operator_id
@@ -373,9 +374,12 @@ class CommandExecutor(ReadsSettings):
         """``on_demand`` queues and campaigns record only when asked (HTTP API)."""
         await self._start_recording(session, on_demand=True)
 
-    async def _unbridge(self, session: CallSession, *, keep_ringing: bool = False) -> None:
+    async def _unbridge(self, session: CallSession, *, keep_new_legs: bool = False) -> None:
+        """Take the caller out of its bridge. ``keep_new_legs`` (a transfer): only the
+        connected operator's leg goes; the new queue's legs, rung first (see Router),
+        stay, whether still ringing or already answered and about to be connected."""
         for leg in list(session.legs.values()):
-            if keep_ringing and leg.state == "ringing":
+            if keep_new_legs and leg.operator_id != session.operator_id:
                 continue
             await self._quietly("hangup operator", self._ari.channels.hangup(leg.channel_id))
             self._sessions.drop_leg(leg)

@@ -12,7 +12,7 @@ import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 import structlog
 
@@ -25,6 +25,7 @@ from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.errors import Conflict, ExternalError, NotFound
+from callrouter.legs import CLICK_CALL, ClickInput, ClickState
 
 __all__ = ["OUTBOUND_PAUSE_REASON", "AttemptLog", "ClickToCall"]
 
@@ -53,7 +54,7 @@ class _Click:
     caller_id: str
     operator_channel: str
     customer_channel: str | None = None
-    state: Literal["ringing_operator", "dialing_customer", "talking", "done"] = "ringing_operator"
+    state: ClickState = ClickState.RINGING_OPERATOR
     answered_at: datetime | None = None
     # A preview campaign's lead: its attempt is recorded and rescheduled by the store.
     attempt_id: int | None = None
@@ -151,16 +152,20 @@ class ClickToCall(ReadsSettings):
     async def on_stasis_start(self, event: StasisStart) -> None:
         call_id = event.args[1] if len(event.args) > 2 else ""
         click = self._calls.get(call_id)
-        if click is None or click.state == "done":
+        answered = (
+            ClickInput.OPERATOR_ANSWERED if event.args[2] == "operator"
+            else ClickInput.CUSTOMER_ANSWERED
+        )  # fmt: skip
+        if click is None or not CLICK_CALL.allows(click.state, answered):
             await self._hangup(event.channel.id)
             return
-        if event.args[2] == "operator":
+        click.state = CLICK_CALL.next(click.state, answered)
+        if answered is ClickInput.OPERATOR_ANSWERED:
             await self._dial_customer(click)
         else:
             await self._connect(click)
 
     async def _dial_customer(self, click: _Click) -> None:
-        click.state = "dialing_customer"
         with contextlib.suppress(AriError):  # ringback is a courtesy
             await self._ari.channels.ring(click.operator_channel)
         channel = f"cr-{uuid.uuid4().hex}"
@@ -183,7 +188,6 @@ class ClickToCall(ReadsSettings):
 
     async def _connect(self, click: _Click) -> None:
         assert click.customer_channel is not None
-        click.state = "talking"
         now = self._router.now()
         click.answered_at = now
         bridge_id = f"cr-{click.session.call_id}"
@@ -222,9 +226,9 @@ class ClickToCall(ReadsSettings):
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
         call_id = self._by_channel.pop(channel_id, None)
         click = self._calls.get(call_id or "")
-        if click is None or click.state == "done":
+        if click is None or CLICK_CALL.final(click.state):
             return
-        if click.state == "talking":
+        if click.state is ClickState.TALKING:
             other = (
                 click.customer_channel
                 if channel_id == click.operator_channel
@@ -252,7 +256,9 @@ class ClickToCall(ReadsSettings):
     def _finish(
         self, click: _Click, outcome: str, *, cause: int | None = None, cause_txt: str | None = None
     ) -> None:
-        click.state = "done"
+        if CLICK_CALL.final(click.state):
+            return  # finished already: one final row
+        click.state = CLICK_CALL.next(click.state, ClickInput.ENDED)
         now = self._router.now()
         values: dict[str, object] = {"outcome": outcome, "ended_at": now}
         if click.answered_at is not None:

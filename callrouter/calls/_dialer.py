@@ -25,7 +25,6 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 import structlog
 
@@ -48,6 +47,7 @@ from callrouter.dialer import (
     Unanswered,
     decide,
 )
+from callrouter.legs import DIALED_LEG, DialedInput, DialedState, OperatorLegState
 
 __all__ = ["OUTBOUND_PRIORITY", "OutboundDialer"]
 
@@ -61,6 +61,9 @@ OUTBOUND_CONTEXT = "callrouter-outbound"
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion"}
 
 
+# A customer leg not answered by a person yet: it may still become a call.
+_UNANSWERED = frozenset({DialedState.RINGING, DialedState.AMD})
+
 @dataclass
 class _Leg:
     source: LeadSource
@@ -70,7 +73,7 @@ class _Leg:
     call_id: str
     channel_id: str
     started_at: datetime
-    state: Literal["ringing", "amd", "queued", "done"] = "ringing"
+    state: DialedState = DialedState.RINGING
 
 
 class OutboundDialer:
@@ -129,8 +132,8 @@ class OutboundDialer:
         stats = self._stats_for(plan)
         return PacingSnapshot(
             free_operators=max(0, free - inbound_waiting - plan.inbound_reserve),
-            ringing=sum(1 for leg in mine if leg.state in ("ringing", "amd")),
-            waiting=sum(1 for leg in mine if leg.state == "queued"),
+            ringing=sum(1 for leg in mine if leg.state in _UNANSWERED),
+            waiting=sum(1 for leg in mine if leg.state is DialedState.QUEUED),
             stats=stats.summary(now),
             campaign_load=Load(
                 active=len(mine), started_last_second=stats.started_last_second(now)
@@ -141,7 +144,7 @@ class OutboundDialer:
     def _trunk_load(self, now: datetime) -> Load:
         while self._trunk_starts and now - self._trunk_starts[0] > timedelta(seconds=1):
             self._trunk_starts.popleft()
-        ringing = sum(1 for leg in self._by_call.values() if leg.state in ("ringing", "amd"))
+        ringing = sum(1 for leg in self._by_call.values() if leg.state in _UNANSWERED)
         # Answered outbound calls are sessions too, so nothing is counted twice; inbound
         # calls use the trunk as well.
         return Load(
@@ -206,13 +209,13 @@ class OutboundDialer:
 
     async def on_stasis_start(self, event: StasisStart) -> None:
         leg = self._legs.get(event.channel.id)
-        if leg is None or leg.state not in ("ringing", "amd"):
+        if leg is None or leg.state not in _UNANSWERED:
             with contextlib.suppress(AriError):
                 await self._ari.channels.hangup(event.channel.id)
             return
         if event.args[0] == "dialed" and leg.plan.amd:
             # Answered: let the dialplan's AMD() listen, it sends the call back to us.
-            leg.state = "amd"
+            leg.state = DIALED_LEG.next(leg.state, DialedInput.ANSWERED_FOR_AMD)
             try:
                 await self._ari.channels.continue_in_dialplan(
                     event.channel.id, context=OUTBOUND_CONTEXT, extension="s", priority=1
@@ -232,7 +235,7 @@ class OutboundDialer:
     async def _queue_human(self, leg: _Leg) -> None:
         """A person answered: into the campaign's queue, ahead of every inbound caller."""
         now = self._router.now()
-        leg.state = "queued"
+        leg.state = DIALED_LEG.next(leg.state, DialedInput.HUMAN)
         self._stats_for(leg.plan).record(Answered(now, max(timedelta(0), now - leg.started_at)))
         session = CallSession(
             call_id=leg.call_id, caller_channel_id=leg.channel_id, queue=leg.plan.queue,
@@ -263,8 +266,8 @@ class OutboundDialer:
         session = self._sessions.get(leg.call_id)
         if session is None or session.finished or session.caller_gone:
             return
-        ringing = session.legs.values()
-        if session.operator_id is not None or any(leg.state == "answered" for leg in ringing):
+        answered = any(op.state is OperatorLegState.ANSWERED for op in session.legs.values())
+        if session.operator_id is not None or answered:
             return
         log.warning("outbound_abandoned", call_id=leg.call_id, campaign=leg.plan.name)
         self._stats_for(leg.plan).record(Abandoned(self._router.now()))
@@ -274,7 +277,7 @@ class OutboundDialer:
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
         """A customer leg that never reached the queue: busy, no answer, failed."""
         leg = self._legs.get(channel_id)
-        if leg is None or leg.state not in ("ringing", "amd"):
+        if leg is None or leg.state not in _UNANSWERED:
             return
         await self._end_unanswered(
             leg, _OUTCOME_BY_CAUSE.get(cause or 0, "unreachable"), cause=cause
@@ -283,7 +286,7 @@ class OutboundDialer:
     async def _end_unanswered(
         self, leg: _Leg, outcome: str, *, cause: int | None, detail: str | None = None
     ) -> None:
-        leg.state = "done"
+        leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
         now = self._router.now()
         self._forget(leg)
         self._stats_for(leg.plan).record(Unanswered(now))
@@ -307,9 +310,9 @@ class OutboundDialer:
     def _call_finished(self, record: CallRecord, session: CallSession | None) -> None:
         """The ACD gave an answered customer's call its outcome."""
         leg = self._by_call.get(record.call_id)
-        if leg is None:
+        if leg is None or DIALED_LEG.final(leg.state):
             return
-        leg.state = "done"
+        leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
         self._forget(leg)
         now = record.ended_at or self._router.now()
         outcome = "connected" if record.outcome == "answered" else "abandoned"

@@ -35,6 +35,7 @@ from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
 from callrouter.config import Settings
+from callrouter.legs import OperatorLegState
 from callrouter.store._batching import DB_ERRORS
 from callrouter.store.calls import close_orphaned_calls
 from callrouter.store.recovery import OpenRow, open_rows_for_channels
@@ -149,7 +150,10 @@ class Recovery:
             session.bridge_id = call.bridge_id
             session.recording_name = f"callrouter-{call.call_id}"
             self._sessions.add_leg(
-                OperatorLeg(call.operator_channel_id, call.operator_id, call.call_id, "answered")
+                OperatorLeg(
+                    call.operator_channel_id, call.operator_id, call.call_id,
+                    OperatorLegState.ANSWERED,
+                )
             )
         log.info(
             "call_adopted",

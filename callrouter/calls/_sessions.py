@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from callrouter.legs import OperatorLegState
+
 __all__ = ["CallSession", "OperatorLeg", "SessionRegistry"]
 
-LegState = Literal["ringing", "answered", "cancelled", "gone"]
 
 
 @dataclass(slots=True)
@@ -22,7 +23,7 @@ class OperatorLeg:
     channel_id: str
     operator_id: str
     call_id: str
-    state: LegState = "ringing"
+    state: OperatorLegState = OperatorLegState.RINGING
 
 
 @dataclass(slots=True)
@@ -110,3 +111,4 @@ class SessionRegistry:
 
     def __len__(self) -> int:
         return len(self._calls)
+

@@ -48,6 +48,7 @@ from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
 from callrouter.calls._settings import Derived, ReadsSettings, SettingsHolder
+from callrouter.legs import OPERATOR_LEG, OperatorLegInput, OperatorLegState
 from callrouter.store.directory import CustomerCard, find_customer
 
 __all__ = ["StasisHandlers", "offer_failure_for_cause"]
@@ -196,11 +197,11 @@ class StasisHandlers(ReadsSettings):
 
     def _operator_answered(self, event: StasisStart) -> None:
         leg = self._sessions.leg(event.channel.id)
-        if leg is None or leg.state != "ringing":
+        if leg is None or not OPERATOR_LEG.allows(leg.state, OperatorLegInput.ANSWER):
             log.info("operator_leg_not_wanted", channel=event.channel.id)
             self._executor_hangup_later(event.channel.id)
             return
-        leg.state = "answered"
+        leg.state = OPERATOR_LEG.next(leg.state, OperatorLegInput.ANSWER)
         self._router.apply(OfferAnswered(leg.call_id, leg.operator_id, self._router.now()))
 
     def _executor_hangup_later(self, channel_id: str) -> None:
@@ -228,7 +229,7 @@ class StasisHandlers(ReadsSettings):
         if await self._dialer_leg_gone(event.channel.id, event.cause):
             return
         leg = self._sessions.leg(event.channel.id)
-        if leg is not None and leg.state == "ringing":
+        if leg is not None and leg.state is OperatorLegState.RINGING:
             # Never answered: busy, rejected or unreachable, by Asterisk's cause.
             self._sessions.drop_leg(leg)
             reason = offer_failure_for_cause(event.cause)
@@ -265,18 +266,20 @@ class StasisHandlers(ReadsSettings):
         if leg is None:
             return
         previous = leg.state
-        leg.state = "gone"
+        if not OPERATOR_LEG.allows(previous, OperatorLegInput.HANGUP):
+            return  # its hangup was handled already (StasisEnd, then ChannelDestroyed)
+        leg.state = OPERATOR_LEG.next(previous, OperatorLegInput.HANGUP)
         self._sessions.drop_leg(leg)
         session = self._sessions.get(leg.call_id)
         if session is None or session.finished:
             return
-        if previous == "answered" and session.operator_id == leg.operator_id:
+        if previous is OperatorLegState.ANSWERED and session.operator_id == leg.operator_id:
             session.ended_by = "operator"
             self._router.apply(CallCompleted(session.call_id, now))
-        elif previous == "answered":
+        elif previous is OperatorLegState.ANSWERED:
             # Answered, but the core had not connected it yet (ring-all race lost).
             self._router.apply(OfferFailed(leg.call_id, leg.operator_id, "rejected", now))
-        elif previous == "ringing":
+        elif previous is OperatorLegState.RINGING:
             self._router.apply(OfferFailed(leg.call_id, leg.operator_id, "unreachable", now))
 
     async def on_hangup_request(self, event: ChannelHangupRequest) -> None:

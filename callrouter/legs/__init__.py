@@ -1,0 +1,41 @@
+"""The lifecycles of the legs callrouter originates, as pure transition tables.
+
+Beside ``acd/`` (calls and operators) and ``dialer/`` (pacing), each kind of leg the
+shell drives has a small state machine here, h11-style: ``TABLE[state][input]`` is its
+whole story, an input missing from the table raises :class:`IllegalLegTransition` and
+leaves the state unchanged, and nothing here does I/O. The shell asks
+``machine.next(state, input)`` before it acts, so a late or duplicated ARI event (a
+StasisStart for a leg already cancelled, a second hangup) is recognised as such instead
+of being acted on twice.
+
+- :data:`OPERATOR_LEG`: the leg that rings an operator for a queued call.
+- :data:`CLICK_CALL`: click-to-call, the operator's phone first, then the customer.
+- :data:`DIALED_LEG`: the dialer's customer leg, from originate to the queue.
+"""
+
+from callrouter.legs._machine import IllegalLegTransition, LegMachine
+from callrouter.legs._tables import (
+    CLICK_CALL,
+    DIALED_LEG,
+    OPERATOR_LEG,
+    ClickInput,
+    ClickState,
+    DialedInput,
+    DialedState,
+    OperatorLegInput,
+    OperatorLegState,
+)
+
+__all__ = [
+    "CLICK_CALL",
+    "DIALED_LEG",
+    "OPERATOR_LEG",
+    "ClickInput",
+    "ClickState",
+    "DialedInput",
+    "DialedState",
+    "IllegalLegTransition",
+    "LegMachine",
+    "OperatorLegInput",
+    "OperatorLegState",
+]
