@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 
 import asyncpg
 import structlog
@@ -26,9 +27,8 @@ from callrouter.store._batching import DB_ERRORS
 from callrouter.store.directory import (
     OPERATOR_REQUESTS_CHANNEL,
     list_operators,
-    mark_request_applied,
-    pending_requests,
 )
+from callrouter.store.operator_requests import mark_applied_by_node, pending_for_node
 
 __all__ = ["OperatorRequests", "operator_event", "restore_operator_states"]
 
@@ -36,6 +36,7 @@ log = structlog.get_logger(__name__)
 
 # How often pending requests are looked for even without a NOTIFY.
 _POLL_S = 5.0
+_CLOCK_MARGIN = timedelta(seconds=60)
 
 
 def operator_event(router: Router, operator_id: str, action: str, reason: str | None) -> AcdEvent:
@@ -81,9 +82,17 @@ async def restore_operator_states(pool: asyncpg.Pool, router: Router) -> None:
 
 
 class OperatorRequests:
-    def __init__(self, *, pool: asyncpg.Pool, router: Router) -> None:
+    """Each node applies every request once (``store.operator_requests``)."""
+
+    def __init__(self, *, pool: asyncpg.Pool, router: Router, node: str) -> None:
         self._pool = pool
         self._router = router
+        self._node = node
+        # Requests another node applied before this one started are already in the
+        # operator states restored at start. The margin covers clocks that disagree
+        # between nodes; applying one twice on a node is prevented by the node table,
+        # and re-applying a state the node already has is harmless.
+        self._started_at = router.now() - _CLOCK_MARGIN
         self._wakeup = asyncio.Event()
 
     async def run(self) -> None:
@@ -118,7 +127,7 @@ class OperatorRequests:
     async def apply_pending(self) -> None:
         try:
             async with self._pool.acquire() as conn:
-                for request in await pending_requests(conn):
+                for request in await pending_for_node(conn, self._node, self._started_at):
                     result = apply_operator_action(
                         self._router, request.operator_id, request.action, request.reason
                     )
@@ -128,6 +137,6 @@ class OperatorRequests:
                         action=request.action,
                         result=result,
                     )
-                    await mark_request_applied(conn, request.id, result)
+                    await mark_applied_by_node(conn, request.id, self._node, result)
         except DB_ERRORS as exc:
             log.warning("operator_requests_unavailable", error=str(exc))

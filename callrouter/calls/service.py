@@ -159,7 +159,7 @@ class CallrouterService:
                     # Nothing that decides work starts before the first recovery pass:
                     # a busy operator must be known busy before anyone may ring them.
                     producers = [
-                        OperatorRequests(pool=pool, router=parts.router).run,
+                        OperatorRequests(pool=pool, router=parts.router, node=self.node).run,
                         *([parts.dialer.run] if parts.dialer else []),
                         *([parts.operator_callbacks.run] if parts.operator_callbacks else []),
                     ]

@@ -97,3 +97,43 @@ async def test_a_node_that_cannot_reach_postgresql_rings_nobody_it_cannot_claim(
             await eventually(lambda: bridged_pairs(sim_control), what="served once PG is back")
     finally:
         await proxy.stop()
+
+
+async def test_an_operator_request_is_applied_by_every_node_once(
+    sim: SimulatedAsterisk,
+    second_sim: tuple[SimulatedAsterisk, SimControl],
+    db_dsn: str,
+) -> None:
+    """A pause seen by one node only would leave the other ringing the paused operator."""
+    other_sim, _ = second_sim
+    shared = {"cluster": {"claim_operators": True}}
+    async with (
+        running_service(make_settings(sim, **shared), db_dsn, node="node-a") as a,
+        running_service(make_settings(other_sim, **shared), db_dsn, node="node-b") as b,
+    ):
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO operator_requests (operator_id, action, reason)"
+                " VALUES ('anna', 'pause', 'lunch')"
+            )
+            await conn.execute("SELECT pg_notify('callrouter_operator_requests', '1')")
+
+            async def both_paused() -> bool:
+                states = []
+                for service in (a, b):
+                    assert service.parts is not None
+                    view = service.parts.router.engine.snapshot().operator("anna")
+                    states.append((view.state.value, view.pause_reason))
+                return states == [("paused", "lunch")] * 2
+
+            await eventually(both_paused, what="anna paused on both nodes")
+            applied = await conn.fetch(
+                "SELECT node, result FROM operator_request_nodes ORDER BY node"
+            )
+            assert [(r["node"], r["result"]) for r in applied] == [
+                ("node-a", "ok"), ("node-b", "ok"),
+            ]  # fmt: skip
+            assert await conn.fetchval("SELECT result FROM operator_requests") == "ok"
+        finally:
+            await conn.close()
