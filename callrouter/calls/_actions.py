@@ -86,7 +86,6 @@ class CommandExecutor(ReadsSettings):
         self.playbacks: dict[str, tuple[str, str, Literal["hangup", "resume_moh"]]] = {}
         self.recordings: dict[str, str] = {}
 
-
     async def run(self, command: AcdCommand) -> None:
         handler = getattr(self, "_" + type(command).__name__, None)
         if handler is None:

@@ -22,6 +22,13 @@ from callrouter.calls._router import Router
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import PacingMode
 from callrouter.errors import Conflict, ExternalError, NotFound
+from callrouter.store.callbacks import (
+    claim_queue_callbacks,
+    due_operator_callbacks,
+    finish_callback,
+    mark_callback_dialing,
+    queues_with_due_callbacks,
+)
 
 __all__ = ["CHECK_EVERY_S", "MAX_ATTEMPTS", "RETRY_AFTER", "CallbackSource", "OperatorCallbacks"]
 
@@ -38,41 +45,26 @@ class CallbackSource(ReadsSettings):
         self._pool = pool
         self._holder = settings
 
-
     async def running(self) -> list[CampaignPlan]:
         async with self._pool.acquire() as conn:
-            queues = await conn.fetch(
-                "SELECT DISTINCT queue_name FROM callbacks"
-                " WHERE status = 'pending' AND due_at <= now() AND queue_name IS NOT NULL"
-                " AND operator_id IS NULL"
-            )
+            queues = await queues_with_due_callbacks(conn)
         return [
             # The caller asked to be called: a machine is still worth no operator (AMD on).
             plan_from_dialer(
                 self._settings.dialer,
-                name=f"{_PLAN_PREFIX}{row['queue_name']}",
+                name=f"{_PLAN_PREFIX}{queue}",
                 campaign_id=None,
                 mode=PacingMode.PROGRESSIVE,
-                queue=row["queue_name"],
+                queue=queue,
             )
-            for row in queues
-            if row["queue_name"] in self._settings.queues
+            for queue in queues
+            if queue in self._settings.queues
         ]
 
     async def claim(self, plan: CampaignPlan, now: datetime, limit: int) -> list[DialLead]:
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
-                "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1"
-                " WHERE id IN (SELECT id FROM callbacks WHERE status = 'pending'"
-                "   AND queue_name = $1 AND due_at <= $2 AND operator_id IS NULL"
-                "   ORDER BY queued_at"
-                "   LIMIT $3 FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, phone, caller_name",
-                plan.queue,
-                now,
-                limit,
-            )
-        return [DialLead(lead_id=r["id"], phone=r["phone"], name=r["caller_name"]) for r in rows]
+            due = await claim_queue_callbacks(conn, plan.queue, now, limit)
+        return [DialLead(lead_id=c.id, phone=c.phone, name=c.caller_name) for c in due]
 
     async def started(self, plan: CampaignPlan, lead: DialLead, call_id: str, now: datetime) -> int:
         return lead.lead_id
@@ -104,7 +96,6 @@ class OperatorCallbacks(ReadsSettings):
         self._clicks = clicks
         self._holder = settings
 
-
     async def run(self) -> None:
         while True:
             try:
@@ -115,34 +106,27 @@ class OperatorCallbacks(ReadsSettings):
 
     async def dial_due(self) -> None:
         async with self._pool.acquire() as conn:
-            due = await conn.fetch(
-                "SELECT id, operator_id, phone FROM callbacks WHERE status = 'pending'"
-                " AND operator_id IS NOT NULL AND due_at <= $1 ORDER BY due_at, queued_at",
-                self._router.now(),
-            )
+            due = await due_operator_callbacks(conn, self._router.now())
         free = {
             view.operator_id
             for view in self._router.engine.snapshot().operators
             if view.routable and view.state is OperatorState.AVAILABLE
         }
-        for row in due:
-            if row["operator_id"] not in free:
+        for callback in due:
+            if callback.operator_id not in free or callback.operator_id is None:
                 continue
-            free.discard(row["operator_id"])
+            free.discard(callback.operator_id)
             try:
                 await self._clicks.start(
-                    operator_id=row["operator_id"], number=row["phone"], caller_id=None,
-                    follow_up=(self, row["id"]),
+                    operator_id=callback.operator_id, number=callback.phone, caller_id=None,
+                    follow_up=(self, callback.id),
                 )  # fmt: skip
             except (Conflict, NotFound, ExternalError) as exc:
-                log.warning("operator_callback_not_started", callback=row["id"], error=str(exc))
+                log.warning("operator_callback_not_started", callback=callback.id, error=str(exc))
 
     async def start(self, lead_id: int, call_id: str, operator_id: str) -> int:
         async with self._pool.acquire() as conn:
-            await conn.execute(
-                "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1 WHERE id = $1",
-                lead_id,
-            )
+            await mark_callback_dialing(conn, lead_id)
         return lead_id
 
     async def finish(
@@ -158,20 +142,8 @@ class OperatorCallbacks(ReadsSettings):
 async def _finish_callback(
     pool: asyncpg.Pool, callback_id: int, outcome: str, *, operator_id: str | None, now: datetime
 ) -> None:
-    """Done when someone talked to the customer; otherwise due again later, until the
-    attempts run out."""
     async with pool.acquire() as conn:
-        await conn.execute(
-            "UPDATE callbacks SET"
-            " status = CASE WHEN $2 = 'connected' THEN 'done'"
-            "   WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,"
-            " due_at = CASE WHEN $2 = 'connected' THEN due_at ELSE $4 END,"
-            " operator_id = coalesce($5, operator_id), note = $6"
-            " WHERE id = $1",
-            callback_id,
-            outcome,
-            MAX_ATTEMPTS,
-            now + RETRY_AFTER,
-            operator_id,
-            f"last attempt: {outcome}",
-        )
+        await finish_callback(
+            conn, callback_id, outcome, operator_id=operator_id,
+            retry_at=now + RETRY_AFTER, max_attempts=MAX_ATTEMPTS,
+        )  # fmt: skip

@@ -27,7 +27,6 @@ class DatabaseLeadSource(ReadsSettings):
         self._holder = settings
         self._node = node
 
-
     async def running(self) -> list[CampaignPlan]:
         async with self._pool.acquire() as conn:
             rows = await list_campaigns(conn)

@@ -21,6 +21,8 @@ from callrouter.calls._router import Router
 from callrouter.calls._sessions import SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.errors import Conflict, InvalidInput, NotFound
+from callrouter.store.callbacks import schedule_callback as store_callback
+from callrouter.store.recordings import latest_recording
 
 __all__ = ["CallCenter"]
 
@@ -55,7 +57,6 @@ class CallCenter(ReadsSettings):
         self._journal = journal
         self._clicks = clicks
         self._holder = settings
-
 
     async def health(self) -> CenterHealth:
         health = self._ari.health
@@ -116,12 +117,10 @@ class CallCenter(ReadsSettings):
             raise NotFound(f"no operator {operator_id!r}")
         number = self._e164(phone)
         async with self._pool.acquire() as conn:
-            callback_id: int = await conn.fetchval(
-                "INSERT INTO callbacks (queue_name, phone, caller_name, queued_at, requested_at,"
-                " due_at, note, operator_id) VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id",
-                queue, number, name, self._router.now(), due_at, note, operator_id,
+            return await store_callback(
+                conn, queue=queue, phone=number, name=name, now=self._router.now(),
+                due_at=due_at, note=note, operator_id=operator_id,
             )  # fmt: skip
-        return callback_id
 
     async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
         if operator_id not in self._settings.operators:
@@ -152,11 +151,7 @@ class CallCenter(ReadsSettings):
         except ValueError as exc:
             raise InvalidInput(f"{call_id!r} is not a call id") from exc
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT name, format FROM recordings WHERE call_id = $1 AND state <> 'deleted'"
-                " ORDER BY started_at DESC LIMIT 1",
-                key,
-            )
+            row = await latest_recording(conn, key)
         if row is None:
             raise NotFound(f"no recording for call {call_id}")
         try:

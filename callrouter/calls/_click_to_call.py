@@ -83,7 +83,6 @@ class ClickToCall(ReadsSettings):
         self._calls: dict[str, _Click] = {}
         self._by_channel: dict[str, str] = {}
 
-
     def owns(self, channel_id: str) -> bool:
         return channel_id in self._by_channel
 

@@ -32,7 +32,6 @@ class CrmEvents(ReadsSettings):
         self._publisher = publisher
         self._holder = settings
 
-
     def _operator(self, operator_id: str | None) -> tuple[str, str]:
         op = self._settings.operators.get(operator_id or "")
         return (op.name, op.endpoint) if op else ("", "")

@@ -10,6 +10,7 @@ import asyncpg
 from callrouter.store._pool import DbConnection
 
 __all__ = [
+    "latest_recording",
     "list_recordings",
     "mark_recording_deleted",
     "recordings_past_retention",
@@ -42,3 +43,13 @@ async def recordings_past_retention(
 
 async def mark_recording_deleted(conn: DbConnection, name: str) -> None:
     await conn.execute("UPDATE recordings SET state = 'deleted' WHERE name = $1", name)
+
+
+async def latest_recording(conn: DbConnection, call_id: uuid.UUID) -> asyncpg.Record | None:
+    """The newest recording of a call that was not deleted (name, format)."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT name, format FROM recordings WHERE call_id = $1 AND state <> 'deleted'"
+        " ORDER BY started_at DESC LIMIT 1",
+        call_id,
+    )
+    return row
