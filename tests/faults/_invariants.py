@@ -1,15 +1,14 @@
 """What must hold after any fault, checked from the records alone.
 
-Two witnesses are read once a run has drained: the simulator (what Asterisk did: its
-request log and its event history, turned into one record per channel) and the
-database (``calls``, ``call_events``, ``webhook_deliveries``), plus the webhooks the
-test's CRM receiver got. Each invariant is a small function returning its violations
-as readable lines (empty when it holds), so a run reports every invariant it breaks,
-not only the first.
+Two witnesses are read once a run has drained: the simulator (what Asterisk did, one
+record per channel) and the database (``calls``, ``call_events``,
+``webhook_deliveries``), plus the webhooks the test's CRM receiver got. Each invariant
+is a small function returning its violations as readable lines (empty when it holds),
+so a run reports every invariant it breaks, not only the first.
 
-The simulator's per-channel record is derived here from ``/sim/requests`` and
-``/sim/events``; when the simulator grows a channel-log endpoint, ``sim_record`` is the
-one function to switch over.
+The simulator's witness is its channel log (``/sim/channel-log``: every channel ever
+created, with its bridge stays and times) plus its request log (which call each
+operator leg was rung for).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -49,11 +48,6 @@ TERMINAL_VERBS = frozenset(
     {"COMPLETECALLER", "COMPLETEAGENT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
 )
 OPERATOR_LEG_PREFIX = "cr-"
-
-
-def _ts(value: str) -> datetime:
-    # Asterisk's "2026-11-23T10:42:13.792+0000".
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
 def _clock(at: datetime | None) -> str:
@@ -108,63 +102,80 @@ class SimRecord:
     callers: tuple[Caller, ...]
 
 
-def _params(request: JsonObj) -> dict[str, object]:
-    return {**(request.get("body") or {}), **request["params"]}
+def _at(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
-def sim_record(node: str, requests: Sequence[JsonObj], events: Sequence[JsonObj]) -> SimRecord:
-    """One record per channel from the request log (who was rung, when) and the event
-    history (entered, bridged with whom, destroyed)."""
-    entered: dict[str, datetime] = {}
-    gone: dict[str, datetime] = {}
-    seen: set[str] = set()
-    members: dict[str, set[str]] = defaultdict(set)
-    pairs: dict[str, set[str]] = defaultdict(set)
-    paired_at: dict[str, datetime] = {}
-    for event in events:
-        kind, at = event["type"], _ts(event["timestamp"])
-        channel = event.get("channel") or {}
-        cid = channel.get("id", "")
-        seen.add(cid)
-        if kind == "StasisStart" and event.get("args", [])[:1] == ["inbound"]:
-            entered.setdefault(cid, at)
-        elif kind == "ChannelDestroyed":
-            gone[cid] = at
-        elif kind == "ChannelEnteredBridge":
-            bridge = members[event["bridge"]["id"]]
-            for other in bridge:
-                pairs[cid].add(other)
-                pairs[other].add(cid)
-                for a, b in ((cid, other), (other, cid)):
-                    if a in entered and b.startswith(OPERATOR_LEG_PREFIX):
-                        paired_at.setdefault(a, at)
-            bridge.add(cid)
-        elif kind == "ChannelLeftBridge":
-            members[event["bridge"]["id"]].discard(cid)
-    legs = []
+def _leg_args(requests: Sequence[JsonObj]) -> dict[str, tuple[str, str]]:
+    """Operator leg id -> (call id, operator id), from the originates' ``appArgs``
+    (``operator,<call id>,<operator>``): a leg that never answered never showed them in
+    Stasis, so only the request says which call rang it."""
+    found = {}
     for request in requests:
-        path, params = request["path"], _params(request)
-        if request["method"] != "POST" or "endpoint" not in params:
-            continue
-        cid = path.rsplit("/", 1)[-1]
-        if not cid.startswith(OPERATOR_LEG_PREFIX) or cid not in seen:
-            continue  # refused, or never created: nothing rang
-        _, call_id, operator_id = ([*str(params.get("appArgs", "")).split(","), "", "", ""])[:3]
-        legs.append(
-            Leg(
-                node=node,
-                channel_id=cid,
-                endpoint=str(params["endpoint"]),
-                call_id=call_id,
-                operator_id=operator_id,
-                rung_at=_ts(request["ts"]),
-                gone_at=gone.get(cid),
-                bridged_with=frozenset(c for c in pairs[cid] if c in entered),
-            )
-        )
-    callers = [
-        Caller(node, cid, at, paired_at.get(cid), gone.get(cid)) for cid, at in entered.items()
+        params = {**(request.get("body") or {}), **request["params"]}
+        leg_id = request["path"].rsplit("/", 1)[-1]
+        if request["method"] == "POST" and "endpoint" in params:
+            _, call_id, operator_id, *_ = [*str(params.get("appArgs", "")).split(","), "", "", ""]
+            found[leg_id] = (call_id, operator_id)
+    return found
+
+
+def _paired_at(stay: JsonObj, partner_stays: Sequence[JsonObj]) -> float | None:
+    """When a caller's stay in a bridge first had the operator leg with it."""
+    times = [
+        max(stay["entered"], other["entered"])
+        for other in partner_stays
+        if other["bridge"] == stay["bridge"]
+        and (other["left"] is None or other["left"] >= stay["entered"])
+        and (stay["left"] is None or stay["left"] >= other["entered"])
     ]
+    return min(times, default=None)
+
+
+def sim_record(node: str, requests: Sequence[JsonObj], channels: Sequence[JsonObj]) -> SimRecord:
+    """Callers and operator legs from the simulator's channel log (``/sim/channel-log``:
+    created, answered, bridge stays and with whom, destroyed), plus the request log for
+    which call each leg was rung for."""
+    by_id = {ch["id"]: ch for ch in channels}
+    leg_args = _leg_args(requests)
+    callers, legs = [], []
+    for ch in channels:
+        stays = ch["bridges"]
+        if ch["origin"] == "originate" and ch["id"] in leg_args:
+            call_id, operator_id = leg_args[ch["id"]]
+            partners = {o for stay in stays for o in stay["with"]}
+            legs.append(
+                Leg(
+                    node=node,
+                    channel_id=ch["id"],
+                    endpoint=ch["endpoint"],
+                    call_id=call_id,
+                    operator_id=operator_id,
+                    rung_at=datetime.fromtimestamp(ch["created"], UTC),
+                    gone_at=_at(ch["destroyed"]),
+                    bridged_with=frozenset(
+                        p for p in partners if (by_id.get(p) or {}).get("origin") == "inbound"
+                    ),
+                )
+            )
+        elif ch["origin"] == "inbound" and (ch["args"] or [])[:1] == ["inbound"]:
+            entered = next(t["at"] for t in ch["timeline"] if t["event"] == "stasis_start")
+            paired = [
+                _paired_at(stay, by_id[other]["bridges"])
+                for stay in stays
+                for other in stay["with"]
+                if other.startswith(OPERATOR_LEG_PREFIX) and other in by_id
+            ]
+            bridged = min((t for t in paired if t is not None), default=None)
+            callers.append(
+                Caller(
+                    node=node,
+                    channel_id=ch["id"],
+                    entered_at=datetime.fromtimestamp(entered, UTC),
+                    bridged_at=_at(bridged),
+                    gone_at=_at(ch["destroyed"]),
+                )
+            )
     return SimRecord(node=node, legs=tuple(legs), callers=tuple(callers))
 
 
@@ -297,9 +308,10 @@ def adopted_wait_covers_whole_wait(
         if real is None:
             continue
         if row.wait_s is None or abs(row.wait_s - real) > WAIT_TOLERANCE_S:
+            until = "its bridge" if caller.bridged_at else "its hangup"
             out.append(
                 f"{key[0]} caller {key[1]} ({row.outcome}): wait_s {row.wait_s} but waited"
-                f" {real:.3f}s from StasisStart {_clock(caller.entered_at)}"
+                f" {real:.3f}s from StasisStart {_clock(caller.entered_at)} to {until}"
             )
     return out
 
