@@ -75,6 +75,8 @@ class Restart:
 
 @dataclass
 class Node:
+    """One simulated Asterisk and the serve process driving it."""
+
     name: str
     sim: SimulatedAsterisk
     control: SimControl

@@ -28,6 +28,11 @@ READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 MOMENT_TIMEOUT_S = 20.0
 POLL_S = 0.02
+# The generated config must be all serve reads: a developer's own CALLROUTER_DSN would
+# point it at another database.
+_SERVE_ENV = {
+    k: v for k, v in os.environ.items() if k not in ("CALLROUTER_DSN", "CALLROUTER_CONFIG")
+}
 
 
 class HarnessError(Exception):
@@ -66,7 +71,6 @@ class ServeProcess:
         self.log_path = log_path
         self.http_port = http_port
         self.proc: asyncio.subprocess.Process | None = None
-        self.starts = 0
 
     @property
     def running(self) -> bool:
@@ -104,11 +108,10 @@ class ServeProcess:
                 stdout=log,
                 stderr=log,
                 cwd=REPO,
-                env={**os.environ},
+                env=_SERVE_ENV,
             )
         finally:
             log.close()
-        self.starts += 1
         await self._wait_ready(ready_before)
 
     async def _wait_ready(self, ready_before: int) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from tests.faults._harness import CallCenter, call_center, come_back, verify
 from tests.faults._load import Moment, reach
+from tests.faults._process import HarnessError
 from tests.store.tcp_proxy import PgProxy
 
 pytestmark = pytest.mark.faults
@@ -51,7 +52,10 @@ async def test_kill_while_database_unreachable(seed: int, tmp_path: Path, db_dsn
         proxy.cut()
         # Calls keep being routed and their rows pile up while PostgreSQL is away.
         await asyncio.sleep(rng.uniform(1.0, 2.0))
-        moment = await reach(node.control, rng.choice([Moment.TALKING, Moment.RINGING]), rng)
+        try:
+            moment = await reach(node.control, rng.choice([Moment.TALKING, Moment.RINGING]), rng)
+        except HarnessError as exc:
+            pytest.fail(f"routing stopped while PostgreSQL was unreachable: {exc}")
         await node.kill(f"{moment}, PostgreSQL unreachable")
         proxy.restore()
         await come_back(node, rng)
