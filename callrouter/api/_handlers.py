@@ -12,7 +12,6 @@ import structlog
 from aiohttp import web
 
 import callrouter
-from callrouter.api import _queries
 from callrouter.api._errors import StreamBroken
 from callrouter.api._models import (
     AriHealth,
@@ -51,6 +50,8 @@ from callrouter.api._models import (
 )
 from callrouter.api._table import Handler, Inputs, json_response
 from callrouter.api.ports import OperatorAction
+from callrouter.dialer import store as dialer_store
+from callrouter.store import callbacks as store_callbacks
 from callrouter.store import calls as call_log
 from callrouter.store import database_errors
 from callrouter.store._pool import DbConnection
@@ -237,7 +238,7 @@ async def queues(inp: Inputs) -> QueueStatusOut:
 async def callbacks(inp: Inputs) -> CallbackList:
     query = inp.query_as(CallbacksQuery)
     async with _db(inp, "cannot list callbacks") as conn:
-        rows = await _queries.list_callbacks(
+        rows = await store_callbacks.list_callbacks(
             conn, status=query.status, queue=query.queue, limit=query.limit
         )
     return CallbackList(callbacks=[CallbackOut.model_validate(dict(row)) for row in rows])
@@ -260,7 +261,7 @@ async def set_disposition(inp: Inputs) -> DispositionOut:
     attempt_id = inp.path_as(AttemptPath).attempt_id
     body = inp.body_as(DispositionIn)
     async with _db(inp, "cannot record the disposition") as conn:
-        row = await _queries.set_disposition(conn, attempt_id, body.disposition)
+        row = await dialer_store.set_disposition(conn, attempt_id, body.disposition)
     # The note is not written anywhere yet: attempts has no column for it (see README).
     log.info(
         "api.disposition",

@@ -284,12 +284,18 @@ async def finish_attempt(
     return decision
 
 
-async def set_disposition(conn: DbConnection, attempt_id: int, disposition: str) -> None:
+async def set_disposition(
+    conn: DbConnection, attempt_id: int, disposition: str
+) -> asyncpg.Record:
     """The operator's wrap-up code for an attempt (sale, not interested, ...)."""
     if not disposition.strip():
         raise InvalidInput("a disposition must not be empty")
-    done = await conn.execute(
-        "UPDATE attempts SET disposition = $2 WHERE id = $1", attempt_id, disposition.strip()
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "UPDATE attempts SET disposition = $2 WHERE id = $1"
+        " RETURNING id AS attempt_id, campaign_id, lead_id, call_id, disposition",
+        attempt_id,
+        disposition.strip(),
     )
-    if done.endswith(" 0"):
+    if row is None:
         raise NotFound(f"no attempt {attempt_id}")
+    return row

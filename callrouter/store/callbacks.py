@@ -18,6 +18,7 @@ __all__ = [
     "claim_queue_callbacks",
     "due_operator_callbacks",
     "finish_callback",
+    "list_callbacks",
     "mark_callback_dialing",
     "queues_with_due_callbacks",
     "schedule_callback",
@@ -120,4 +121,19 @@ async def finish_callback(
         retry_at,
         operator_id,
         f"last attempt: {outcome}",
+    )
+
+
+async def list_callbacks(
+    conn: DbConnection, *, status: str, queue: str | None, limit: int
+) -> list[asyncpg.Record]:
+    # Oldest place first: the order in which the dispatcher will serve them.
+    return await conn.fetch(
+        "SELECT id, call_id, queue_name, phone, caller_name, queued_at, requested_at, due_at,"
+        " operator_id, campaign_id, status, attempts, note FROM callbacks"
+        " WHERE status = $1 AND ($2::text IS NULL OR queue_name = $2)"
+        " ORDER BY due_at, queued_at, id LIMIT $3",
+        status,
+        queue,
+        limit,
     )
