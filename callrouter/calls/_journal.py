@@ -7,6 +7,7 @@ retries them) and into CRM notifications, so no handler writes SQL of its own.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,12 @@ from callrouter.store.writer import RecordWriter
 
 __all__ = ["CallJournal"]
 
+# Q.850 16: what Asterisk reports for a channel hung up without a reason.
+_NORMAL_CLEARING = 16
+# Finished calls kept waiting for their ChannelDestroyed (a channel that never gets one,
+# having entered from the dialplan unsubscribed, must not be kept for ever).
+_AWAITING_CAUSE_MAX = 10_000
+
 # queue_log verb for a call's last line, by outcome and the core's reason.
 _LEAVE_EVENTS = {
     "max_wait": "EXITWITHTIMEOUT",
@@ -38,6 +45,9 @@ class CallJournal:
         self._writer = writer
         self._node = node
         self.crm = crm
+        # Finished calls whose caller channel Asterisk has not destroyed yet: its
+        # ChannelDestroyed brings the hangup cause after the row got its outcome.
+        self._awaiting_cause: OrderedDict[str, uuid.UUID] = OrderedDict()
 
     def call_created(self, session: CallSession, *, direction: str = "inbound") -> None:
         self._writer.put(
@@ -91,15 +101,29 @@ class CallJournal:
         }
         if record.talk_s is not None:
             values["talk_s"] = round(record.talk_s, 3)
+        call_id = uuid.UUID(record.call_id)
         if record.outcome is not None:
             values["outcome"] = record.outcome
             values["ended_at"] = record.ended_at
-            if session is not None and session.hangup_cause is not None:
-                values["hangup_cause"] = session.hangup_cause
-        call_id = uuid.UUID(record.call_id)
+            cause = _known_cause(session)
+            if cause is not None:
+                values["hangup_cause"] = cause
+            elif session is not None:
+                self._await_cause(session.caller_channel_id, call_id)
         self._writer.put(CallUpdate(call_id, values))
         if record.outcome is not None and record.ended_at is not None:
             self._final_event(record, call_id, session)
+
+    def _await_cause(self, channel_id: str, call_id: uuid.UUID) -> None:
+        self._awaiting_cause[channel_id] = call_id
+        while len(self._awaiting_cause) > _AWAITING_CAUSE_MAX:
+            self._awaiting_cause.popitem(last=False)
+
+    def late_hangup_cause(self, channel_id: str, cause: int) -> None:
+        """Asterisk destroyed a finished call's caller channel: record its cause."""
+        call_id = self._awaiting_cause.pop(channel_id, None)
+        if call_id is not None:
+            self._writer.put(CallUpdate(call_id, {"hangup_cause": cause}))
 
     def _final_event(
         self, record: CallRecord, call_id: uuid.UUID, session: CallSession | None
@@ -151,3 +175,15 @@ class CallJournal:
 
     def recording_changed(self, name: str, state: str, **values: Any) -> None:
         self._writer.put(RecordingUpdate(name=name, state=state, **values))
+
+
+def _known_cause(session: CallSession | None) -> int | None:
+    if session is None:
+        return None
+    if session.hangup_cause is not None:
+        return session.hangup_cause
+    if session.ended_by == "operator":
+        # The operator hung up; callrouter hangs the caller up with no reason, which
+        # Asterisk reports as 16 Normal Clearing (ari-captures/sip: DELETE, no params).
+        return _NORMAL_CLEARING
+    return None

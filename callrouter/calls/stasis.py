@@ -55,6 +55,7 @@ __all__ = ["StasisHandlers", "offer_failure_for_cause"]
 
 log = structlog.get_logger(__name__)
 
+NORMAL_CLEARING = 16
 # Hangup causes of an operator leg that never answered, as the core's failure kinds.
 _BUSY_CAUSES = {17}
 _NO_ANSWER_CAUSES = {18, 19}
@@ -244,7 +245,11 @@ class StasisHandlers(ReadsSettings):
             )
             return
         session = self._sessions.by_caller_channel(event.channel.id)
-        if session is not None and session.hangup_cause is None:
+        if session is None:
+            # The call's row was finished before Asterisk destroyed the channel (it often
+            # is): the cause still belongs on it.
+            self._journal.late_hangup_cause(event.channel.id, event.cause)
+        elif session.hangup_cause is None:
             session.hangup_cause = event.cause
         self.channel_gone(event.channel.id)
 
@@ -284,8 +289,11 @@ class StasisHandlers(ReadsSettings):
 
     async def on_hangup_request(self, event: ChannelHangupRequest) -> None:
         session = self._sessions.by_caller_channel(event.channel.id)
-        if session is not None and event.cause is not None:
-            session.hangup_cause = event.cause
+        if session is None or event.soft:
+            return  # a soft request's cause is a flag (32: our DELETE), not a Q.850 code
+        # A SIP BYE's request carries no cause at all; Asterisk's ChannelDestroyed for
+        # it, when it comes, says 16 Normal Clearing (ari-captures/sip).
+        session.hangup_cause = event.cause if event.cause is not None else NORMAL_CLEARING
 
     # -- keys, media, endpoints -----------------------------------------------------------
 
