@@ -29,7 +29,10 @@ import uuid
 from dataclasses import fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import structlog
 
 from callrouter.store._records import (
     CallbackInsert,
@@ -42,7 +45,9 @@ from callrouter.store._records import (
     RecordingUpdate,
 )
 
-__all__ = ["decode_line", "encode_line"]
+__all__ = ["decode_line", "encode_line", "read_segment"]
+
+log = structlog.get_logger(__name__)
 
 _KINDS: dict[str, type[Record]] = {
     cls.__name__: cls
@@ -78,8 +83,10 @@ def decode_line(line: bytes) -> tuple[int, Record]:
         cls = _KINDS[obj["k"]]
         record = cls(**obj["r"])
         seq = obj["s"]
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"not a spooled record: {exc}") from exc
+    except (KeyError, TypeError, ArithmeticError) as exc:
+        # Whatever a damaged line decodes to (a number, a list, a bad "$dec"), the one
+        # error a reader has to expect is ValueError.
+        raise ValueError(f"not a spooled record: {exc!r}") from exc
     if not isinstance(seq, int) or seq < 1:
         raise ValueError(f"bad sequence number {seq!r}")
     return seq, record
@@ -138,3 +145,37 @@ def _untag(obj: dict[str, Any]) -> Any:
     if any(k.startswith("$$") for k in obj):
         return {(k[1:] if k.startswith("$$") else k): v for k, v in obj.items()}
     return obj
+
+
+def read_segment(path: Path, *, after: int) -> list[tuple[int, Record]]:
+    """The whole records of a segment file, in order, after sequence number ``after``.
+
+    A torn last line (a crash or power loss in the middle of a write: that record was
+    never acknowledged as journalled) is skipped with a warning; a corrupt or
+    out-of-order line elsewhere with an error. Neither stops the rest being read.
+    """
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline, as a whole file does
+    records: list[tuple[int, Record]] = []
+    last = after
+    for number, line in enumerate(lines, start=1):
+        try:
+            seq, record = decode_line(line)
+        except ValueError as exc:
+            log.error("spool_corrupt_line", path=str(path), line=number, error=str(exc))
+            continue
+        if seq <= last:
+            log.error("spool_out_of_order", path=str(path), line=number, seq=seq)
+            continue
+        records.append((seq, record))
+        last = seq
+    if tail:
+        try:
+            seq, record = decode_line(tail)
+        except ValueError:
+            log.warning("spool_torn_line", path=str(path), line=len(lines) + 1, size=len(tail))
+        else:
+            if seq > last:
+                records.append((seq, record))
+    return records

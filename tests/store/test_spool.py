@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from callrouter.config import DatabaseSettings
@@ -194,3 +197,22 @@ def test_the_spool_folder_sits_beside_the_config_unless_absolute(tmp_path: Path)
     assert resolve_spool_dir(DatabaseSettings(), base_dir=tmp_path) == tmp_path / "var/spool"
     settings = DatabaseSettings(spool_dir=Path("/srv/spool"))
     assert resolve_spool_dir(settings, base_dir=tmp_path) == Path("/srv/spool")
+
+
+LINE = encode_line(7, a_call(7)[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.integers(0, len(LINE) - 1).map(lambda cut: LINE[:cut]),
+        st.tuples(st.integers(0, len(LINE) - 1), st.integers(0, 255)).map(
+            lambda flip: LINE[: flip[0]] + bytes([flip[1]]) + LINE[flip[0] + 1 :]
+        ),
+        st.sampled_from([b"123", b"[]", b'{"s":1,"k":"CallUpdate","r":[]}', b'{"$dec":"x"}']),
+    )
+)
+def test_a_damaged_line_is_a_value_error_and_nothing_else(line: bytes) -> None:
+    with contextlib.suppress(ValueError):
+        decode_line(line)
