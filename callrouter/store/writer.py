@@ -69,6 +69,9 @@ __all__ = ["RecordWriter", "Spool"]
 log = structlog.get_logger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
+# start() waits this long for a previous process's records to land: recovery then reads
+# a database that has them. Past it (PostgreSQL away), start() goes on; they still
+# land first, in order, once it is back.
 DEFAULT_REPLAY_TIMEOUT_S = 30.0
 
 
