@@ -99,8 +99,11 @@ def _script_of(env: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     # agi_network_script is everything after the host: "operator?action=login".
     raw = env.get("agi_network_script")
     if raw is None:
-        raw = urlsplit(env.get("agi_request", "")).path
-        raw_query = urlsplit(env.get("agi_request", "")).query
+        try:
+            request = urlsplit(env.get("agi_request", ""))
+        except ValueError as exc:  # "agi://[host/x": an unclosed IPv6 bracket
+            raise AgiHeaderMalformed(f"agi_request is not a URL: {exc}") from None
+        raw, raw_query = request.path, request.query
     else:
         raw, _, raw_query = raw.partition("?")
     query = dict(parse_qsl(raw_query, keep_blank_values=True))

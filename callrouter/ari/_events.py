@@ -281,7 +281,7 @@ def parse_event(frame: str | bytes) -> AnyEvent | None:
     """One WebSocket text frame as an event; None (and one log line) if unreadable."""
     try:
         raw = json.loads(frame)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
         log.warning("ari_event_malformed", error=str(exc), frame=str(frame)[:_SNIPPET])
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
@@ -293,6 +293,9 @@ def parse_event(frame: str | bytes) -> AnyEvent | None:
         return UnknownEvent(type=raw["type"], raw=raw)
     try:
         return model.model_validate(raw)
+    except RecursionError:
+        log.warning("ari_event_invalid", type=raw["type"], errors=1, error="nested too deeply")
+        return None
     except ValidationError as exc:
         log.warning(
             "ari_event_invalid", type=raw["type"], errors=exc.error_count(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,13 @@ from callrouter.errors import ConfigError, ConfigProblem, Conflict, InvalidInput
 from callrouter.store import customers as cards
 from callrouter.store.directory import find_customer, upsert_customer
 
-__all__ = ["TIER_PRIORITIES", "customers_app", "priority_for_tier", "read_customer_file"]
+__all__ = [
+    "TIER_PRIORITIES",
+    "customers_app",
+    "priority_for_tier",
+    "read_customer_csv",
+    "read_customer_file",
+]
 
 TIER_HELP = (
     "Priority in the queue: higher is answered first. Without it the tier decides:"
@@ -35,6 +41,7 @@ TIER_HELP = (
 TIER_PRIORITIES = {"vip": 10, "gold": 10, "silver": 5}
 COLUMNS = ("phone", "name", "tier", "priority", "account", "notes")
 DEFAULT_TIER = "standard"
+MAX_PRIORITY = 1_000_000
 
 customers_app = typer.Typer(
     help="Customer cards (phone, name, tier, priority, account, notes): import, add, list, show."
@@ -87,14 +94,19 @@ class RowProblem:
     message: str
 
 
-def _rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(raw_lines: Iterable[bytes], encoding: str) -> Iterator[tuple[int, list[str]]]:
     """CSV records with the line each starts on (a quoted field may span lines)."""
-    with path.open("rb") as raw:
-        reader = csv.reader(decode_lines(raw, encoding=encoding))
-        start = 1
-        for record in reader:
-            yield start, record
-            start = reader.line_num + 1
+    reader = csv.reader(decode_lines(raw_lines, encoding=encoding))
+    start = 1
+    while True:
+        try:
+            record = next(reader, None)
+        except csv.Error as exc:  # e.g. a field over the csv module's size limit
+            raise InvalidInput(f"line {reader.line_num}: malformed CSV: {exc}") from None
+        if record is None:
+            return
+        yield start, record
+        start = reader.line_num + 1
 
 
 def _header(record: list[str], line: int) -> list[str]:
@@ -121,7 +133,9 @@ def _parse_row(names: list[str], record: list[str], region: str | None) -> cards
     try:
         priority = int(raw_priority) if raw_priority else priority_for_tier(tier)
     except ValueError:
-        raise ValueError(f"priority {raw_priority!r} is not a whole number") from None
+        raise ValueError(f"priority {raw_priority[:20]!r} is not a whole number") from None
+    if abs(priority) > MAX_PRIORITY:  # the column is a 32-bit integer
+        raise ValueError(f"priority {priority} is out of range (-{MAX_PRIORITY}..{MAX_PRIORITY})")
     return cards.CustomerRow(
         phone=e164,
         name=cell.get("name", "").strip(),
@@ -136,10 +150,20 @@ def read_customer_file(
     path: Path, *, region: str | None, encoding: str = "utf-8"
 ) -> tuple[list[cards.CustomerRow], list[RowProblem]]:
     """Valid cards (first row wins per phone) and the rows skipped, by line."""
+    with path.open("rb") as raw:
+        return read_customer_csv(raw, region=region, encoding=encoding, source=str(path))
+
+
+def read_customer_csv(
+    raw_lines: Iterable[bytes], *, region: str | None, encoding: str = "utf-8",
+    source: str = "the file",
+) -> tuple[list[cards.CustomerRow], list[RowProblem]]:
+    """:func:`read_customer_file` on byte lines. Raises only ``InvalidInput``: an unusable
+    file (no header, bad encoding, malformed CSV); a bad row is a ``RowProblem``."""
     names: list[str] | None = None
     good: dict[str, tuple[int, cards.CustomerRow]] = {}
     problems: list[RowProblem] = []
-    for line, record in _rows(path, encoding):
+    for line, record in _rows(raw_lines, encoding):
         if not any(cell.strip() for cell in record):
             continue
         if names is None:
@@ -156,7 +180,7 @@ def read_customer_file(
             continue
         good[row.phone] = (line, row)
     if names is None:
-        raise InvalidInput(f"{path} is empty: expected a header line {','.join(COLUMNS)}")
+        raise InvalidInput(f"{source} is empty: expected a header line {','.join(COLUMNS)}")
     return [row for _line, row in good.values()], problems
 
 
@@ -222,7 +246,9 @@ def add_customer(
     phone: str = typer.Option(..., help="Phone number; without +country, dialer.default_region."),
     name: str = typer.Option(..., help="Name shown to the operator."),
     tier: str = typer.Option(DEFAULT_TIER, help="Tier: vip, gold, silver, or any word."),
-    priority: int | None = typer.Option(None, help=TIER_HELP),
+    priority: int | None = typer.Option(
+        None, min=-MAX_PRIORITY, max=MAX_PRIORITY, help=TIER_HELP
+    ),
     account: str | None = typer.Option(None, help="Account number in your CRM."),
     notes: str | None = typer.Option(None, help="Free text for the operator."),
     replace: bool = typer.Option(False, "--replace", help="Overwrite an existing card."),

@@ -45,6 +45,24 @@ class _Origin:
     line: int
 
 
+# A configuration is a few hundred values a few levels deep. Past these limits the file
+# is a mistake (or an alias that refers to itself or expands exponentially), and must be
+# reported as such rather than exhaust the stack or the memory.
+_MAX_DEPTH = 32
+# libyaml when PyYAML was built with it: ten times faster, and it bounds nesting itself.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MAX_VALUES = 100_000
+
+
+class _Unreadable(Exception):
+    """The file cannot be turned into data at all; ``node`` locates why."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
 class _Reader:
     """Turns one file's node tree into plain data, recording each value's origin."""
 
@@ -53,23 +71,58 @@ class _Reader:
         self.environ = environ
         self.origins: dict[FieldPath, _Origin] = {}
         self.problems: list[ConfigProblem] = []
+        self._values = 0
+        self._open: set[int] = set()  # nodes being read: an alias to one is a cycle
+        self._scalars: dict[int, Any] = {}
+        # safe_load's constructor, applied to one scalar node at a time.
+        self._constructor = yaml.constructor.SafeConstructor()
 
     def read(self, node: yaml.Node, path: FieldPath) -> Any:
+        self._values += 1
+        if self._values > _MAX_VALUES:
+            raise _Unreadable(node, f"more than {_MAX_VALUES} values (an alias used too often?)")
+        if len(path) > _MAX_DEPTH:
+            raise _Unreadable(node, f"nested deeper than {_MAX_DEPTH} levels")
+        if id(node) in self._open:
+            raise _Unreadable(node, "a YAML alias refers to a value that contains it")
         self.origins[path] = _Origin(self.file, node.start_mark.line + 1)
+        self._open.add(id(node))
+        try:
+            return self._read(node, path)
+        finally:
+            self._open.discard(id(node))
+
+    def _read(self, node: yaml.Node, path: FieldPath) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = str(yaml.safe_load(yaml.serialize(key_node)))
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self._problem(path, key_node, "a key must be a plain name, not a collection")
+                    continue
+                key = str(self._scalar(key_node))
                 if key in result:
                     self._problem((*path, key), key_node, "duplicate key")
                 result[key] = self.read(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.read(item, (*path, str(i))) for i, item in enumerate(node.value)]
-        value = yaml.safe_load(yaml.serialize(node))
+        value = self._scalar(node)
         if isinstance(value, str):
             return self._substitute(value, path, node)
         return value
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        # An alias reuses its anchor's node: construct each scalar once.
+        if id(node) in self._scalars:
+            return self._scalars[id(node)]
+        try:
+            value = self._scalars[id(node)] = self._constructor.construct_object(node, deep=True)
+            return value
+        except (yaml.YAMLError, ValueError, OverflowError, AttributeError) as exc:
+            # A tag we do not construct (!foo, !!python/...), an impossible date, or
+            # "!!timestamp" on text that is no date at all (PyYAML fails on the regex).
+            reason = getattr(exc, "problem", None) or str(exc)
+            raise _Unreadable(node, f"not a plain value: {reason}") from None
 
     def _substitute(self, value: str, path: FieldPath, node: yaml.Node) -> str:
         def replace(match: re.Match[str]) -> str:
@@ -170,17 +223,25 @@ def _read_file(
         problems.append(ConfigProblem(str(file), None, "", f"cannot read: {exc}"))
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         problems.append(ConfigProblem(str(file), line, "", f"invalid YAML: {reason}"))
         return None
+    except RecursionError:  # PyYAML's composer recurses once per nesting level
+        problems.append(ConfigProblem(str(file), None, "", "invalid YAML: nested too deeply"))
+        return None
     if node is None:
         return {}
     reader = _Reader(str(file), environ)
-    data = reader.read(node, ())
+    try:
+        data = reader.read(node, ())
+    except _Unreadable as exc:
+        line = exc.node.start_mark.line + 1
+        problems.append(ConfigProblem(str(file), line, "", f"invalid YAML: {exc.message}"))
+        return None
     problems.extend(reader.problems)
     if not isinstance(data, dict):
         problems.append(ConfigProblem(str(file), 1, "", "the top level must be a mapping"))

@@ -21,6 +21,7 @@ import codecs
 import csv
 import enum
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -61,6 +62,10 @@ _BOMS_WE_REFUSE = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
+
+
+# The longest IANA names are about 30 characters and 3 levels deep.
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-]{1,40}(/[A-Za-z0-9_+\-]{1,40}){0,3}$")
 
 
 class LeadFileError(InvalidInput):
@@ -306,6 +311,11 @@ class LeadReader:
         self, line: int, declared: str, number: NormalizedNumber
     ) -> tuple[str, TimezoneSource, str | None] | RowProblem:
         if declared:
+            if not _ZONE_NAME.match(declared):
+                # zoneinfo turns each "/" into a package import: a long cell would
+                # exhaust the stack before being refused as an unknown zone.
+                message = f"{declared[:40]!r} is not an IANA time zone name"
+                return RowProblem(line, RowProblemKind.UNKNOWN_TIMEZONE, message)
             try:
                 return load_zone(declared).key, TimezoneSource.COLUMN, None
             except ValueError as exc:

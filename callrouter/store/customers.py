@@ -31,14 +31,15 @@ __all__ = [
     "upsert_customers",
 ]
 
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-"""What a stored phone looks like: ``+`` and up to 15 digits, no blanks."""
+E164 = re.compile(r"^\+[1-9][0-9]{1,16}$")
+"""What a stored phone looks like: ``+`` and digits, no blanks. E.164 allows 15 digits;
+phonenumbers formats a few valid German numbers with 16 or 17, so those are kept."""
 
 
 def check_e164(phone: str) -> str:
     """``phone`` if it is E.164; a ValueError otherwise (a bug: callers normalise first)."""
     if not E164.match(phone):
-        raise ValueError(f"customer phone {phone!r} is not E.164 (+ and up to 15 digits)")
+        raise ValueError(f"customer phone {phone!r} is not E.164 (+ and digits)")
     return phone
 
 

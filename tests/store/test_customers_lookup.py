@@ -50,10 +50,10 @@ def test_phone_keys_best_first() -> None:
 
 
 async def test_only_e164_phones_are_stored(db_pool: asyncpg.Pool) -> None:
-    with pytest.raises(ValueError, match="not E.164"):
+    with pytest.raises(ValueError, match=r"not E\.164"):
         CustomerRow(phone="030 1234567", name="x", tier="t", priority=0, account=None, notes=None)
     async with db_pool.acquire() as conn:
-        with pytest.raises(ValueError, match="not E.164"):
+        with pytest.raises(ValueError, match=r"not E\.164"):
             await upsert_customer(conn, phone="030 1234567", name="x")
         row = CustomerRow(phone=VIP, name="x", tier="t", priority=0, account=None, notes=None)
         counts = await upsert_customers(conn, [row])
