@@ -90,8 +90,18 @@ async def subscription(request: web.Request) -> web.Response:
     if not sources:
         raise SimAriError(400, "Missing parameter eventSource")
     subscribe = request.method == "POST"
-    for source in sources:
-        _apply_subscription(core, app, source, subscribe=subscribe)
+    # Every source must exist before any is (un)subscribed (app_event_sources_exist).
+    resolved = [_event_source(core, app, source, subscribe=subscribe) for source in sources]
+    for name, watchers, ids in resolved:
+        if subscribe:
+            watchers.add(app.name)
+            if name not in ids:
+                ids.append(name)
+            continue
+        if name not in ids:
+            raise _source_not_found(subscribe=subscribe)
+        watchers.discard(app.name)
+        ids.remove(name)
     return json_response(application_json(core, app))
 
 
@@ -104,37 +114,29 @@ def _source_not_found(*, subscribe: bool) -> SimAriError:
     return SimAriError(422, "Event source was not subscribed to")
 
 
-def _apply_subscription(core: SimCore, app: Application, source: str, *, subscribe: bool) -> None:
+def _event_source(
+    core: SimCore, app: Application, source: str, *, subscribe: bool
+) -> tuple[str, set[str], list[str]]:
+    """An ``eventSource`` URI: its name, who watches it, the app's list it goes in."""
     scheme, _, name = source.partition(":")
-    watchers: set[str]
     if scheme == "channel":
         if name not in core.switch.channels:
             raise _source_not_found(subscribe=subscribe)
-        watchers, ids = core.switch.channels[name].watchers, app.channel_ids
-    elif scheme == "bridge":
+        return name, core.switch.channels[name].watchers, app.channel_ids
+    if scheme == "bridge":
         if name not in core.switch.bridges:
             raise _source_not_found(subscribe=subscribe)
-        watchers, ids = core.switch.bridges[name].watchers, app.bridge_ids
-    elif scheme == "endpoint":
+        return name, core.switch.bridges[name].watchers, app.bridge_ids
+    if scheme == "endpoint":
         known = {s.key for s in core.switch.endpoints.values()} | {
             s.tech for s in core.switch.endpoints.values()
         }
         if name not in known:
             raise _source_not_found(subscribe=subscribe)
-        watchers, ids = set(), app.endpoint_ids
-    elif scheme == "deviceState":
-        watchers, ids = set(), app.device_names
-    else:
-        raise SimAriError(400, "Invalid event source URI scheme")
-    if subscribe:
-        watchers.add(app.name)
-        if name not in ids:
-            ids.append(name)
-    else:
-        if name not in ids:
-            raise _source_not_found(subscribe=subscribe)
-        watchers.discard(app.name)
-        ids.remove(name)
+        return name, set(), app.endpoint_ids
+    if scheme == "deviceState":
+        return name, set(), app.device_names
+    raise SimAriError(400, "Invalid event source URI scheme")
 
 
 @routes.put("/ari/applications/{applicationName}/eventFilter")

@@ -245,6 +245,17 @@ async def test_unsubscribe_what_was_never_subscribed_is_422(
             422,
             {"message": "Event source was not subscribed to"},
         )
+    # Every source must exist before any is subscribed.
+    both = await ari.call(
+        "POST",
+        "/applications/callrouter/subscription",
+        {"eventSource": f"channel:{call['id']},channel:gone"},
+    )
+    assert (both.status, both.body) == (422, {"message": "Event source does not exist"})
+    unsubscribed = await ari.call(
+        "DELETE", "/applications/callrouter/subscription", {"eventSource": f"channel:{call['id']}"}
+    )
+    assert unsubscribed.status == 422
 
 
 async def test_inbound_local_call_has_both_halves(
