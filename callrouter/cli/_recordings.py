@@ -36,11 +36,8 @@ from callrouter.cli._runtime import (
 from callrouter.errors import ExternalError, NotFound
 from callrouter.store import calls as call_log
 from callrouter.store._pool import DbConnection
-from callrouter.store.recordings import (
-    list_recordings,
-    mark_recording_deleted,
-    recordings_past_retention,
-)
+from callrouter.store.recordings import list_recordings
+from callrouter.store.retention import PurgeResult, purge_recordings, recordings_to_purge
 
 __all__ = ["file_name", "recordings_app"]
 
@@ -331,35 +328,6 @@ def export_command(
 # -- purge -------------------------------------------------------------------------------
 
 
-@dataclass
-class PurgeResult:
-    deleted: list[str] = field(default_factory=list)
-    already_gone: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-    not_tried: int = 0
-    aborted: str | None = None
-
-
-async def _purge(state: CliState, conn: DbConnection, names: list[str]) -> PurgeResult:
-    result = PurgeResult()
-    async with ari_client(state) as client:
-        for i, name in enumerate(names):
-            try:
-                await client.recordings.delete_stored(name)
-                result.deleted.append(name)
-            except AriNotFound:
-                result.already_gone.append(name)
-            except AriError as exc:
-                result.failed.append({"name": name, "error": str(exc)})
-                if isinstance(exc, AriAuthError | AriConnectionError):
-                    result.not_tried, result.aborted = len(names) - i - 1, str(exc)
-                    break  # every other one would fail the same way
-                continue
-            # Marked one by one: an interrupted purge leaves the rows true to the disk.
-            await mark_recording_deleted(conn, name)
-    return result
-
-
 @recordings_app.command("purge")
 def purge_command(
     ctx: typer.Context,
@@ -374,7 +342,9 @@ def purge_command(
     Each file is deleted through ARI, then its row is marked deleted (the
     call keeps its history). A file Asterisk no longer has counts as already
     gone and is marked too; a failure leaves the row for the next run and
-    makes the exit code 4.
+    makes the exit code 4. With cluster.node set, only that node's calls'
+    recordings. The running service purges the same way every
+    recording.purge_interval_s.
     """
     state = state_of(ctx)
     days = older_than_days or state.settings.recording.retention_days
@@ -382,11 +352,13 @@ def purge_command(
 
     async def go() -> tuple[list[str], PurgeResult]:
         async with database_pool(state) as pool, pool.acquire() as conn:
-            rows = await recordings_past_retention(conn, now=now, retention_days=days)
-            names = [r["name"] for r in rows]
+            names = await recordings_to_purge(
+                conn, now=now, retention_days=days, node=state.settings.cluster.node
+            )
             if dry_run or not names:
                 return names, PurgeResult()
-            return names, await _purge(state, conn, names)
+            async with ari_client(state) as client:
+                return names, await purge_recordings(conn, client.recordings, names)
 
     names, result = run_async(go())
     counts = {"deleted": len(result.deleted), "already_gone": len(result.already_gone),

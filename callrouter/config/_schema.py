@@ -247,6 +247,9 @@ class RecordingSettings(_Section):
     format: Literal["wav", "gsm", "ulaw", "sln"] = "wav"
     retention_days: int = Field(90, ge=1)
     max_duration_s: int = Field(0, ge=0)
+    # How often the service purges recordings past retention_days (store/retention.py);
+    # 0: never (only `callrouter recordings purge` does).
+    purge_interval_s: Seconds = 3600.0
 
 
 class DialerSettings(_Section):
