@@ -18,7 +18,7 @@ pgserver's own inter-process lock:
 - After a reboot (a power loss) the ``postmaster.pid`` left behind may name a pid that
   now belongs to some other process: pgserver would take that for a running server,
   and PostgreSQL would refuse to start. A pid file whose process is not a postgres of
-  this folder is removed; with no server running, every handle is stale too.
+  this folder is removed, and a handle list written before the boot is emptied.
 
 The same clean-up runs again when this process leaves (before pgserver's exit hook),
 so a process that shared the server with one killed since still stops it last.
@@ -77,9 +77,8 @@ def start_embedded_postgres(data_dir: Path) -> str:
     )
     if data_dir not in _keep_alive:
         # atexit runs last-registered first: this runs before pgserver's own exit hook
-        # (registered by get_server), so a handle killed since we started does not keep
-        # the server alive after us.
-        atexit.register(_forget_the_dead, data_dir)
+        # (registered by get_server).
+        atexit.register(_before_leaving, data_dir)
     # The server object must outlive this call: pgserver stops it when collected.
     _keep_alive[data_dir] = server
     return uri
@@ -87,10 +86,29 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
 def stop_embedded_postgres(data_dir: Path) -> None:
     """Leave the server; it stops unless another live process still uses it."""
-    server = _keep_alive.pop(data_dir.resolve(), None)
-    if server is not None:
-        _forget_the_dead(data_dir.resolve())
-        server.cleanup()
+    data_dir = data_dir.resolve()
+    if data_dir in _keep_alive:
+        _before_leaving(data_dir)
+        _keep_alive.pop(data_dir).cleanup()
+
+
+def _before_leaving(data_dir: Path) -> None:
+    """What pgserver's leaving does not know: users killed, or a server restarted, since."""
+    _forget_the_dead(data_dir)
+    server = _keep_alive.get(data_dir)
+    if server is None:
+        return
+    from pgserver.utils import PostmasterInfo
+
+    # pgserver stops the postmaster it found when this process joined; if that one
+    # died and another process started a new one since, the new one is what is shared
+    # now, and what the last user must stop.
+    try:
+        info = PostmasterInfo.read_from_pgdata(data_dir)
+    except (AssertionError, ValueError, OSError):
+        return
+    if info is not None and info.is_running() and info.pid != server.get_pid():
+        server._postmaster_info = info
 
 
 def running_postmaster(data_dir: Path) -> psutil.Process | None:
@@ -136,12 +154,15 @@ def _forget_the_dead_locked(data_dir: Path) -> bool:
     handles = data_dir / _HANDLES
     try:
         pids = [int(p) for p in json.loads(handles.read_text())]
+        before_boot = handles.stat().st_mtime < psutil.boot_time()
     except FileNotFoundError:
         return postmaster is not None
     except (ValueError, TypeError):
-        pids = [-1]  # unreadable: rewritten below as if every entry were gone
-    # With no server running every handle is stale: they were for a server now gone.
-    alive = [p for p in pids if postmaster is not None and _alive(p)]
+        pids, before_boot = [-1], True  # unreadable: rewritten as if every entry were gone
+    # Written before this boot, every pid in it is another process's now, if anyone's.
+    # A live process keeps its handle even with no server running: it would reconnect
+    # to the one started now, which must not stop under it.
+    alive = [] if before_boot else [p for p in pids if _alive(p)]
     if alive != pids:
         log.warning(
             "embedded_postgres_dead_handles",

@@ -121,6 +121,21 @@ def test_a_server_orphaned_by_a_kill_is_stopped_by_the_next_cli_command(
     assert gone(server) and postmasters(folder) == []
 
 
+def test_a_server_restarted_under_a_live_user_is_stopped_by_the_last_user(
+    folder: Path, tmp_path: Path
+) -> None:
+    holder = Holder(folder)
+    [first] = postmasters(folder)
+    first.kill()  # PostgreSQL alone dies (the OOM killer's favourite)
+    psutil.wait_procs([first], timeout=10)
+    done = migrate(folder, tmp_path)  # starts a new server, leaves it to the live holder
+    assert done.returncode == 0, done.stderr
+    [second] = postmasters(folder)
+    assert second.pid != first.pid
+    holder.stop()
+    assert gone(second) and postmasters(folder) == []
+
+
 def test_a_pid_file_naming_another_process_after_a_reboot_is_not_a_server(
     folder: Path,
 ) -> None:
@@ -128,9 +143,14 @@ def test_a_pid_file_naming_another_process_after_a_reboot_is_not_a_server(
     pid_file = (folder / "postmaster.pid").read_text()
     holder.stop()
     assert postmasters(folder) == []
-    # What a power loss leaves: the old pid file, its pid now some other process's.
+    # What a power loss leaves: the old pid file and handle list, their pids now some
+    # other process's (this one's).
     lines = pid_file.split("\n")
     (folder / "postmaster.pid").write_text("\n".join([str(os.getpid()), *lines[1:]]))
+    handles = folder / ".handle_pids.json"
+    handles.write_text(f"[{os.getpid()}]")
+    before_boot = psutil.boot_time() - 60
+    os.utime(handles, (before_boot, before_boot))
     holder = Holder(folder)
     [server] = postmasters(folder)
     assert server.pid != os.getpid()
