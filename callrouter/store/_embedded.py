@@ -18,10 +18,12 @@ pgserver's own inter-process lock:
 - After a reboot (a power loss) the ``postmaster.pid`` left behind may name a pid that
   now belongs to some other process: pgserver would take that for a running server,
   and PostgreSQL would refuse to start. A pid file whose process is not a postgres of
-  this folder is removed, and a handle list written before the boot is emptied.
+  this folder (or a zombie) is removed; a handle list written before the boot is emptied.
 
 The same clean-up runs again when this process leaves (before pgserver's exit hook),
-so a process that shared the server with one killed since still stops it last.
+so a process that shared the server with one killed since still stops it last; and
+if the postmaster it joined died and another process started a new one since (a
+live user keeps its handle through that), the new one is what it stops.
 A server whose every user was killed keeps running until the next process that opens
 the folder adopts it: nothing runs in a process after SIGKILL.
 """
