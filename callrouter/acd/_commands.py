@@ -65,6 +65,8 @@ class CancelRing:
 class ConnectCall:
     call_id: str
     operator_id: str
+    # Seconds in the current queue (after a transfer: since entering it), for CONNECT.
+    waited_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ class HoldCaller:
     # A caller who was already waiting before a restart: no new ENTERQUEUE, no new
     # queue time; only the music has to be sure to play.
     resumed: bool = False
+    # 1-based place in line on joining (queue_log ENTERQUEUE's position).
+    position: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,12 @@ class CallRecord:
     wait_s: float
     talk_s: float | None
     operator_id: str | None
+    # queue_log: place in line on leaving it, and on joining it.
+    position: int = 1
+    origposition: int = 1
+    # When the record was made; for a transfer (reason "transfer"), the queue it went to.
+    at: datetime | None = None
+    transferred_to: str | None = None
 
 
 AcdCommand = (

@@ -226,8 +226,11 @@ class Core:
         self._hold(call, policy)
 
     def _hold(self, call: Call, policy: QueuePolicy, *, resumed: bool = False) -> None:
-        self._out.append(HoldCaller(call.call_id, call.queue, policy.music_class, resumed))
         self._enqueue(call)
+        call.entry_position = self._waiting.position(call)
+        self._out.append(
+            HoldCaller(call.call_id, call.queue, policy.music_class, resumed, call.entry_position)
+        )
         if not resumed:  # a resumed caller heard their position before the restart
             self._joined.append(call)
         if policy.max_wait_s is not None:
@@ -286,7 +289,9 @@ class Core:
             )
         )
 
-    def _record(self, call: Call, outcome: CallOutcome | None, reason: str) -> None:
+    def _record(
+        self, call: Call, outcome: CallOutcome | None, reason: str, *, to: str | None = None
+    ) -> None:
         ended = self._now if outcome is not None else None
         until = call.answered_at or self._now
         talk = (self._now - call.answered_at).total_seconds() if call.answered_at else None
@@ -305,6 +310,10 @@ class Core:
                 wait_s=max(0.0, (until - call.queued_at).total_seconds()),
                 talk_s=talk if outcome is not None else None,
                 operator_id=call.operator_id,
+                position=call.position,
+                origposition=call.entry_position,
+                at=self._now,
+                transferred_to=to,
             )
         )
 

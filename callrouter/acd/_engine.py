@@ -306,7 +306,7 @@ class AcdEngine(Reloadable):
         if call.status is CallStatus.OFFERED:
             raise Conflict(f"call {ev.call_id} is ringing; answer it before transferring")
         if call.status is CallStatus.CONNECTED:
-            self._record(call, None, "transfer")
+            self._record(call, None, "transfer", to=ev.queue)
             op = self._ops[call.operator_id or ""]
             call.offered_at = call.answered_at = call.operator_id = None
             self._call_done(op)
@@ -328,7 +328,8 @@ class AcdEngine(Reloadable):
         op.calls_taken[call.queue] = op.calls_taken.get(call.queue, 0) + 1
         self._transition(op, OpInput.ANSWER, "answer", call.call_id)
         op.call_id = call.call_id
-        self._out.append(ConnectCall(call.call_id, op.operator_id))
+        waited = max(0.0, (self._now - call.queued_at).total_seconds())
+        self._out.append(ConnectCall(call.call_id, op.operator_id, waited))
         self._record(call, None, "")
 
     def _on_offer_failed(self, ev: OfferFailed) -> None:

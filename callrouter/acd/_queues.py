@@ -53,11 +53,13 @@ class SortedKeys(Generic[K]):
     def add(self, key: K) -> None:
         insort(self._items, key)
 
-    def remove(self, key: K) -> None:
+    def remove(self, key: K) -> int:
+        """Remove ``key``; its 0-based rank before removal."""
         i = bisect_left(self._items, key)
         if i == len(self._items) or self._items[i] != key:
             raise InternalError(f"index lost {key!r}")
         del self._items[i]
+        return i
 
     def first(self) -> K | None:
         return self._items[0] if self._items else None
@@ -101,6 +103,9 @@ class Call:
     expired: bool = False
     # Overflows into other queues taken by this call, to stop A -> B -> A loops.
     hops: int = 0
+    # Place in line when it joined its queue, and when it last left the line.
+    entry_position: int = 1
+    position: int = 1
 
     @property
     def key(self) -> CallKey:
@@ -123,7 +128,8 @@ class WaitingCalls:
     def remove(self, call: Call) -> None:
         key = call.key
         self._buckets[(call.queue, call.level)].remove(key)
-        self._lines[call.queue].remove(key)
+        # Its place in line as it leaves: queue_log's "position" of an exit.
+        call.position = self._lines[call.queue].remove(key) + 1
 
     def head(self, bucket: Bucket) -> CallKey | None:
         keys = self._buckets.get(bucket)

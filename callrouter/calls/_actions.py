@@ -138,7 +138,7 @@ class CommandExecutor(ReadsSettings):
             queue=cmd.queue,
             url="",
             caller_id=session.caller_number,
-            position=1,
+            position=cmd.position,
         )
 
     async def _AnnounceQueuePosition(
@@ -337,7 +337,7 @@ class CommandExecutor(ReadsSettings):
             now,
             "CONNECT",
             operator_id=cmd.operator_id,
-            holdtime=round((now - session.created_at).total_seconds()),
+            holdtime=round(cmd.waited_s),
             bridged_channel=leg.channel_id,
             ringtime=0,
         )

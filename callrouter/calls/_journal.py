@@ -113,6 +113,8 @@ class CallJournal:
         self._writer.put(CallUpdate(call_id, values))
         if record.outcome is not None and record.ended_at is not None:
             self._final_event(record, call_id, session)
+        elif record.reason == "transfer":
+            self._transfer_event(record, call_id)
 
     def _await_cause(self, channel_id: str, call_id: uuid.UUID) -> None:
         self._awaiting_cause[channel_id] = call_id
@@ -130,33 +132,58 @@ class CallJournal:
     ) -> None:
         data: dict[str, Any]
         wait = round(record.wait_s)
+        places = {"position": record.position, "origposition": record.origposition}
         if record.outcome == "answered":
             ended_by = session.ended_by if session else None
             verb = "COMPLETEAGENT" if ended_by == "operator" else "COMPLETECALLER"
-            data = {"holdtime": wait, "calltime": round(record.talk_s or 0), "origposition": 1}
+            data = {
+                "holdtime": wait,
+                "calltime": round(record.talk_s or 0),
+                "origposition": record.origposition,
+            }
         elif record.outcome == "abandoned":
-            verb, data = "ABANDON", {"position": 1, "origposition": 1, "waittime": wait}
+            verb, data = "ABANDON", {**places, "waittime": wait}
         elif record.outcome == "overflowed":
             verb, data = "OVERFLOW", {"target": record.reason}
         elif record.outcome == "callback":
-            verb, data = "CALLBACK", {"position": 1, "waittime": wait}
+            if session is not None and session.exit_key is not None:
+                self._queue_log(record, call_id, "EXITWITHKEY",
+                                {"key": session.exit_key, **places, "waittime": wait})  # fmt: skip
+            verb, data = "CALLBACK", {"position": record.position, "waittime": wait}
         elif record.outcome == "closed":
             verb, data = "CLOSED", {}
         else:
             verb = _LEAVE_EVENTS.get(record.reason, "EXITWITHTIMEOUT")
-            data = {"position": 1, "origposition": 1, "waittime": wait}
+            data = {**places, "waittime": wait}
+        self._queue_log(record, call_id, verb, data)
+        if session is not None:
+            self.crm.ended(record, session)
+
+    def _transfer_event(self, record: CallRecord, call_id: uuid.UUID) -> None:
+        """A connected call sent to another queue: app_queue's BLINDTRANSFER, in the
+        queue it leaves (the new queue is the "extension")."""
+        at = record.at or record.queued_at
+        talk = round((at - record.answered_at).total_seconds()) if record.answered_at else 0
+        self._queue_log(
+            record, call_id, "BLINDTRANSFER",
+            {"extension": record.transferred_to or "", "context": "callrouter",
+             "holdtime": round(record.wait_s), "calltime": talk,
+             "origposition": record.origposition},
+        )  # fmt: skip
+
+    def _queue_log(
+        self, record: CallRecord, call_id: uuid.UUID, verb: str, data: dict[str, Any]
+    ) -> None:
         self._writer.put(
             CallEventRow(
                 call_id,
-                record.ended_at or record.queued_at,
+                record.ended_at or record.at or record.queued_at,
                 verb,
                 record.queue,
                 record.operator_id,
                 data,
             )
         )
-        if session is not None:
-            self.crm.ended(record, session)
 
     def operator_state(self, change: OperatorStateChanged) -> None:
         self._writer.put(

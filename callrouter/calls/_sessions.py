@@ -56,6 +56,8 @@ class CallSession:
     # music after an announcement).
     playback_then: dict[str, Literal["hangup", "resume_moh"]] = field(default_factory=dict)
     finished: bool = False
+    # The key the caller pressed to leave the queue for a callback.
+    exit_key: str | None = None
     # An outbound customer nobody could take in time hears this before the hangup.
     abandon_message: str | None = None
 

@@ -303,7 +303,7 @@ class StasisHandlers(ReadsSettings):
             return
         queue = self._settings.queues.get(session.queue)
         if queue is not None and queue.callback_key and event.digit == queue.callback_key:
-            self._journal.event(session, self._router.now(), "EXITWITHKEY", key=event.digit)
+            session.exit_key = event.digit  # logged with the call's exit (EXITWITHKEY)
             self._router.apply(CallbackRequested(session.call_id, self._router.now()))
 
     async def on_playback_finished(self, event: PlaybackFinished) -> None:

@@ -98,22 +98,43 @@ def _looks_like_uuid_prefix(ident: str) -> bool:
     return bool(ident) and all(c in "0123456789abcdefABCDEF-" for c in ident)
 
 
+# An operator's state change as app_queue's member lines; other changes (offered, on a
+# call, wrap-up) have no line of their own in queue_log.
+_OPERATOR_VERB = (
+    "(CASE WHEN old_state = 'logged_out' AND state <> 'logged_out' THEN 'ADDMEMBER'"
+    " WHEN state = 'logged_out' AND old_state IS DISTINCT FROM 'logged_out'"
+    "  THEN 'REMOVEMEMBER'"
+    " WHEN state = 'paused' AND old_state IS DISTINCT FROM 'paused' THEN 'PAUSE'"
+    " WHEN old_state = 'paused' AND state <> 'paused' THEN 'UNPAUSE' END)"
+)
+
+
 async def iter_queue_log(
     conn: DbConnection, *, since: datetime | None = None, until: datetime | None = None
 ) -> AsyncIterator[str]:
-    # A cursor, so exporting a year of events does not hold it all in memory.
+    # A cursor, so exporting a year of events does not hold it all in memory. Operators'
+    # own lines (login, pause, ...) come from their state log, in time order with the
+    # calls' lines, as app_queue interleaves them.
     async with conn.transaction():
         cursor = conn.cursor(
-            "SELECT call_id, at, event, queue_name, operator_id, data FROM call_events"
+            "SELECT call_id::text AS call_id, at, event, queue_name, operator_id, data,"
+            "  0 AS source, id FROM call_events"
             " WHERE ($1::timestamptz IS NULL OR at >= $1)"
-            " AND ($2::timestamptz IS NULL OR at < $2) ORDER BY at, id",
+            " AND ($2::timestamptz IS NULL OR at < $2)"
+            " UNION ALL"
+            " SELECT 'NONE', at, " + _OPERATOR_VERB + ", NULL, operator_id,"
+            "  jsonb_build_object('reason', coalesce(reason, '')), 1, id"
+            " FROM operator_state_log"
+            " WHERE ($1::timestamptz IS NULL OR at >= $1)"
+            " AND ($2::timestamptz IS NULL OR at < $2) AND " + _OPERATOR_VERB + " IS NOT NULL"
+            " ORDER BY at, source, id",
             since,
             until,
         )
         async for row in cursor:
             yield format_queue_log_line(
                 at=row["at"],
-                call_id=str(row["call_id"]),
+                call_id=row["call_id"],
                 queue=row["queue_name"],
                 agent=row["operator_id"],
                 event=row["event"],

@@ -92,7 +92,7 @@ def test_escalation_steps_already_passed_apply_at_once() -> None:
                 "support", wrapup_s=0, max_penalty=0,
                 escalation=(EscalationStep(after_s=20, max_penalty=5),),
             )
-        ],  # fmt: skip
+        ],
         [op("anna", support=0), op("senior", support=5)],
     )
     acd(OperatorPaused("anna", t(1), "break"))
