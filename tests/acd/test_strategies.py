@@ -98,7 +98,8 @@ def test_ring_all_rings_everyone_and_the_first_answer_wins() -> None:
     h = Harness.build([_queue("ring_all")], [op("a", q=0), op("b", q=0), op("c", q=0)])
     assert rings(h(CallArrived("1", "q", t(1)))) == [("1", "a"), ("1", "b"), ("1", "c")]
     out = h(OfferAnswered("1", "b", t(3)))
-    assert of(ConnectCall, out) == [ConnectCall("1", "b", waited_s=2.0)]  # queued at 1, answered at 3
+    # Queued at 1 s, answered at 3 s.
+    assert of(ConnectCall, out) == [ConnectCall("1", "b", waited_s=2.0)]
     assert of(CancelRing, out) == [CancelRing("1", "a"), CancelRing("1", "c")]
     assert h.state("a") == h.state("c") == "available"
     assert h.state("b") == "on_call"
