@@ -192,7 +192,9 @@ class Core:
         else:
             self._enqueue(call)
 
-    def _join(self, call: Call, queue: str, *, resumed: bool = False) -> None:
+    def _join(
+        self, call: Call, queue: str, *, resumed: bool = False, since: datetime | None = None
+    ) -> None:
         """Put a call that is in no index into ``queue``, or turn it away.
 
         ``resumed``: the call was already waiting there before a restart; it keeps its
@@ -202,7 +204,8 @@ class Core:
         self._seq += 1
         call.queue = queue
         if not resumed:
-            call.queued_at, call.queued_us = self._now, self._now_us
+            call.queued_at = since or self._now
+            call.queued_us = to_us(call.queued_at)
         call.seq, call.level, call.expired = self._seq, 0, False
         call.ringing.clear()
         if resumed:

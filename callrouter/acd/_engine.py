@@ -198,18 +198,19 @@ class AcdEngine(Reloadable):
             raise Conflict(f"call {ev.call_id} is already in the ACD")
         if ev.queue not in self._routing.policies:
             raise NotFound(f"no queue {ev.queue!r}")
+        arrived = min(ev.arrived_at or self._now, self._now)
         call = Call(
             ev.call_id,
             ev.queue,
             ev.priority,
             ev.caller_number,
-            self._now,
-            self._now,
-            self._now_us,
+            arrived,
+            arrived,
+            to_us(arrived),
             0,
         )
         self._calls[call.call_id] = call
-        self._join(call, ev.queue)
+        self._join(call, ev.queue, since=arrived)
 
     def _on_calls_restored(self, ev: CallsRestored) -> None:
         # Validate everything first: a refused restore changes nothing.

@@ -44,6 +44,10 @@ class CallArrived:
     # Higher is served first (customer tier); equal priorities are served in wait order.
     priority: int = 0
     caller_number: str = ""
+    # When the caller reached callrouter, if earlier than ``at`` (the shell looked the
+    # caller up first): the place in line is by this, so a slow lookup never lets a
+    # later caller overtake.
+    arrived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

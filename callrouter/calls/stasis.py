@@ -145,6 +145,8 @@ class StasisHandlers(ReadsSettings):
             return  # seen before a reconnect: already ours
         target = event.args[1] if len(event.args) > 1 else ""
         queue = self.queue_for(target, channel.dialplan.exten)
+        # Taken before the customer lookup: callers looked up concurrently keep the
+        # order in which they arrived, however long each lookup takes.
         now = self._router.now()
         session = CallSession(
             call_id=str(uuid.uuid4()),
@@ -182,6 +184,7 @@ class StasisHandlers(ReadsSettings):
                 at=self._router.now(),
                 priority=session.priority,
                 caller_number=session.caller_number,
+                arrived_at=now,
             )
         )
 

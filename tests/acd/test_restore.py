@@ -1,10 +1,11 @@
-"""``CallsRestored``: the calls that outlived a restart, given to a fresh core at once."""
+"""Places in line that outlive a restart (``CallsRestored``) or a slow lookup."""
 
 from __future__ import annotations
 
 import pytest
 
 from callrouter.acd import (
+    CallArrived,
     CallCompleted,
     CallerHungUp,
     CallRecord,
@@ -13,6 +14,7 @@ from callrouter.acd import (
     HoldCaller,
     OperatorPaused,
     OperatorState,
+    OperatorUnpaused,
     QueuePolicy,
     RestoredCall,
 )
@@ -106,3 +108,14 @@ def test_a_refused_restore_changes_nothing() -> None:
         acd(CallsRestored((_talking("c1", "anna"), _talking("c2", "anna")), t(60)))
     assert acd.engine.snapshot().calls == ()
     assert acd.engine.snapshot().operator("anna").state is OperatorState.AVAILABLE
+
+
+def test_a_caller_looked_up_slowly_keeps_the_place_of_their_arrival() -> None:
+    acd = Harness.build([QueuePolicy("support", wrapup_s=0)], [op("anna", support=0)])
+    acd(OperatorPaused("anna", t(0), "break"))
+    acd(CallArrived("late", "support", t(2)))
+    # Arrived at 1 s, but its customer lookup finished only at 3 s.
+    acd(CallArrived("early", "support", t(3), arrived_at=t(1)))
+    waiting = [c.call_id for c in acd.engine.snapshot().queues[0].waiting]
+    assert waiting == ["early", "late"]
+    assert rings(acd(OperatorUnpaused("anna", t(4)))) == [("early", "anna")]
