@@ -181,6 +181,11 @@ def load_settings(
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(problems + _locate(exc, origins, str(main))) from None
+    except RecursionError:
+        # zoneinfo imports one package per "/" of a zone name: a long made-up name
+        # exhausts the stack inside a validator, which cannot say where it was.
+        message = "a value is too deeply nested to check (a time zone name with many '/'?)"
+        raise ConfigError([*problems, ConfigProblem(str(main), None, "", message)]) from None
     problems += _cross_reference_problems(settings, origins, str(main))
     token_problem = settings.http.token_problem()
     if token_problem is not None:

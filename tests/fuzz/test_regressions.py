@@ -47,6 +47,7 @@ def _exponential_aliases() -> str:
         ("calendars:\n  c:\n    holidays: [!!timestamp 2026-13-45]\n", "not a plain value"),
         ("calendars:\n  c:\n    holidays: [!!timestamp soon]\n", "not a plain value"),
         ("? [a, b]\n: 1\n", "a key must be a plain name"),
+        ("calendars:\n  c:\n    timezone: Europe/" + "Mars/Olympus" * 1200 + "\n", "time zone"),
         ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "nested deeper than"),
     ],
 )
