@@ -44,7 +44,14 @@ from tests.faults._config import (
 )
 from tests.faults._invariants import check_all, db_record, format_violations, sim_record
 from tests.faults._load import Traffic
-from tests.faults._process import MOMENT_TIMEOUT_S, HarnessError, ServeProcess, free_port, until
+from tests.faults._process import (
+    MOMENT_TIMEOUT_S,
+    POLL_S,
+    HarnessError,
+    ServeProcess,
+    free_port,
+    until,
+)
 from tests.fixtures_sim import SIM_PASSWORD, SIM_USERNAME
 from tests.store.tcp_proxy import PgProxy
 
@@ -53,6 +60,9 @@ NATURAL_DRAIN_S = 1.0
 # What is left after that (operator legs) must go within the ring backstop, with room.
 DRAIN_TIMEOUT_S = 30.0
 SETTLE_TIMEOUT_S = 15.0
+# The database unchanged this long means nothing more is coming: longer than the
+# writer's retry backoff reaches in the few seconds an outage lasts here.
+QUIET_S = 4.0
 # How long serve stays dead: longer than invariant 3's tolerance, so a wait counted from
 # the adoption instead of the StasisStart always shows.
 DOWN_S = (0.6, 1.0)
@@ -179,10 +189,27 @@ class CallCenter:
                         await node.control.hangup(channel["id"], cause=16)
         with contextlib.suppress(HarnessError):
             await until(self._sim_empty, what="every channel gone", timeout_s=DRAIN_TIMEOUT_S)
-        with contextlib.suppress(HarnessError):
-            await until(self._db_settled, what="rows and webhooks", timeout_s=SETTLE_TIMEOUT_S)
+        await self._settle()
         for node in self.nodes:
             await node.serve.stop()
+
+    async def _settle(self) -> None:
+        """Wait until no call row is open and no webhook pending, or until the database
+        has not moved for QUIET_S (what is still open then stays open: a finding)."""
+        loop = asyncio.get_running_loop()
+        last, since = None, loop.time()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(SETTLE_TIMEOUT_S):
+                while True:
+                    now, state = loop.time(), await self._db_state()
+                    open_calls, pending, *_ = state
+                    if open_calls == 0 and pending == 0:
+                        return
+                    if state != last:
+                        last, since = state, now
+                    elif now - since >= QUIET_S:
+                        return
+                    await asyncio.sleep(POLL_S * 5)
 
     async def _sim_empty(self) -> bool:
         for node in self.nodes:
@@ -190,18 +217,20 @@ class CallCenter:
                 return False
         return True
 
-    async def _db_settled(self) -> bool:
+    async def _db_state(self) -> tuple[int, ...]:
+        """Open calls, pending webhooks, and counts that move while rows still land."""
         conn = await asyncpg.connect(self.dsn)
         try:
-            open_calls: int = await conn.fetchval(
-                "SELECT count(*) FROM calls WHERE outcome IS NULL"
-            )
-            pending: int = await conn.fetchval(
-                "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
+            row = await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM calls WHERE outcome IS NULL),"
+                " (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'),"
+                " (SELECT count(*) FROM calls), (SELECT count(*) FROM call_events),"
+                " (SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered')"
             )
         finally:
             await conn.close()
-        return open_calls == 0 and pending == 0
+        assert row is not None
+        return tuple(int(v) for v in row.values())
 
     def describe(self) -> str:
         lines = [f"{r.node}: killed {r.moment} at {r.killed_at:%H:%M:%S.%f}, restarted "

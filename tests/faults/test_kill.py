@@ -38,3 +38,14 @@ async def test_kill_and_restart_under_load(seed: int, tmp_path: Path, db_dsn: st
             await asyncio.sleep(rng.uniform(0.5, 1.0))
         await center.drain()
         await verify(center)
+
+
+async def test_the_same_load_without_a_fault(tmp_path: Path, db_dsn: str) -> None:
+    """The control run: the same load and checks with no fault, so a finding above is
+    the fault's, not the load's or the harness's."""
+    rng = random.Random(0)
+    async with call_center(tmp_path, db_dsn, seed=0) as center:
+        center.load(rng)
+        await asyncio.sleep(4.0)
+        await center.drain()
+        await verify(center)
