@@ -4,6 +4,9 @@ Invariants, after every step:
 - no operator is offered two calls at once, and every ring is consistent both ways;
 - no call is offered to an operator who may not take it;
 - no call waits while an operator who may take it is routable;
+- cross-queue fairness: an operator rung for a call in a step leaves no call waiting
+  that they may take and that the one dispatcher ranks higher (priority, then service
+  level at risk, then longest wait), whatever queues the two calls are in;
 - no call is lost: every call that arrived is waiting, offered or connected, or has
   exactly one terminal ``CallRecord``;
 - time never goes backwards, in the engine or in the records it emits.
@@ -63,6 +66,8 @@ OPERATORS = {
     "o4": {"a": 2, "c": 0},
     "o5": {"c": 1},
 }
+# Every queue here keeps the default service level (20 s) and risk fraction (0.8).
+RISK_S = 16.0
 STRATEGIES = ["longest_idle", "round_robin", "fewest_calls", "random", "linear", "ring_all"]
 
 
@@ -159,6 +164,16 @@ class AcdMachine(RuleBasedStateMachine):
                 call = calls[cmd.call_id]
                 if cmd.operator_id in call.ringing:
                     assert _admits(ops[cmd.operator_id], call), (cmd, call)
+                    self._check_fair(ops[cmd.operator_id], call, snap.calls)
+
+    @staticmethod
+    def _check_fair(op: OperatorView, rung: CallView, calls: tuple[CallView, ...]) -> None:
+        def rank(call: CallView) -> tuple[int, bool, float]:
+            return (-call.priority, call.waited_s < RISK_S, -call.waited_s)
+
+        for other in calls:
+            if other.status is CallStatus.WAITING and _admits(op, other):
+                assert rank(other) >= rank(rung), (op.operator_id, rung, other)
 
     def _at(self, dt: float) -> datetime:
         self.now = self.now + timedelta(seconds=dt)
