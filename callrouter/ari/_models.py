@@ -33,9 +33,11 @@ __all__ = [
     "DeviceState",
     "DialplanCEP",
     "Endpoint",
+    "FormatLangPair",
     "LiveRecording",
     "Playback",
     "SetId",
+    "Sound",
     "StatusInfo",
     "StoredRecording",
     "SystemInfo",
@@ -179,6 +181,17 @@ class AsteriskInfo(AriModel):
     system: SystemInfo | None = None
     config: ConfigInfo | None = None
     status: StatusInfo | None = None
+
+
+class FormatLangPair(AriModel):
+    language: str
+    format: str
+
+
+class Sound(AriModel):
+    id: str
+    text: str | None = None
+    formats: list[FormatLangPair] = []
 
 
 class AsteriskPing(AriModel):

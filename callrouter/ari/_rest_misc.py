@@ -12,11 +12,14 @@ from callrouter.ari._models import (
     Endpoint,
     LiveRecording,
     Playback,
+    Sound,
     StoredRecording,
 )
 from callrouter.ari.errors import AriBadRequest, AriNotFound, AriUnprocessable
 
-__all__ = ["ApplicationsApi", "AsteriskApi", "EndpointsApi", "PlaybacksApi", "RecordingsApi"]
+__all__ = [
+    "ApplicationsApi", "AsteriskApi", "EndpointsApi", "PlaybacksApi", "RecordingsApi", "SoundsApi",
+]
 
 _LIVE = "/recordings/live/{recordingName}"
 _STORED = "/recordings/stored/{recordingName}"
@@ -45,6 +48,7 @@ ENDPOINT_LIST = route("GET", "/endpoints", many(Endpoint))
 ENDPOINT_GET = route("GET", "/endpoints/{tech}/{resource}", one(Endpoint))
 INFO = route("GET", "/asterisk/info", one(AsteriskInfo), query={"only": Many})
 PING = route("GET", "/asterisk/ping", one(AsteriskPing))
+SOUND_GET = route("GET", "/sounds/{soundId}", one(Sound))
 
 
 class RecordingsApi:
@@ -181,3 +185,14 @@ class AsteriskApi:
 
     async def ping(self) -> AsteriskPing:
         return await self._http.call(PING)
+
+
+class SoundsApi:
+    """``client.sounds``: the prompts installed on Asterisk (a missing one plays silence)."""
+
+    def __init__(self, http: Http) -> None:
+        self._http = http
+
+    async def get(self, sound_id: str) -> Sound:
+        """``AriNotFound`` when no such sound is installed."""
+        return await self._http.call(SOUND_GET, path={"soundId": sound_id})

@@ -41,6 +41,7 @@ from callrouter.ari._rest_misc import (
     EndpointsApi,
     PlaybacksApi,
     RecordingsApi,
+    SoundsApi,
 )
 from callrouter.ari._websocket import AriHealth, Backoff, EventStream
 from callrouter.log import register_secret
@@ -117,6 +118,7 @@ class AriClient:
         self.applications = ApplicationsApi(self._http, own_app=app)
         self.endpoints = EndpointsApi(self._http)
         self.asterisk = AsteriskApi(self._http)
+        self.sounds = SoundsApi(self._http)
 
         self._dispatcher = Dispatcher(idle_timeout=idle_timeout)
         self._resync: ResyncCallback | None = None

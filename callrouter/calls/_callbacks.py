@@ -20,7 +20,7 @@ from callrouter.calls._click_to_call import ClickToCall
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.calls._router import Router
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
-from callrouter.dialer import PacingMode
+from callrouter.dialer import AbandonCounts, PacingMode
 from callrouter.errors import Conflict, ExternalError, NotFound
 from callrouter.store.callbacks import (
     claim_queue_callbacks,
@@ -69,6 +69,12 @@ class CallbackSource(ReadsSettings):
     async def started(self, plan: CampaignPlan, lead: DialLead, call_id: str, now: datetime) -> int:
         return lead.lead_id
 
+    async def answered(self, attempt_id: int, at: datetime) -> None:
+        return None  # a callback has no attempt row; its call row has the answer
+
+    async def abandons(self, plan: CampaignPlan, now: datetime) -> AbandonCounts | None:
+        return None  # not a campaign: the dialer's own rolling measurements pace it
+
     async def finished(
         self,
         attempt_id: int,
@@ -79,6 +85,8 @@ class CallbackSource(ReadsSettings):
         operator_id: str | None = None,
         wait_s: float | None = None,
         talk_s: float | None = None,
+        answered_at: datetime | None = None,
+        recording: str | None = None,
     ) -> None:
         await _finish_callback(self._pool, attempt_id, outcome, operator_id=operator_id, now=now)
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
-from callrouter.dialer import CampaignState, Limits
+from callrouter.dialer import AbandonCounts, CampaignState, Limits
+from callrouter.dialer._tz import local_midnight
 from callrouter.dialer.store import (
+    abandon_counts,
     claim_dialable,
     finish_attempt,
     get_campaign,
     list_campaigns,
+    mark_answered,
     start_attempt,
 )
 
@@ -46,8 +49,12 @@ class DatabaseLeadSource(ReadsSettings):
                 overrides["trunk"] = configured.trunk
             if configured.caller_id:
                 overrides["caller_id"] = configured.caller_id
-            if configured.abandon_cap is not None:
-                overrides["abandon_cap"] = configured.abandon_cap
+            overrides["timezone"] = configured.default_timezone
+            for key in ("abandon_cap", "abandon_after_s", "abandon_window_s",
+                        "apology_sound", "dial_ahead"):  # fmt: skip
+                value = getattr(configured, key)
+                if value is not None:
+                    overrides[key] = value
             plans.append(
                 plan_from_dialer(
                     self._settings.dialer,
@@ -72,6 +79,19 @@ class DatabaseLeadSource(ReadsSettings):
                 conn, lead.lead_id, now=now, call_id=call_id, node=self._node
             )
 
+    async def answered(self, attempt_id: int, at: datetime) -> None:
+        async with self._pool.acquire() as conn:
+            await mark_answered(conn, attempt_id, at)
+
+    async def abandons(self, plan: CampaignPlan, now: datetime) -> AbandonCounts | None:
+        if plan.campaign_id is None:
+            return None
+        async with self._pool.acquire() as conn:
+            return await abandon_counts(
+                conn, plan.campaign_id, window_start=now - timedelta(seconds=plan.abandon_window_s),
+                day_start=local_midnight(now, plan.timezone),
+            )  # fmt: skip
+
     async def finished(
         self,
         attempt_id: int,
@@ -82,9 +102,12 @@ class DatabaseLeadSource(ReadsSettings):
         operator_id: str | None = None,
         wait_s: float | None = None,
         talk_s: float | None = None,
+        answered_at: datetime | None = None,
+        recording: str | None = None,
     ) -> None:
         async with self._pool.acquire() as conn:
             await finish_attempt(
                 conn, attempt_id, outcome, now=now, hangup_cause=hangup_cause,
                 operator_id=operator_id, wait_s=wait_s, talk_s=talk_s,
+                answered_at=answered_at, recording=recording,
             )  # fmt: skip

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from callrouter.config import DialerSettings
-from callrouter.dialer import Limits, PacingMode
+from callrouter.dialer import AbandonCounts, Limits, PacingMode
 
 __all__ = ["CampaignPlan", "DialLead", "LeadSource", "plan_from_dialer"]
 
@@ -33,6 +33,14 @@ class CampaignPlan:
     caller_id: str
     ring_timeout_s: int = 30
     abandon_cap: float = 0.03
+    # The regulators' abandon rule: connected to an operator within this long of the
+    # customer's answer (AMD time included), or abandoned with ``apology_sound``.
+    abandon_after_s: float = 2.0
+    abandon_window_s: float = 3600.0
+    apology_sound: str = "sorry-youre-having-problems"
+    dial_ahead: bool = True
+    # The campaign's day, for its daily abandon rate, starts at midnight here.
+    timezone: str = "UTC"
     amd: bool = True
     # Operators of the queue kept for inbound callers before the dialer takes any.
     inbound_reserve: int = 0
@@ -56,6 +64,10 @@ def plan_from_dialer(
         "caller_id": dialer.caller_id,
         "ring_timeout_s": dialer.ring_timeout_s,
         "abandon_cap": dialer.abandon_cap,
+        "abandon_after_s": dialer.abandon_after_s,
+        "abandon_window_s": dialer.abandon_window_s,
+        "apology_sound": dialer.apology_sound,
+        "dial_ahead": dialer.dial_ahead,
         "inbound_reserve": dialer.inbound_reserve,
         "trunk_limits": Limits(
             max_concurrent=dialer.trunk_max_concurrent,
@@ -81,7 +93,17 @@ class LeadSource(Protocol):
         """Record an attempt; return its id."""
         ...
 
+    async def answered(self, attempt_id: int, at: datetime) -> None:
+        """A person answered (``at``: the answer, before AMD)."""
+        ...
+
+    async def abandons(self, plan: CampaignPlan, now: datetime) -> AbandonCounts | None:
+        """Every node's answers and abandons over the plan's window and day; None when
+        only this process's own measurements exist."""
+        ...
+
     async def finished(
         self, attempt_id: int, outcome: str, *, hangup_cause: int | None, now: datetime,
         operator_id: str | None = None, wait_s: float | None = None, talk_s: float | None = None,
+        answered_at: datetime | None = None, recording: str | None = None,
     ) -> None: ...  # fmt: skip

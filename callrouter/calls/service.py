@@ -248,7 +248,7 @@ class CallrouterService:
         # Always on: inbound callers' callbacks are dialled even with no campaign.
         dialer = OutboundDialer(
             ari=ari, router=router, sessions=sessions, journal=journal,
-            sources=[callbacks, leads], abandon_after_s=settings.dialer.abandon_after_s,
+            sources=[callbacks, leads], settings=holder,
         )  # fmt: skip
         handlers = StasisHandlers(
             ari=ari, router=router, sessions=sessions, executor=executor,

@@ -258,7 +258,16 @@ class DialerSettings(_Section):
     caller_id: str = ""
     ring_timeout_s: int = Field(30, ge=5, le=300)
     abandon_cap: float = Field(0.03, ge=0, le=1)
+    # An answered customer not connected to an operator this long after *answering* is
+    # abandoned (the regulators' rule: 2 s from the answer, AMD time included).
     abandon_after_s: PositiveSeconds = 2.0
+    # Abandons are counted over this rolling window, from the database (every node's).
+    abandon_window_s: PositiveSeconds = 3600.0
+    # What an abandoned customer hears (a sound name on Asterisk, checked at start).
+    apology_sound: str = Field("sorry-youre-having-problems", min_length=1)
+    # Predictive: dial for operators about to be free (measured ring + AMD time vs.
+    # average handle time), not only for those free now.
+    dial_ahead: bool = True
     inbound_reserve: int = Field(0, ge=0)
     # The trunk's own limits, over every campaign and callback (inbound calls count
     # towards max_concurrent too).
@@ -307,6 +316,11 @@ class CampaignSettings(_Section):
     recording: Literal["always", "never", "on_demand"] = "always"
     limits: CampaignLimits = CampaignLimits()
     abandon_cap: float | None = Field(None, ge=0, le=1)
+    # None: the dialer section's value.
+    abandon_after_s: PositiveSeconds | None = None
+    abandon_window_s: PositiveSeconds | None = None
+    apology_sound: str | None = Field(None, min_length=1)
+    dial_ahead: bool | None = None
 
     @field_validator("windows")
     @classmethod

@@ -42,6 +42,8 @@ from ._numbers import NormalizedNumber, NumberProblem, NumberRejected, normalize
 from ._pacing import (
     ABANDON_AFTER,
     DEFAULT_ABANDON_CAP,
+    DEFAULT_BRAKE_FROM,
+    AbandonCounts,
     Limits,
     Load,
     PacingConfig,
@@ -80,7 +82,9 @@ __all__ = [
     "CAMPAIGN_TRANSITIONS",
     "DAY_NAMES",
     "DEFAULT_ABANDON_CAP",
+    "DEFAULT_BRAKE_FROM",
     "DEFAULT_RETRY_RULES",
+    "AbandonCounts",
     "Abandoned",
     "Answered",
     "Campaign",

@@ -9,12 +9,20 @@ Rules
   and the trunk's concurrent-call and calls-per-second limits, in any mode.
 * Progressive never dials without a free operator: new calls <= free operators minus
   calls already ringing minus answered customers still waiting for an operator.
-* The abandon cap is hard: when the abandon rate over the rolling window *or* over the
-  campaign's life reaches the cap, predictive falls back to exactly progressive (which
-  cannot abandon unless an operator it counted on is taken by other work) and stays
-  there until the rate is back under the cap.
+* The abandon cap is hard, in every mode that dials. Abandons are counted from the
+  database so that every node sees the same figures (``AbandonCounts``), over a rolling
+  window and over the campaign's day. From ``brake_from`` of the cap, new lines shrink
+  in proportion to the window's room left under it; at the cap no new line is dialled
+  at all, progressive included (slow operators make progressive abandon too), until
+  abandons age out of the window. A day at the cap allows no overdial: at most one line
+  per free operator, so that answered calls bring the day's rate back down (no line at
+  all would keep it where it is until midnight).
 * An abandoned call is a person who answered and was not connected to an operator
-  within ``ABANDON_AFTER`` (2 s). The shell starts that timer and reports the result.
+  within ``ABANDON_AFTER`` (2 s) *of the answer* (not of the end of answering-machine
+  detection). The shell starts that timer and reports the result.
+* Dialling ahead: predictive counts, besides free operators, the busy ones expected to
+  be free before a line dialled now reaches a person: those whose time on their call
+  is within the measured ring + AMD time of the campaign's average handle time.
 
 Theory of operation
 -------------------
@@ -34,16 +42,21 @@ quantity (abandoned / answered), it grows with ``M``, and it is 0 only when
 ``M <= c``, so progressive is the ``target == 0`` end of the same rule.
 
 The target is ``cap * aggressiveness * (1 - observed / cap)``, where ``observed`` is
-the larger of the rolling and lifetime abandon rates: the closer we get to the cap, the
-more cautious the model; at the cap, progressive. The model ignores that ringing calls
+the larger of the window's and the day's abandon rates: the closer we get to the cap, the
+more cautious the model; at the cap, nothing (see the rules). The model ignores that ringing calls
 have been ringing for different times and that operators free up while lines ring, both
 of which make it pessimistic (in the bench it lands near 0.3% against a 3% target); the
 feedback through ``observed`` corrects it if it is ever optimistic.
 
-Anticipation (off by default) adds ``busy * (1 - exp(-tta / aht))`` operators, scaled by
-``anticipation`` and by the same caution factor, once ``MIN_HANDLED_FOR_ANTICIPATION``
-calls have been handled in the window: before that only short calls have ended and the
-measured AHT is biased short, which in simulation produced bursts of abandons.
+Anticipation (``anticipation``, 0 by default in this pure core; the shell sets it from
+the campaign's ``dial_ahead``) counts operators about to be free, scaled by the same
+caution factor, once ``MIN_HANDLED_FOR_ANTICIPATION`` calls have been handled in the
+window: before that only short calls have ended and the measured AHT is biased short,
+which in simulation produced bursts of abandons. With each busy operator's time on
+their current call (``busy_elapsed``) an operator counts when ``aht - elapsed <= tta``
+(``tta``: the measured time from originate to a person, ring and AMD included), so the
+line is dialled about when it will be needed; without it, ``busy * (1 - exp(-tta /
+aht))`` (handle times roughly exponential).
 
 The answer-rate estimate is shrunk toward a prior: ``p = (answered + w * p0) /
 (resolved + w)``. With the default ``p0 = 1`` a fresh campaign dials exactly
@@ -71,6 +84,8 @@ from ..errors import InvalidInput
 __all__ = [
     "ABANDON_AFTER",
     "DEFAULT_ABANDON_CAP",
+    "DEFAULT_BRAKE_FROM",
+    "AbandonCounts",
     "Limits",
     "Load",
     "PacingConfig",
@@ -90,6 +105,8 @@ DEFAULT_PRIOR_WEIGHT = 20.0
 DEFAULT_MIN_ANSWER_RATE = 0.05
 DEFAULT_MAX_LINES_PER_OPERATOR = 5.0
 MIN_HANDLED_FOR_ANTICIPATION = 50
+# From half the cap, new lines shrink linearly to none at the cap.
+DEFAULT_BRAKE_FROM = 0.5
 
 
 class PacingMode(enum.StrEnum):
@@ -150,6 +167,26 @@ class PacingStats:
 
 
 @dataclass(frozen=True, slots=True)
+class AbandonCounts:
+    """Answered and abandoned calls of one campaign, from the database (every node's)."""
+
+    window_answered: int = 0
+    window_abandoned: int = 0
+    """Over the rolling window (``abandon_window_s``)."""
+    day_answered: int = 0
+    day_abandoned: int = 0
+    """Since midnight of the campaign's day (its default time zone)."""
+
+    @property
+    def window_rate(self) -> float:
+        return self.window_abandoned / self.window_answered if self.window_answered else 0.0
+
+    @property
+    def day_rate(self) -> float:
+        return self.day_abandoned / self.day_answered if self.day_answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class PacingConfig:
     mode: PacingMode
     abandon_cap: float = DEFAULT_ABANDON_CAP
@@ -163,6 +200,9 @@ class PacingConfig:
     max_lines_per_operator: float = DEFAULT_MAX_LINES_PER_OPERATOR
     anticipation: float = 0.0
     """0..1: how far to count operators likely to finish within the time to answer."""
+    brake_from: float = DEFAULT_BRAKE_FROM
+    """Share of the cap from which new lines shrink (to none at the cap)."""
+    min_handled_for_anticipation: int = MIN_HANDLED_FOR_ANTICIPATION
     campaign_limits: Limits = field(default_factory=Limits)
     trunk_limits: Limits = field(default_factory=Limits)
 
@@ -175,6 +215,8 @@ class PacingConfig:
             (0.0 < self.min_answer_rate <= 1.0, "min_answer_rate must be in (0, 1]"),
             (self.max_lines_per_operator >= 1.0, "max_lines_per_operator must be >= 1"),
             (0.0 <= self.anticipation <= 1.0, "anticipation must be in [0, 1]"),
+            (0.0 <= self.brake_from <= 1.0, "brake_from must be in [0, 1]"),
+            (self.min_handled_for_anticipation >= 0, "min_handled must not be negative"),
         )
         for ok, message in checks:
             if not ok:
@@ -191,7 +233,11 @@ class PacingSnapshot:
     """Customers who answered and wait (at most 2 s) for an operator."""
     busy_operators: int = 0
     """Operators on this campaign's calls or wrap-up (for anticipation)."""
+    busy_elapsed: tuple[timedelta, ...] = ()
+    """How long each busy operator has been on their current call, when known."""
     stats: PacingStats = field(default_factory=PacingStats)
+    abandons: AbandonCounts | None = None
+    """Shared counts from the database; None: the rolling stats' own (one process)."""
     campaign_load: Load = field(default_factory=Load)
     trunk_load: Load = field(default_factory=Load)
 
@@ -259,14 +305,41 @@ def _anticipated(config: PacingConfig, snapshot: PacingSnapshot, caution: float)
     stats = snapshot.stats
     if not config.anticipation or not stats.aht or stats.time_to_answer is None:
         return 0
-    if stats.handled < MIN_HANDLED_FOR_ANTICIPATION:
+    if stats.handled < config.min_handled_for_anticipation:
         # Early on only the short calls have ended, so the measured AHT is too short and
         # would make us expect operators back sooner than they will be.
         return 0
+    if snapshot.busy_elapsed:
+        # Free by the time a line dialled now reaches a person (ring + AMD).
+        freeing = sum(
+            1 for elapsed in snapshot.busy_elapsed
+            if stats.aht - elapsed <= stats.time_to_answer
+        )  # fmt: skip
+        return int(freeing * config.anticipation * caution)
     # Handle times are roughly exponential, so a busy operator finishes within the time a
     # new call takes to be answered with probability 1 - exp(-tta / aht).
     fraction = 1.0 - math.exp(-stats.time_to_answer / stats.aht)
     return int(snapshot.busy_operators * fraction * config.anticipation * caution)
+
+
+def _observed(snapshot: PacingSnapshot) -> tuple[float, float]:
+    """The window's and the day's abandon rates."""
+    stats = snapshot.stats
+    local = stats.abandon_rate or 0.0
+    if snapshot.abandons is not None:
+        # This process's own window too: its latest abandons may not be written yet.
+        return max(snapshot.abandons.window_rate, local), snapshot.abandons.day_rate
+    return local, stats.lifetime_abandon_rate or 0.0
+
+
+def _brake(config: PacingConfig, observed: float) -> float:
+    """1 well under the cap, shrinking linearly from ``brake_from`` of it, 0 at it."""
+    if observed >= config.abandon_cap:
+        return 0.0
+    start = config.abandon_cap * config.brake_from
+    if observed <= start:
+        return 1.0
+    return (config.abandon_cap - observed) / (config.abandon_cap - start)
 
 
 def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
@@ -278,17 +351,26 @@ def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
     if config.mode is PacingMode.PREVIEW:
         offers = min(max(0, available), headroom)
         return PacingDecision(0, offers, "one lead per free operator", headroom)
-    if config.mode is PacingMode.PROGRESSIVE:
-        n = min(progressive, headroom)
-        return PacingDecision(n, 0, "one line per free operator", headroom)
+    window_rate, day_rate = _observed(snapshot)
+    observed = max(window_rate, day_rate)
+    brake = _brake(config, window_rate)
+    if brake <= 0.0:
+        return PacingDecision(
+            0, 0, f"abandon rate {window_rate:.2%} over the window at cap: no new lines",
+            headroom,
+        )
+    braked = math.floor(progressive * brake)
+    if config.mode is PacingMode.PROGRESSIVE or day_rate >= config.abandon_cap:
+        n = min(braked, headroom)
+        if day_rate >= config.abandon_cap:
+            reason = f"abandon rate {day_rate:.2%} today at cap: no overdial"
+        elif brake < 1.0:
+            reason = f"abandon rate {observed:.2%} near cap: {n} of {progressive} lines"
+        else:
+            reason = "one line per free operator"
+        return PacingDecision(n, 0, reason, headroom)
 
     stats = snapshot.stats
-    observed = max(stats.abandon_rate or 0.0, stats.lifetime_abandon_rate or 0.0)
-    if observed >= config.abandon_cap:
-        n = min(progressive, headroom)
-        return PacingDecision(
-            n, 0, f"abandon rate {observed:.2%} at cap: progressive", headroom
-        )
     p = _answer_rate(config, stats)
     caution = 1.0 - observed / config.abandon_cap
     target = config.abandon_cap * config.aggressiveness * caution
@@ -306,6 +388,9 @@ def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
             lo = mid
         else:
             hi = mid - 1
+    # The model trusts the answer rate; near the cap, trust it less (it may be wrong
+    # about operators as much as about customers, as slow pickups showed).
+    n = math.floor(lo * brake)
     return PacingDecision(
-        lo, 0, f"predictive at p={p:.3f} for {capacity} operators", headroom, p, target
+        n, 0, f"predictive at p={p:.3f} for {capacity} operators", headroom, p, target
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["load_zone", "require_aware"]
+__all__ = ["load_zone", "local_midnight", "require_aware"]
 
 
 @lru_cache(maxsize=1024)
@@ -29,3 +29,10 @@ def require_aware(now: datetime, name: str = "now") -> None:
     """Refuse naive datetimes: the core never guesses which clock a caller meant."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {now.isoformat()}")
+
+
+def local_midnight(now: datetime, zone: str | ZoneInfo) -> datetime:
+    """The start of ``now``'s day in ``zone`` (a campaign's day for its abandon rate)."""
+    require_aware(now)
+    local = now.astimezone(load_zone(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -8,6 +8,7 @@ on) and runs its own transaction where it needs one (nested in the caller's if a
 * Campaigns: ``sync_campaigns`` (config -> table, state kept), ``list_campaigns``,
   ``get_campaign``, ``change_campaign_state`` (pure state machine), ``campaign_stats``.
 * Leads: ``import_leads`` / ``import_lead_file`` (COPY + upsert by key).
+* Pacing: ``abandon_counts`` (every node's, over a window and the day), ``mark_answered``.
 * Runner: ``claim_dialable`` (the dial-time gate), ``due_leads``, ``release_leads``,
   ``mark_leads``, ``release_stale_claims``, ``start_attempt``, ``finish_attempt``,
   ``set_disposition``.
@@ -55,6 +56,7 @@ from ._db_leads import (
     import_leads,
     options_for,
 )
+from ._db_pacing import abandon_counts, mark_answered
 
 __all__ = [
     "CampaignRow",
@@ -65,6 +67,7 @@ __all__ = [
     "DncWriteResult",
     "ImportProgress",
     "LeadImportReport",
+    "abandon_counts",
     "add_dnc",
     "campaign_stats",
     "change_campaign_state",
@@ -78,6 +81,7 @@ __all__ = [
     "import_leads",
     "list_campaigns",
     "list_dnc",
+    "mark_answered",
     "mark_leads",
     "options_for",
     "parse_outcome",

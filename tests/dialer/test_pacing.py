@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from callrouter.dialer import (
     DEFAULT_ABANDON_CAP,
+    AbandonCounts,
     Abandoned,
     Answered,
     Handled,
@@ -64,26 +65,70 @@ def test_predictive_overdials_on_measured_answer_rate() -> None:
     assert fewer.originate < decision.originate
 
 
-def test_predictive_falls_back_to_progressive_at_the_cap() -> None:
+def test_no_new_line_at_the_cap_in_any_dialling_mode() -> None:
     at_cap = PacingStats(resolved=1000, answered=300, abandoned=9, lifetime_answered=300,
                          lifetime_abandoned=9)
-    decision = decide(PacingSnapshot(free_operators=10, ringing=3, stats=at_cap), PREDICTIVE)
-    assert decision.originate == 7 and "cap" in decision.reason
-    # a clean window does not excuse a campaign whose lifetime rate is at the cap
+    for config in (PREDICTIVE, PROGRESSIVE):
+        decision = decide(PacingSnapshot(free_operators=10, ringing=3, stats=at_cap), config)
+        assert decision.originate == 0 and "cap" in decision.reason
+    # a clean window does not excuse a day at the cap: no overdial, so that answered
+    # calls bring the day's rate down (no line at all would keep it there until midnight)
     lifetime = PacingStats(resolved=1000, answered=300, lifetime_answered=1000,
                            lifetime_abandoned=40)
-    assert decide(PacingSnapshot(free_operators=10, ringing=3, stats=lifetime),
-                  PREDICTIVE).originate == 7
+    decision = decide(PacingSnapshot(free_operators=10, ringing=3, stats=lifetime), PREDICTIVE)
+    assert decision.originate == 7 and "today" in decision.reason
 
 
-def test_predictive_gets_more_careful_near_the_cap() -> None:
-    def lines(abandoned: int) -> int:
-        stats = PacingStats(resolved=1000, answered=300, abandoned=abandoned,
-                            lifetime_answered=300, lifetime_abandoned=abandoned)
-        return decide(PacingSnapshot(free_operators=20, ringing=0, stats=stats),
-                      PREDICTIVE).originate
+def test_shared_counts_from_the_database_decide_the_brake() -> None:
+    """Another node's abandons count: the database's window and day, not this process."""
+    clean_here = PacingSnapshot(free_operators=10, ringing=0, stats=MEASURED)
+    assert decide(clean_here, PROGRESSIVE).originate == 10
+    window = AbandonCounts(window_answered=100, window_abandoned=3)
+    shared = PacingSnapshot(free_operators=10, ringing=0, stats=MEASURED, abandons=window)
+    assert decide(shared, PROGRESSIVE).originate == 0
+    assert decide(shared, PREDICTIVE).originate == 0
+    day = AbandonCounts(window_answered=100, day_answered=200, day_abandoned=7)
+    shared = PacingSnapshot(free_operators=10, ringing=0, stats=MEASURED, abandons=day)
+    assert decide(shared, PREDICTIVE).originate == 10
+    # at 2.25% of a 3% cap, braking from 1.5%: half the lines
+    near = AbandonCounts(window_answered=400, window_abandoned=9)
+    snap = PacingSnapshot(free_operators=10, ringing=0, stats=MEASURED, abandons=near)
+    assert decide(snap, PROGRESSIVE).originate == 5
 
-    assert lines(0) >= lines(3) >= lines(6) >= lines(8) >= 20
+
+def test_lines_shrink_as_the_rate_nears_the_cap() -> None:
+    def lines(abandoned: int, config: PacingConfig) -> int:
+        counts = AbandonCounts(window_answered=300, window_abandoned=abandoned)
+        return decide(PacingSnapshot(free_operators=20, ringing=0, stats=MEASURED,
+                                     abandons=counts), config).originate
+
+    for config in (PREDICTIVE, PROGRESSIVE):
+        assert [lines(a, config) for a in (0, 3, 4, 6, 8, 9)] == sorted(
+            [lines(a, config) for a in (0, 3, 4, 6, 8, 9)], reverse=True)
+        assert lines(8, config) < 20 and lines(9, config) == 0
+    assert lines(0, PREDICTIVE) > 20 and lines(0, PROGRESSIVE) == 20
+
+
+def test_dial_ahead_counts_operators_about_to_be_free() -> None:
+    stats = PacingStats(resolved=100, answered=100, handled=100,
+                        aht=timedelta(seconds=60), time_to_answer=timedelta(seconds=8))
+    config = PacingConfig(mode=PacingMode.PREDICTIVE, anticipation=1.0,
+                          min_handled_for_anticipation=20)
+
+    def lines(*elapsed: int) -> int:
+        snap = PacingSnapshot(
+            free_operators=0, ringing=0, busy_operators=len(elapsed), stats=stats,
+            busy_elapsed=tuple(timedelta(seconds=e) for e in elapsed),
+        )
+        return decide(snap, config).originate
+
+    # 60 s average: only the operators 52 s or more into their call are counted
+    assert lines(10, 20, 30) == 0
+    assert lines(10, 53, 58) == 2
+    # progressive never dials ahead
+    snap = PacingSnapshot(free_operators=0, ringing=0, busy_operators=1, stats=stats,
+                          busy_elapsed=(timedelta(seconds=59),))
+    assert decide(snap, PROGRESSIVE).originate == 0
 
 
 def test_predictive_with_no_free_operator_waits_unless_anticipating() -> None:
@@ -242,6 +287,41 @@ def test_progressive_never_dials_without_a_free_operator(
     assert decision.originate <= max(0, snap.free_operators - snap.waiting - snap.ringing)
     if snap.free_operators == 0:
         assert decision.originate == 0
+
+
+abandon_counts = st.builds(
+    AbandonCounts, st.integers(0, 500), st.integers(0, 50), st.integers(0, 2000),
+    st.integers(0, 100),
+)
+
+
+@given(snapshots, configs, abandon_counts)
+def test_never_a_new_line_at_or_over_the_cap(
+    snap: PacingSnapshot, config: PacingConfig, counts: AbandonCounts
+) -> None:
+    shared = PacingSnapshot(
+        free_operators=snap.free_operators, ringing=snap.ringing, waiting=snap.waiting,
+        busy_operators=snap.busy_operators, stats=snap.stats, abandons=counts,
+        campaign_load=snap.campaign_load, trunk_load=snap.trunk_load,
+    )
+    decision = decide(shared, config)
+    if counts.window_rate >= config.abandon_cap and config.mode is not PacingMode.PREVIEW:
+        assert decision.originate == 0
+    if counts.day_rate >= config.abandon_cap:
+        assert decision.originate <= max(0, snap.free_operators - snap.waiting - snap.ringing)
+    # a worse shared rate never yields more lines
+    worse = AbandonCounts(counts.window_answered, counts.window_abandoned + 1,
+                          counts.day_answered, counts.day_abandoned + 1)
+    if counts.window_answered:
+        worse_snap = PacingSnapshot(
+            free_operators=snap.free_operators, ringing=snap.ringing, waiting=snap.waiting,
+            stats=snap.stats, abandons=worse,
+        )
+        better_snap = PacingSnapshot(
+            free_operators=snap.free_operators, ringing=snap.ringing, waiting=snap.waiting,
+            stats=snap.stats, abandons=counts,
+        )
+        assert decide(worse_snap, config).originate <= decide(better_snap, config).originate
 
 
 def rolling_slack(answered: int, cap: float = DEFAULT_ABANDON_CAP) -> float:
