@@ -35,10 +35,10 @@ from callrouter.acd._commands import (
     RingOperator,
     StoreCallback,
 )
-from callrouter.acd._dispatch import US, Routing, pick_call, pick_operators
+from callrouter.acd._dispatch import US, Offer, Routing, pick_call, pick_operators
 from callrouter.acd._model import AcdConfig, OverflowTarget, QueuePolicy
 from callrouter.acd._operators import Operator, OpInput, next_state
-from callrouter.acd._queues import Call, CallStatus, QueueMembers, WaitingCalls
+from callrouter.acd._queues import Call, CallKey, CallStatus, QueueMembers, WaitingCalls
 from callrouter.acd._timers import TimerKind, Timers
 from callrouter.errors import InternalError
 
@@ -389,8 +389,32 @@ class Core:
             key = pick_call(op.spec, self._routing, self._waiting, self._now_us)
             if key is None:
                 return
-            if not self._route(self._calls[key[3]]):
+            call = self._calls[key[3]]
+            offer = pick_operators(call, self._routing, self._members, self._rng)
+            if offer is None:
                 raise InternalError(f"{op.operator_id} may take {key[3]} but nobody can")
+            self._offer(call, *self._fair(op, key, call, offer))
+
+    def _fair(
+        self, op: Operator, key: CallKey, call: Call, offer: Offer
+    ) -> tuple[tuple[str, ...], str]:
+        """``op`` just became free and picked ``call`` as its best work. The call's own
+        strategy still chooses among the free operators it may reach (lower penalty tier
+        first, every one of the tier for ring_all); but an operator it chooses who would
+        rather take another call is left for that call, and if none is left ``op`` gets
+        it: otherwise ``op`` could stay free beside an older call only it may take, in
+        another queue (cross-queue fairness, tests/acd/test_state_machine.py)."""
+        willing = tuple(
+            op_id
+            for op_id in offer.operators
+            if op_id == op.operator_id
+            or pick_call(self._ops[op_id].spec, self._routing, self._waiting, self._now_us) == key
+        )
+        if willing:
+            return willing, offer.chosen_in
+        reach = self._routing.reach[call.queue][call.level]
+        queue = next(q for q in reach.queues if q in op.spec.queues)
+        return (op.operator_id,), queue
 
     def _refresh(self, op: Operator) -> None:
         """``op`` may have become routable outside a transition to available."""

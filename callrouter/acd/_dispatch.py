@@ -144,3 +144,4 @@ def pick_call(
         if best is None or rank < best:
             best, found = rank, head
     return found
+
