@@ -21,6 +21,7 @@ from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dial
 from callrouter.calls._router import Router
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import AbandonCounts, PacingMode
+from callrouter.dialer.store import DialRefused
 from callrouter.errors import Conflict, ExternalError, NotFound
 from callrouter.store.callbacks import (
     claim_queue_callbacks,
@@ -129,6 +130,12 @@ class OperatorCallbacks(ReadsSettings):
                     operator_id=callback.operator_id, number=callback.phone, caller_id=None,
                     follow_up=(self, callback.id),
                 )  # fmt: skip
+            except DialRefused as exc:
+                # The rules forbid it now (no caller ID...): try again later, not every tick.
+                log.warning("operator_callback_refused", callback=callback.id, error=str(exc))
+                await _finish_callback(
+                    self._pool, callback.id, "refused", operator_id=None, now=self._router.now()
+                )
             except (Conflict, NotFound, ExternalError) as exc:
                 log.warning("operator_callback_not_started", callback=callback.id, error=str(exc))
 

@@ -4,6 +4,12 @@ the customer is dialled, and the two are bridged when the customer answers.
 The operator is taken out of inbound routing for the call by a pause with reason
 ``outbound`` in the routing core, so the core never offers them an inbound caller
 meanwhile and occupancy reports show the time as outbound work.
+
+Compliance holds at the moment of dialling (``DialGate``): the number is checked
+against the do-not-call list (and a lead against its calling window and status) before
+the operator's phone rings and again right before the customer's leg is originated; a
+lead is dialled at its own number; the campaign's caller ID, or ``dialer.caller_id``,
+is always presented: with neither, nothing is dialled (never "Anonymous").
 """
 
 from __future__ import annotations
@@ -24,15 +30,24 @@ from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
+from callrouter.dialer.store import DialPermit, DialRefused
 from callrouter.errors import Conflict, ExternalError, NotFound
 from callrouter.legs import CLICK_CALL, ClickInput, ClickState
 
-__all__ = ["OUTBOUND_PAUSE_REASON", "AttemptLog", "ClickToCall"]
+__all__ = ["OUTBOUND_PAUSE_REASON", "AttemptLog", "ClickToCall", "DialGate"]
 
 log = structlog.get_logger(__name__)
 
 OUTBOUND_PAUSE_REASON = "outbound"
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion", 21: "failed"}
+
+
+class DialGate(Protocol):
+    """The rules at the moment of dialling (``callrouter.dialer.store.permit_dial``)."""
+
+    async def permit(
+        self, *, number: str | None, lead_id: int | None, default_region: str
+    ) -> DialPermit: ...
 
 
 class AttemptLog(Protocol):
@@ -53,6 +68,7 @@ class _Click:
     number: str
     caller_id: str
     operator_channel: str
+    lead_id: int | None = None
     customer_channel: str | None = None
     state: ClickState = ClickState.RINGING_OPERATOR
     answered_at: datetime | None = None
@@ -70,9 +86,11 @@ class ClickToCall(ReadsSettings):
         journal: CallJournal,
         settings: SettingsHolder,
         clock: Clock,
+        gate: DialGate,
         attempts: AttemptLog | None = None,
         claims: OperatorClaims | None = None,
     ) -> None:
+        self._gate = gate
         self._attempts = attempts
         self._claims = claims
         self._ari = ari
@@ -90,20 +108,31 @@ class ClickToCall(ReadsSettings):
         self,
         *,
         operator_id: str,
-        number: str,
+        number: str | None,
         caller_id: str | None,
         campaign_id: int | None = None,
         lead_id: int | None = None,
         follow_up: tuple[AttemptLog, int] | None = None,
     ) -> str:
-        """``lead_id``: a preview campaign's lead; ``follow_up``: another log of this
-        call's attempt (a callback reserved for this operator) and its key."""
+        """``lead_id``: a preview campaign's lead (``number`` may be left out: the lead's
+        own is dialled); ``follow_up``: another log of this call's attempt (a callback
+        reserved for this operator) and its key. ``DialRefused`` when the rules forbid
+        the call now."""
         operator = self._settings.operators.get(operator_id)
         if operator is None:
             raise NotFound(f"no operator {operator_id!r}")
         view = self._router.engine.snapshot().operator(operator_id)
         if view.state is not OperatorState.AVAILABLE or not view.online:
             raise Conflict(f"operator {operator_id!r} is {view.state.value}, not available")
+        permit = await self._permit(number, lead_id)
+        presented = caller_id or permit.caller_id or self._settings.dialer.caller_id
+        if not presented:
+            raise DialRefused(
+                "no caller ID to present: set dialer.caller_id (or the campaign's caller_id);"
+                " customers are never called as Anonymous"
+            )
+        number = permit.phone
+        campaign_id = permit.campaign_id or campaign_id
         refused = self._router.apply(
             OperatorPaused(operator_id, self._router.now(), OUTBOUND_PAUSE_REASON)
         )
@@ -118,12 +147,12 @@ class ClickToCall(ReadsSettings):
             call_id=call_id,
             caller_channel_id=operator_channel,
             queue="",
-            caller_number=caller_id or self._settings.dialer.caller_id,
+            caller_number=presented,
             caller_name=operator.name,
             called_number=number,
             created_at=self._router.now(),
         )
-        click = _Click(session, operator_id, number, session.caller_number, operator_channel)
+        click = _Click(session, operator_id, number, presented, operator_channel, lead_id)
         self._calls[call_id] = click
         self._by_channel[operator_channel] = call_id
         self._journal.call_created(session, direction="outbound")
@@ -164,7 +193,21 @@ class ClickToCall(ReadsSettings):
         else:
             await self._connect(click)
 
+    async def _permit(self, number: str | None, lead_id: int | None) -> DialPermit:
+        return await self._gate.permit(
+            number=number, lead_id=lead_id, default_region=self._settings.dialer.default_region
+        )
+
     async def _dial_customer(self, click: _Click) -> None:
+        try:
+            # Again at the very moment of dialling: the list may have changed while the
+            # operator's phone rang.
+            await self._permit(click.number, click.lead_id)
+        except (DialRefused, NotFound) as exc:
+            log.warning("click_to_call_refused", call_id=click.session.call_id, reason=str(exc))
+            await self._hangup(click.operator_channel)
+            self._finish(click, "failed", cause_txt=str(exc))
+            return
         with contextlib.suppress(AriError):  # ringback is a courtesy
             await self._ari.channels.ring(click.operator_channel)
         channel = f"cr-{uuid.uuid4().hex}"
@@ -178,7 +221,7 @@ class ClickToCall(ReadsSettings):
                 channel_id=channel,
                 app=self._ari.app,
                 app_args=f"click,{click.session.call_id},customer",
-                caller_id=click.caller_id or None,
+                caller_id=click.caller_id,
                 timeout=self._settings.dialer.ring_timeout_s,
             )
         except AriError as exc:

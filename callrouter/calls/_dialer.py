@@ -127,6 +127,7 @@ class OutboundDialer(ReadsSettings):
         self._busy_since: dict[str, datetime] = {}
         self.apologies = Apologies(ari=ari, settings=settings)
         self._wake = asyncio.Event()
+        self._no_caller_id: set[str] = set()  # warned about once each
         router.on_final(self._call_finished)
         router.on_operator_state(self._operator_state)
 
@@ -211,6 +212,14 @@ class OutboundDialer(ReadsSettings):
         )
 
     async def _pace(self, source: LeadSource, plan: CampaignPlan) -> None:
+        if not plan.caller_id:
+            # Customers are never called as "Anonymous" (unlawful for marketing calls
+            # in several countries): no caller ID, no call.
+            if plan.name not in self._no_caller_id:
+                self._no_caller_id.add(plan.name)
+                log.error("dialer_no_caller_id", campaign=plan.name,
+                          hint="set dialer.caller_id or the campaign's caller_id")  # fmt: skip
+            return
         now = self._router.now()
         config = PacingConfig(
             mode=plan.mode,

@@ -8,14 +8,22 @@ import asyncpg
 
 from callrouter.calls._clock import Clock
 from callrouter.dialer import CampaignState, PacingMode
-from callrouter.dialer.store import claim_dialable, finish_attempt, get_campaign, start_attempt
+from callrouter.dialer.store import (
+    DialPermit,
+    claim_dialable,
+    finish_attempt,
+    get_campaign,
+    permit_dial,
+    start_attempt,
+)
 from callrouter.errors import Conflict, NotFound
 
 __all__ = ["PreviewLeads"]
 
 
 class PreviewLeads:
-    """Implements ``AttemptLog`` for click-to-call, and hands out preview leads."""
+    """Implements ``AttemptLog`` and ``DialGate`` for click-to-call, and hands out
+    preview leads."""
 
     def __init__(self, *, pool: asyncpg.Pool, clock: Clock, node: str) -> None:
         self._pool = pool
@@ -43,6 +51,15 @@ class PreviewLeads:
             "timezone": lead.timezone,
             "script_url": row.script_url,
         }
+
+    async def permit(
+        self, *, number: str | None, lead_id: int | None, default_region: str
+    ) -> DialPermit:
+        async with self._pool.acquire() as conn:
+            return await permit_dial(
+                conn, number=number, lead_id=lead_id, now=self._clock.now(),
+                default_region=default_region,
+            )  # fmt: skip
 
     async def start(self, lead_id: int, call_id: str, operator_id: str) -> int:
         async with self._pool.acquire() as conn:

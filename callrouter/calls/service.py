@@ -241,7 +241,7 @@ class CallrouterService:
         preview = PreviewLeads(pool=pool, clock=clock, node=self.node)
         clicks = ClickToCall(
             ari=ari, router=router, journal=journal, settings=holder, clock=clock,
-            attempts=preview, claims=claims,
+            gate=preview, attempts=preview, claims=claims,
         )  # fmt: skip
         leads = DatabaseLeadSource(pool=pool, settings=holder, node=self.node)
         callbacks = CallbackSource(pool=pool, settings=holder)

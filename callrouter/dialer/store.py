@@ -9,6 +9,7 @@ on) and runs its own transaction where it needs one (nested in the caller's if a
   ``get_campaign``, ``change_campaign_state`` (pure state machine), ``campaign_stats``.
 * Leads: ``import_leads`` / ``import_lead_file`` (COPY + upsert by key).
 * Pacing: ``abandon_counts`` (every node's, over a window and the day), ``mark_answered``.
+* Calls operators start: ``permit_dial`` (DNC, window, the lead's own number).
 * Runner: ``claim_dialable`` (the dial-time gate), ``due_leads``, ``release_leads``,
   ``mark_leads``, ``release_stale_claims``, ``start_attempt``, ``finish_attempt``,
   ``set_disposition``.
@@ -49,6 +50,7 @@ from ._db_dnc import (
     list_dnc,
     remove_dnc,
 )
+from ._db_gate import DialPermit, DialRefused, permit_dial
 from ._db_leads import (
     ImportProgress,
     LeadImportReport,
@@ -63,6 +65,8 @@ __all__ = [
     "CampaignStats",
     "ClaimedLead",
     "DbDncLookup",
+    "DialPermit",
+    "DialRefused",
     "DncCheck",
     "DncWriteResult",
     "ImportProgress",
@@ -85,6 +89,7 @@ __all__ = [
     "mark_leads",
     "options_for",
     "parse_outcome",
+    "permit_dial",
     "release_leads",
     "release_stale_claims",
     "remove_dnc",

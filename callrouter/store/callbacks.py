@@ -15,6 +15,7 @@ from callrouter.store._pool import DbConnection
 
 __all__ = [
     "DueCallback",
+    "cancel_dnc_callbacks",
     "claim_queue_callbacks",
     "due_operator_callbacks",
     "finish_callback",
@@ -52,6 +53,18 @@ async def schedule_callback(
     return callback_id
 
 
+async def cancel_dnc_callbacks(conn: DbConnection, now: datetime) -> int:
+    """Pending callbacks to numbers now on the do-not-call list are never dialled: they
+    are cancelled, right before the claims that would dial them."""
+    result = await conn.execute(
+        "UPDATE callbacks c SET status = 'cancelled', note = 'on the do-not-call list'"
+        " WHERE c.status = 'pending' AND c.due_at <= $1 AND EXISTS (SELECT 1 FROM do_not_call d"
+        "   WHERE d.phone = c.phone AND (d.expires_at IS NULL OR d.expires_at > $1))",
+        now,
+    )
+    return int(result.split()[-1])
+
+
 async def queues_with_due_callbacks(conn: DbConnection) -> list[str]:
     """Queues with callbacks due that any operator of the queue may take."""
     rows = await conn.fetch(
@@ -65,7 +78,9 @@ async def queues_with_due_callbacks(conn: DbConnection) -> list[str]:
 async def claim_queue_callbacks(
     conn: DbConnection, queue: str, now: datetime, limit: int
 ) -> list[DueCallback]:
-    """Oldest first by the caller's original queue time; SKIP LOCKED across nodes."""
+    """Oldest first by the caller's original queue time; SKIP LOCKED across nodes.
+    Numbers on the do-not-call list at ``now`` are cancelled, not claimed."""
+    await cancel_dnc_callbacks(conn, now)
     rows = await conn.fetch(
         "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1"
         " WHERE id IN (SELECT id FROM callbacks WHERE status = 'pending'"
@@ -81,7 +96,8 @@ async def claim_queue_callbacks(
 
 
 async def due_operator_callbacks(conn: DbConnection, now: datetime) -> list[DueCallback]:
-    """Callbacks reserved for one operator, due now."""
+    """Callbacks reserved for one operator, due now (do-not-call ones cancelled)."""
+    await cancel_dnc_callbacks(conn, now)
     rows = await conn.fetch(
         "SELECT id, operator_id, phone FROM callbacks WHERE status = 'pending'"
         " AND operator_id IS NOT NULL AND due_at <= $1 ORDER BY due_at, queued_at",

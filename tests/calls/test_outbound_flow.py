@@ -15,6 +15,8 @@ from tests.calls.harness import ari_requests, eventually, make_settings, running
 from tests.calls.test_inbound_flow import bridged_pairs
 
 ALWAYS = {"mon-sun": ["00:00-24:00"]}
+# Customers are never called as Anonymous: every path presents this.
+DIALER = {"caller_id": "+14155550000"}
 
 
 async def test_click_to_call_rings_operator_then_customer(
@@ -73,6 +75,7 @@ async def test_progressive_campaign_dials_and_connects_and_retries(
     )
     settings = make_settings(
         sim,
+        dialer=DIALER,
         queues={"support": {"wrapup_s": 0.1}},
         campaigns={
             "winback": {
@@ -155,7 +158,7 @@ async def test_customer_not_connected_in_time_is_abandoned_with_a_message(
     settings = make_settings(
         sim,
         queues={"support": {"ring_timeout_s": 30}},
-        dialer={"abandon_after_s": 0.5},
+        dialer={**DIALER, "abandon_after_s": 0.5},
         campaigns={
             "late": {"mode": "predictive", "queue": "support", "windows": ALWAYS,
                      "default_region": "US"}
@@ -195,6 +198,7 @@ async def test_callback_is_dialled_when_an_operator_is_free(
     await sim_control.set_endpoint("PJSIP", "+4930555@pstn", behavior="answer", answer_after=0.2)
     settings = make_settings(
         sim,
+        dialer=DIALER,
         queues={"support": {"join_empty": True, "callback_key": "5"}},
         operators={"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}}},
     )
@@ -243,6 +247,7 @@ async def test_preview_campaign_next_lead_then_one_click_over_http(
     await sim_control.set_endpoint("PJSIP", "+14155550177@pstn", behavior="busy")
     settings = make_settings(
         sim,
+        dialer=DIALER,
         http={"enabled": True, "host": "127.0.0.1", "port": 0, "token": "preview-token"},
         campaigns={
             "survey": {"mode": "preview", "queue": "support", "windows": ALWAYS,
@@ -307,7 +312,7 @@ async def test_trunk_concurrency_limit_holds_back_the_next_line(
         )
     settings = make_settings(
         sim,
-        dialer={"trunk_max_concurrent": 1},
+        dialer={**DIALER, "trunk_max_concurrent": 1},
         operators={
             "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
             "boris": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},
@@ -343,7 +348,7 @@ async def test_scheduled_callback_is_dialled_when_due(
     await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
     await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
     await sim_control.set_endpoint("PJSIP", "+493055566@pstn", behavior="answer", answer_after=0.1)
-    settings = make_settings(sim, dialer={"default_region": "DE"})
+    settings = make_settings(sim, dialer={**DIALER, "default_region": "DE"})
     async with running_service(settings, db_dsn) as service:
         assert service.parts is not None and service.parts.center is not None
         callback_id = await service.parts.center.schedule_callback(
@@ -366,7 +371,7 @@ async def test_callback_reserved_for_one_operator_rings_them_first(
     await sim_control.set_endpoint("PJSIP", "+493077788@pstn", behavior="answer", answer_after=0.1)
     settings = make_settings(
         sim,
-        dialer={"default_region": "DE"},
+        dialer={**DIALER, "default_region": "DE"},
         operators={
             "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
             "boris": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},

@@ -25,7 +25,8 @@ TWO_OPERATORS = {
 
 
 def campaign(**overrides: Any) -> dict[str, Any]:
-    return {"queue": "support", "windows": ALWAYS, "default_region": "US", **overrides}
+    return {"queue": "support", "windows": ALWAYS, "default_region": "US",
+            "caller_id": "+14155550000", **overrides}  # fmt: skip
 
 
 async def start_campaign(dsn: str, settings: Settings, name: str, phones: list[str]) -> None:
