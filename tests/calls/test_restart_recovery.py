@@ -153,3 +153,42 @@ async def test_connected_call_is_known_from_asterisk_when_its_rows_never_landed(
     assert rows["+waiting"]["outcome"] == "abandoned"
     # Asterisk's channel creation time bounds the wait when the row is gone.
     assert rows["+waiting"]["wait_s"] >= WAITED_BEFORE_RESTART_S
+
+
+async def test_operator_states_survive_a_restart(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    """A restart neither logs everybody in (the config's ``logged_in``) nor out: each
+    operator comes back in the state, and pause reason, PostgreSQL remembers."""
+    settings = make_settings(
+        sim,
+        operators={
+            "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}},
+            "bob": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},
+            "cleo": {"endpoint": "PJSIP/103", "queues": {"support": 0}, "logged_in": True},
+        },
+    )
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None and service.parts.center is not None
+        center = service.parts.center
+        await center.operator_action("anna", "login", None)
+        await center.operator_action("anna", "pause", "lunch")
+        await center.operator_action("bob", "logout", None)
+
+        async def states_written() -> bool:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                rows = await conn.fetch("SELECT id, state FROM operators")
+            finally:
+                await conn.close()
+            return {r["id"]: r["state"] for r in rows} == {
+                "anna": "paused", "bob": "logged_out", "cleo": "available",
+            }  # fmt: skip
+
+        await eventually(states_written, what="operator states in PostgreSQL")
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None
+        views = {o.operator_id: o for o in service.parts.router.engine.snapshot().operators}
+        assert (views["anna"].state.value, views["anna"].pause_reason) == ("paused", "lunch")
+        assert views["bob"].state.value == "logged_out"
+        assert views["cleo"].state.value == "available"
