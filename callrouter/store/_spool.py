@@ -151,7 +151,8 @@ class Spool:
 
     async def open(self) -> list[Spooled]:
         """Lock the folder, start this run; return the records earlier runs left, in order."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Owner only: the lines hold callers' numbers and names, as the database does.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock()
         leftovers = self._read_leftovers()
         self._run_no = max((s.run_no for s in self._segments), default=0) + 1
@@ -178,7 +179,9 @@ class Spool:
             segment = self._writable_segment(seq)
             assert segment.fd is not None
             _write_all(segment.fd, line)
-        except (OSError, TypeError) as exc:
+        except (OSError, TypeError, ValueError, RecursionError) as exc:
+            # The disk, or a value json cannot write (circular, too deep): the record
+            # still goes to PostgreSQL, it is only not journalled.
             self._not_journalled(exc)
             return entry
         if self._failing:
@@ -241,7 +244,7 @@ class Spool:
     # -- files --------------------------------------------------------------------
 
     def _lock(self) -> None:
-        fd = os.open(self.directory / _LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.directory / _LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -279,7 +282,7 @@ class Spool:
 
     def _new_segment(self, first_seq: int) -> _Segment:
         path = self.directory / f"{self._run_no:08d}-{first_seq:012d}-{self._run.hex}.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
         segment = _Segment(path, self._run, self._run_no, first_seq, first_seq - 1, fd=fd)
         self._segments.append(segment)
         self._dir_dirty = True

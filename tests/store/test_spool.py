@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import stat
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -216,3 +217,13 @@ LINE = encode_line(7, a_call(7)[1])
 def test_a_damaged_line_is_a_value_error_and_nothing_else(line: bytes) -> None:
     with contextlib.suppress(ValueError):
         decode_line(line)
+
+
+async def test_only_the_owner_can_read_the_spool(tmp_path: Path) -> None:
+    folder = tmp_path / "spool"
+    spool = Spool(folder)
+    await spool.open()
+    spool.append(records(0, 1)[0])
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
+    await spool.close()
