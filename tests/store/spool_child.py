@@ -29,6 +29,8 @@ from callrouter.store._records import (
     CallUpdate,
     OperatorStateRow,
     Record,
+    RecordingInsert,
+    RecordingUpdate,
 )
 from callrouter.store.writer import RecordWriter, Spool
 
@@ -42,14 +44,16 @@ def call_id(n: int) -> uuid.UUID:
 
 
 def a_call(n: int) -> list[Record]:
-    """Call ``n``'s records: one of each kind with no unique key of its own
-    (events, operator log, callbacks) beside the call row and its update."""
+    """Call ``n``'s records: one of every kind, those with no unique key of their own
+    (events, operator log, callbacks) included."""
     cid, at = call_id(n), T0 + timedelta(seconds=n)
     return [
         CallInsert(cid, "inbound", at, channel_id=f"17000.{n}", queue_name="support"),
         CallEventRow(cid, at, "ENTERQUEUE", "support", None, {"n": n, "$tag": "kept"}),
         OperatorStateRow(OPERATOR, "available", "on_call", None, at),
         CallbackInsert(cid, "support", f"+4930{n:07d}", "", at, at, at + timedelta(hours=1)),
+        RecordingInsert(cid, f"rec-{n}", "wav", at),
+        RecordingUpdate(f"rec-{n}", "done", at + timedelta(seconds=20), 19.5, 312_000),
         CallUpdate(cid, {"ended_at": at + timedelta(seconds=30), "outcome": "callback"}),
     ]
 
