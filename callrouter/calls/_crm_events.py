@@ -6,8 +6,10 @@ so routing code calls one method per moment of a call and never awaits the CRM.
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from callrouter.acd import CallRecord, StoreCallback
 from callrouter.calls._sessions import CallSession
@@ -20,7 +22,11 @@ from callrouter.crm import (
     callback_requested,
 )
 
-__all__ = ["CrmEvents", "Publisher"]
+__all__ = ["RECORDING_WAIT_S", "CrmEvents", "Publisher"]
+
+# How long call.ended waits for its recording's duration before it goes without it.
+RECORDING_WAIT_S = 10.0
+_DURATIONS_KEPT = 1_000
 
 
 class Publisher(Protocol):
@@ -28,9 +34,23 @@ class Publisher(Protocol):
 
 
 class CrmEvents(ReadsSettings):
-    def __init__(self, *, publisher: Publisher | None, settings: SettingsHolder) -> None:
+    """``call.ended`` of a recorded call waits for Asterisk's RecordingFinished (at most
+    ``RECORDING_WAIT_S``), so the CRM gets the recording's real duration with it."""
+
+    def __init__(
+        self,
+        *,
+        publisher: Publisher | None,
+        settings: SettingsHolder,
+        recording_wait_s: float = RECORDING_WAIT_S,
+    ) -> None:
         self._publisher = publisher
         self._holder = settings
+        self._recording_wait_s = recording_wait_s
+        # Recording name -> the call.ended waiting for its duration, and its deadline.
+        self._waiting: dict[str, tuple[dict[str, Any], asyncio.TimerHandle]] = {}
+        # Durations of recordings that finished before their call's row did.
+        self._durations: OrderedDict[str, float | None] = OrderedDict()
 
     def _operator(self, operator_id: str | None) -> tuple[str, str]:
         op = self._settings.operators.get(operator_id or "")
@@ -40,7 +60,7 @@ class CrmEvents(ReadsSettings):
         http = self._settings.http
         if not http.enabled:
             return None
-        return f"http://{http.host}:{http.port}/api/v1/calls/{call_id}/recording"
+        return f"{http.base_url()}/api/v1/calls/{call_id}/recording"
 
     def offered(self, session: CallSession, operator_id: str, at: datetime) -> None:
         if self._publisher is None:
@@ -85,24 +105,45 @@ class CrmEvents(ReadsSettings):
             return
         name, endpoint = self._operator(record.operator_id)
         recording = session.recording_name
-        self._publisher.publish(
-            call_ended(
-                call_id=record.call_id,
-                queue=record.queue,
-                caller_number=session.caller_number,
-                caller_name=session.caller_name,
-                outcome=record.outcome,
-                wait_s=record.wait_s,
-                talk_s=record.talk_s or 0.0,
-                operator_id=record.operator_id,
-                operator_name=name,
-                operator_endpoint=endpoint,
-                hangup_cause=session.hangup_cause,
-                recording_name=recording,
-                recording_url=self.recording_url(record.call_id) if recording else None,
-                ended_at=record.ended_at,
+        ended: dict[str, Any] = {
+            "call_id": record.call_id,
+            "queue": record.queue,
+            "caller_number": session.caller_number,
+            "caller_name": session.caller_name,
+            "outcome": record.outcome,
+            "wait_s": record.wait_s,
+            "talk_s": record.talk_s or 0.0,
+            "operator_id": record.operator_id,
+            "operator_name": name,
+            "operator_endpoint": endpoint,
+            "hangup_cause": session.hangup_cause,
+            "recording_name": recording,
+            "recording_url": self.recording_url(record.call_id) if recording else None,
+            "ended_at": record.ended_at,
+        }
+        if recording is None:
+            self._publisher.publish(call_ended(**ended))
+        elif recording in self._durations:
+            ended["recording_duration_s"] = self._durations.pop(recording)
+            self._publisher.publish(call_ended(**ended))
+        else:
+            deadline = asyncio.get_running_loop().call_later(
+                self._recording_wait_s, self.recording_finished, recording, None
             )
-        )
+            self._waiting[recording] = (ended, deadline)
+
+    def recording_finished(self, name: str, duration_s: float | None) -> None:
+        """Asterisk finished (or failed, or never said) the recording ``name``."""
+        waiting = self._waiting.pop(name, None)
+        if waiting is None:
+            self._durations[name] = duration_s
+            while len(self._durations) > _DURATIONS_KEPT:
+                self._durations.popitem(last=False)
+            return
+        ended, deadline = waiting
+        deadline.cancel()
+        if self._publisher is not None:
+            self._publisher.publish(call_ended(**ended, recording_duration_s=duration_s))
 
     def callback(self, cmd: StoreCallback, session: CallSession | None, at: datetime) -> None:
         if self._publisher is None:

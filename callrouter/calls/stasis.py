@@ -321,18 +321,20 @@ class StasisHandlers(ReadsSettings):
     async def on_recording_finished(self, event: RecordingFinished) -> None:
         name = event.recording.name
         self._executor.recordings.pop(name, None)
-        self._journal.recording_changed(
-            name,
-            "done",
-            ended_at=self._router.now(),
-            duration_s=float(event.recording.duration) if event.recording.duration else None,
+        duration = (
+            float(event.recording.duration) if event.recording.duration is not None else None
         )
+        self._journal.recording_changed(
+            name, "done", ended_at=self._router.now(), duration_s=duration
+        )
+        self._journal.crm.recording_finished(name, duration)
 
     async def on_recording_failed(self, event: RecordingFailed) -> None:
         name = event.recording.name
         self._executor.recordings.pop(name, None)
         cause = event.recording.cause or "recording failed"
         self._journal.recording_changed(name, "failed", ended_at=self._router.now(), error=cause)
+        self._journal.crm.recording_finished(name, None)
 
     async def on_endpoint_state(self, event: EndpointStateChange) -> None:
         endpoint = f"{event.endpoint.technology}/{event.endpoint.resource}".lower()

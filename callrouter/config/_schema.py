@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+import socket
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
@@ -120,6 +121,15 @@ class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     token: SecretStr | None = None
+    # How others (a CRM on another machine) reach this API, e.g. "https://cc.example.com";
+    # links in webhooks use it. Unset: http://<host>:<port>, the host name for 0.0.0.0.
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/\S*)?$")
+
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     def token_problem(self) -> str | None:
         """Why the token cannot guard this API, or None.
@@ -268,6 +278,10 @@ class DialerSettings(_Section):
     # Predictive: dial for operators about to be free (measured ring + AMD time vs.
     # average handle time), not only for those free now.
     dial_ahead: bool = True
+    # A preview lead an operator took and has not called is released after this long;
+    # an attempt still open this long (its node never came back) is closed as lost.
+    preview_claim_ttl_s: PositiveSeconds = 1800.0
+    stale_attempt_s: PositiveSeconds = 4 * 3600.0
     inbound_reserve: int = Field(0, ge=0)
     # The trunk's own limits, over every campaign and callback (inbound calls count
     # towards max_concurrent too).
@@ -277,7 +291,7 @@ class DialerSettings(_Section):
 
 
 RetryOutcome = Literal[
-    "busy", "no_answer", "machine", "failed", "congestion", "abandoned", "callback"
+    "busy", "no_answer", "machine", "failed", "congestion", "abandoned", "callback", "lost"
 ]
 
 
