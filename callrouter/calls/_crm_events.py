@@ -25,7 +25,9 @@ from callrouter.crm import (
 __all__ = ["RECORDING_WAIT_S", "CrmEvents", "Publisher"]
 
 # How long call.ended waits for its recording's duration before it goes without it.
-RECORDING_WAIT_S = 10.0
+# Asterisk finishes a bridge recording milliseconds after the bridge empties; the wait is
+# short because a call.ended held here is lost if the process is killed meanwhile.
+RECORDING_WAIT_S = 3.0
 _DURATIONS_KEPT = 1_000
 
 
@@ -35,7 +37,8 @@ class Publisher(Protocol):
 
 class CrmEvents(ReadsSettings):
     """``call.ended`` of a recorded call waits for Asterisk's RecordingFinished (at most
-    ``RECORDING_WAIT_S``), so the CRM gets the recording's real duration with it."""
+    ``RECORDING_WAIT_S``, and never past shutdown), so the CRM gets the recording's real
+    duration with it."""
 
     def __init__(
         self,
@@ -131,6 +134,11 @@ class CrmEvents(ReadsSettings):
                 self._recording_wait_s, self.recording_finished, recording, None
             )
             self._waiting[recording] = (ended, deadline)
+
+    def flush(self) -> None:
+        """At shutdown: send every call.ended still waiting, without its duration."""
+        for name in list(self._waiting):
+            self.recording_finished(name, None)
 
     def recording_finished(self, name: str, duration_s: float | None) -> None:
         """Asterisk finished (or failed, or never said) the recording ``name``."""

@@ -334,6 +334,8 @@ class CallrouterService:
                 with contextlib.suppress(Exception):
                     await parts.api.stop()
             await parts.lanes.close()
+            if parts.crm is not None:
+                parts.crm.flush()
             if parts.claims is not None:
                 await parts.claims.close()
         if notifier is not None:
