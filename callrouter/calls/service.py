@@ -12,6 +12,7 @@ import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -58,7 +59,7 @@ from callrouter.errors import CallrouterError
 from callrouter.store import apply_migrations, create_pool
 from callrouter.store.claims import release_node_claims
 from callrouter.store.directory import sync_directory
-from callrouter.store.writer import RecordWriter
+from callrouter.store.writer import RecordWriter, Spool
 
 __all__ = ["CallrouterService", "ServiceParts", "StartupError"]
 
@@ -118,9 +119,13 @@ class CallrouterService:
         dsn: str,
         clock: Clock | None = None,
         node: str | None = None,
+        spool_dir: Path | None = None,
     ) -> None:
         self.holder = SettingsHolder(settings)
         self._dsn = dsn
+        # Rows are journalled here until PostgreSQL has them (store/_spool.py): a crash
+        # during a database outage loses none. One folder per node.
+        self._spool_dir = spool_dir
         self._clock = clock or SystemClock()
         self.node = node or settings.cluster.node or socket.gethostname()
         self.parts: ServiceParts | None = None
@@ -132,7 +137,9 @@ class CallrouterService:
         pool = await create_pool(
             self._dsn, min_size=settings.database.pool_min, max_size=settings.database.pool_max
         )
-        writer = RecordWriter(pool=pool)
+        writer = RecordWriter(
+            pool=pool, spool=Spool(self._spool_dir) if self._spool_dir is not None else None
+        )
         notifier: WebhookNotifier | None = None
         try:
             async with pool.acquire() as conn:

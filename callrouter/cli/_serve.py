@@ -67,7 +67,9 @@ def serve(ctx: typer.Context) -> None:
     campaigns) without dropping a call; SIGTERM or Ctrl-C stop it cleanly.
     """
     state = state_of(ctx)
-    service = CallrouterService(settings=state.settings, dsn=state.dsn())
+    service = CallrouterService(
+        settings=state.settings, dsn=state.dsn(), spool_dir=state.spool_dir()
+    )
     reloads: set[asyncio.Task[None]] = set()
 
     def reload() -> None:
@@ -123,7 +125,9 @@ async def _simulate(
                 "agi": settings.agi.model_copy(update={"enabled": False}),
             }
         )
-        service = CallrouterService(settings=wired, dsn=state.dsn())
+        service = CallrouterService(
+            settings=wired, dsn=state.dsn(), spool_dir=state.spool_dir()
+        )
         console.print(f"simulated Asterisk on {sim.url} (time x{scale:g}); Ctrl-C to stop")
         stats = TrafficStats()
         plan = TrafficPlan(
