@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -49,8 +49,7 @@ def make_operators(rng: random.Random, count: int = OPERATOR_COUNT) -> list[Oper
     ]
 
 
-@dataclass(frozen=True)
-class Ports:
+class Ports(NamedTuple):
     http: int
     agi: int
 

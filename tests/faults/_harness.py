@@ -63,6 +63,7 @@ SETTLE_TIMEOUT_S = 15.0
 # The database unchanged this long means nothing more is coming: longer than the
 # writer's retry backoff reaches in the few seconds an outage lasts here.
 QUIET_S = 4.0
+PORT_ATTEMPTS = 3
 # How long serve stays dead: longer than invariant 3's tolerance, so a wait counted from
 # the adoption instead of the StasisStart always shows.
 DOWN_S = (0.6, 1.0)
@@ -99,6 +100,21 @@ class Node:
         self.config = dict(config)
         write_config(self.serve.config_path, self.config)
 
+    async def start(self) -> None:
+        """Start serve. Other test runs share this machine: a port one of them took since
+        it was picked is picked again, rather than failing the run."""
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                await self.serve.start()
+                return
+            except HarnessError as exc:
+                if "cannot listen on" not in str(exc) or attempt == PORT_ATTEMPTS - 1:
+                    raise
+            self.ports = Ports(http=free_port(), agi=free_port())
+            self.serve.http_port = self.ports.http
+            self.config["http"]["port"], self.config["agi"]["port"] = self.ports
+            self.rewrite_config(self.config)
+
     async def kill(self, moment: str) -> Restart:
         await self.serve.kill()
         restart = Restart(node=self.name, moment=moment, killed_at=datetime.now(UTC))
@@ -115,7 +131,7 @@ class Node:
             for ch in state["channels"]
             if ch["sim"]["app"] is not None and ch["sim"]["app_args"][:1] == ["inbound"]
         )
-        await self.serve.start()
+        await self.start()
         restart.restarted_at = datetime.now(UTC)
         return restart
 
@@ -177,7 +193,7 @@ class CallCenter:
         await self.stop_load()
         for node in self.nodes:
             if not node.serve.running:
-                await node.serve.start()
+                await node.start()
         with contextlib.suppress(HarnessError):
             await until(self._sim_empty, what="calls ending", timeout_s=NATURAL_DRAIN_S)
         # The callers still there hang up now (an everyday far-end hangup), so a run's
@@ -306,7 +322,7 @@ async def call_center(
             node.rewrite_config(config)
             built.append(node)
         for node in built:
-            await node.serve.start()
+            await node.start()
         center = CallCenter(
             dsn=db_dsn, nodes=built, receiver=receiver, proxy=proxy, operators=operators
         )
