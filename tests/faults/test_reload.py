@@ -46,6 +46,10 @@ async def _agi_answers(node: Node) -> dict[str, tuple[str, str, str]]:
     return answers
 
 
+def _reload_lines(node: Node) -> tuple[int, int]:
+    return node.serve.events("config_reloaded"), node.serve.events("reload_refused")
+
+
 async def _calls_after(dsn: str, since: datetime) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -69,14 +73,15 @@ async def test_sighup_applies_a_new_route_and_calendar_under_load(
         assert before[DID][:2] == ("stasis", QUEUE)
         assert before[NEW_DID][0] == "reject"
         await reach(node.control, Moment.TALKING, rng)
-        reloads = node.serve.events("config_reloaded")
+        before_reload = _reload_lines(node)
         node.rewrite_config(reloaded(node.config))
         node.serve.hangup()
 
-        async def reloaded_now() -> bool:
-            return node.serve.events("config_reloaded") > reloads
+        async def answered() -> bool:
+            return _reload_lines(node) != before_reload
 
-        await until(reloaded_now, what="config_reloaded in the log")
+        await until(answered, what="config_reloaded or reload_refused in the log")
+        assert _reload_lines(node)[1] == before_reload[1], f"refused:\n{node.serve.log_tail()}"
         applied_at = datetime.now(UTC)
         after = await _agi_answers(node)
         center.load(rng, per_s=2.0, exten=NEW_DID)
