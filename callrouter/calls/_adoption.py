@@ -56,6 +56,8 @@ class AdoptedCall:
     bridge_id: str | None = None
     answered_at: datetime | None = None
     offered_at: datetime | None = None
+    # The queue time reached the row, so the call's ENTERQUEUE was logged before.
+    queue_logged: bool = False
 
 
 @dataclass(slots=True)
@@ -66,6 +68,9 @@ class AdoptionPlan:
     hangup: list[str] = field(default_factory=list)
     # Connected to something recovery cannot restore (unknown operator): left talking.
     left_alone: list[str] = field(default_factory=list)
+    # Call ids of connected calls whose operator hung up during the gap: restored as
+    # connected, then completed at once.
+    operator_left: list[str] = field(default_factory=list)
 
     @property
     def connected(self) -> list[AdoptedCall]:
@@ -128,6 +133,15 @@ def plan_adoption(
             claimed_legs.add(leg.id)
             plan.calls.append(call)
             continue
+        if bridge is not None and bridge.id.startswith(_OUR_PREFIX):
+            # Alone in the bridge we made for its call: the operator hung up while
+            # callrouter was away. The call was answered and is over, as it would have
+            # been had we seen the hangup (COMPLETEAGENT, the caller cleared).
+            ended = _operator_left(channel, bridge, row, operators, queue_for, args, now)
+            if ended is not None:
+                plan.calls.append(ended)
+                plan.operator_left.append(ended.call_id)
+                continue
         call = _waiting(channel, row, queue_for, args, now)
         if call is None:
             plan.hangup.append(channel.id)
@@ -202,11 +216,47 @@ def _connected(
         arrived_at=arrived,
         queued_at=queued,
         has_row=row is not None,
+        queue_logged=row is not None and row.queued_at is not None,
         operator_id=operator_id,
         operator_channel_id=leg.id,
         bridge_id=bridge.id if bridge else None,
         answered_at=answered,
         offered_at=(row.offered_at if row else None) or min(leg.creationtime, now),
+    )
+
+
+def _operator_left(
+    caller: Channel,
+    bridge: Bridge,
+    row: OpenRow | None,
+    operators: Mapping[str, tuple[str, ...]],
+    queue_for: Callable[[str, str], str | None],
+    args: list[str],
+    now: datetime,
+) -> AdoptedCall | None:
+    operator_id = row.operator_id if row else None
+    call_id = row.call_id if row else _valid_uuid(bridge.id[len(_OUR_PREFIX) :])
+    if not operator_id or operator_id not in operators or call_id is None:
+        return None  # who talked is unknown: the caller is served again
+    queue = (row.queue if row else None) or queue_for(
+        args[1] if len(args) > 1 else "", caller.dialplan.exten
+    )
+    if queue is None:
+        return None
+    arrived = row.created_at if row else min(caller.creationtime, now)
+    return AdoptedCall(
+        call_id=call_id,
+        channel=caller,
+        queue=queue,
+        priority=row.priority if row else 0,
+        arrived_at=arrived,
+        queued_at=(row.queued_at if row else None) or arrived,
+        has_row=row is not None,
+        queue_logged=row is not None and row.queued_at is not None,
+        operator_id=operator_id,
+        bridge_id=bridge.id,
+        answered_at=(row.answered_at if row else None) or min(bridge.creationtime, now),
+        offered_at=row.offered_at if row else None,
     )
 
 
@@ -233,6 +283,7 @@ def _waiting(
         arrived_at=arrived,
         queued_at=(row.queued_at if row else None) or arrived,
         has_row=row is not None,
+        queue_logged=row is not None and row.queued_at is not None,
     )
 
 

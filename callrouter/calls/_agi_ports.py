@@ -11,7 +11,7 @@ from callrouter.acd import Calendar, is_open
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._operator_requests import apply_operator_action
 from callrouter.calls._router import Router
-from callrouter.calls._settings import Derived, SettingsHolder
+from callrouter.calls._settings import Derived, ReadsSettings, SettingsHolder
 from callrouter.config import Settings
 from callrouter.errors import Conflict, NotFound
 from callrouter.store.directory import find_customer
@@ -24,13 +24,19 @@ __all__ = [
 ]
 
 
-class DatabaseCustomerDirectory:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+class DatabaseCustomerDirectory(ReadsSettings):
+    """FastAGI ``lookup``: national and international spellings of the caller's number
+    find the same card (``dialer.default_region``)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, settings: SettingsHolder) -> None:
         self._pool = pool
+        self._holder = settings
 
     async def find_by_phone(self, number: str) -> agi.CustomerCard | None:
         async with self._pool.acquire() as conn:
-            card = await find_customer(conn, number)
+            card = await find_customer(
+                conn, number, region=self._settings.dialer.default_region
+            )
         if card is None:
             return None
         return agi.CustomerCard(

@@ -21,7 +21,7 @@ from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dial
 from callrouter.calls._router import Router
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import AbandonCounts, PacingMode
-from callrouter.dialer.store import DialRefused
+from callrouter.dialer.store import DialRefused, OpenAttempt
 from callrouter.errors import Conflict, ExternalError, NotFound
 from callrouter.store.callbacks import (
     claim_queue_callbacks,
@@ -72,6 +72,18 @@ class CallbackSource(ReadsSettings):
 
     async def answered(self, attempt_id: int, at: datetime) -> None:
         return None  # a callback has no attempt row; its call row has the answer
+
+    async def plan_named(self, name: str) -> CampaignPlan | None:
+        return None
+
+    async def open_attempts(self) -> list[OpenAttempt]:
+        return []  # a callback's attempt is the callback row itself
+
+    async def release_claims(self, now: datetime) -> int:
+        return 0
+
+    async def expire_claims(self, now: datetime) -> tuple[int, int]:
+        return 0, 0
 
     async def abandons(self, plan: CampaignPlan, now: datetime) -> AbandonCounts | None:
         return None  # not a campaign: the dialer's own rolling measurements pace it

@@ -12,12 +12,17 @@ from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import AbandonCounts, CampaignState, Limits
 from callrouter.dialer._tz import local_midnight
 from callrouter.dialer.store import (
+    CampaignRow,
+    OpenAttempt,
     abandon_counts,
     claim_dialable,
+    expire_claims,
     finish_attempt,
     get_campaign,
     list_campaigns,
     mark_answered,
+    open_attempts,
+    release_unattempted_claims,
     start_attempt,
 )
 
@@ -33,39 +38,58 @@ class DatabaseLeadSource(ReadsSettings):
     async def running(self) -> list[CampaignPlan]:
         async with self._pool.acquire() as conn:
             rows = await list_campaigns(conn)
-        plans = []
-        for row in rows:
-            configured = self._settings.campaigns.get(row.name)
-            if row.state is not CampaignState.RUNNING or configured is None:
-                continue
-            overrides: dict[str, Any] = {
-                "recording": configured.recording,
-                "limits": Limits(
-                    max_concurrent=configured.limits.max_concurrent,
-                    max_per_second=configured.limits.max_per_second,
-                ),
-            }
-            if configured.trunk:
-                overrides["trunk"] = configured.trunk
-            if configured.caller_id:
-                overrides["caller_id"] = configured.caller_id
-            overrides["timezone"] = configured.default_timezone
-            for key in ("abandon_cap", "abandon_after_s", "abandon_window_s",
-                        "apology_sound", "dial_ahead"):  # fmt: skip
-                value = getattr(configured, key)
-                if value is not None:
-                    overrides[key] = value
-            plans.append(
-                plan_from_dialer(
-                    self._settings.dialer,
-                    name=row.name,
-                    campaign_id=row.id,
-                    mode=row.mode,
-                    queue=configured.queue,
-                    **overrides,
-                )
+        plans = [self._plan(row) for row in rows if row.state is CampaignState.RUNNING]
+        return [plan for plan in plans if plan is not None]
+
+    async def plan_named(self, name: str) -> CampaignPlan | None:
+        async with self._pool.acquire() as conn:
+            return self._plan(await get_campaign(conn, name))
+
+    def _plan(self, row: CampaignRow) -> CampaignPlan | None:
+        configured = self._settings.campaigns.get(row.name)
+        if configured is None:
+            return None
+        overrides: dict[str, Any] = {
+            "recording": configured.recording,
+            "limits": Limits(
+                max_concurrent=configured.limits.max_concurrent,
+                max_per_second=configured.limits.max_per_second,
+            ),
+        }
+        if configured.trunk:
+            overrides["trunk"] = configured.trunk
+        if configured.caller_id:
+            overrides["caller_id"] = configured.caller_id
+        overrides["timezone"] = configured.default_timezone
+        for key in ("abandon_cap", "abandon_after_s", "abandon_window_s",
+                    "apology_sound", "dial_ahead"):  # fmt: skip
+            value = getattr(configured, key)
+            if value is not None:
+                overrides[key] = value
+        return plan_from_dialer(
+            self._settings.dialer, name=row.name, campaign_id=row.id, mode=row.mode,
+            queue=configured.queue, **overrides,
+        )  # fmt: skip
+
+    async def open_attempts(self) -> list[OpenAttempt]:
+        async with self._pool.acquire() as conn:
+            return await open_attempts(conn, self._node)
+
+    async def release_claims(self, now: datetime) -> int:
+        """This node's claims from before ``now`` that were never dialled (its start)."""
+        async with self._pool.acquire() as conn:
+            return await release_unattempted_claims(
+                conn, node=self._node, claimed_before=now, now=now
             )
-        return plans
+
+    async def expire_claims(self, now: datetime) -> tuple[int, int]:
+        dialer = self._settings.dialer
+        async with self._pool.acquire() as conn:
+            return await expire_claims(
+                conn, now=now,
+                claimed_before=now - timedelta(seconds=dialer.preview_claim_ttl_s),
+                attempt_before=now - timedelta(seconds=dialer.stale_attempt_s),
+            )  # fmt: skip
 
     async def claim(self, plan: CampaignPlan, now: datetime, limit: int) -> list[DialLead]:
         async with self._pool.acquire() as conn:

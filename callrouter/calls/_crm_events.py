@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -134,6 +135,22 @@ class CrmEvents(ReadsSettings):
                 self._recording_wait_s, self.recording_finished, recording, None
             )
             self._waiting[recording] = (ended, deadline)
+
+    def swept(self, row: Mapping[str, Any]) -> None:
+        """A call closed by the restart sweep (its end came while callrouter was away)."""
+        if self._publisher is None:
+            return
+        name, endpoint = self._operator(row["operator_id"])
+        self._publisher.publish(
+            call_ended(
+                call_id=row["id"], queue=row["queue_name"], caller_number=row["caller_number"],
+                caller_name=row["caller_name"], outcome=row["outcome"],
+                wait_s=float(row["wait_s"] or 0), talk_s=float(row["talk_s"] or 0),
+                operator_id=row["operator_id"], operator_name=name, operator_endpoint=endpoint,
+                hangup_cause=row["hangup_cause"], hangup_cause_txt=row["hangup_cause_txt"],
+                ended_at=row["ended_at"],
+            )
+        )  # fmt: skip
 
     def flush(self) -> None:
         """At shutdown: send every call.ended still waiting, without its duration."""

@@ -28,9 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections import deque
-from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,8 +41,9 @@ from callrouter.acd import (
     OperatorState,
     OperatorStateChanged,
 )
-from callrouter.ari import AriClient, AriError, PlaybackFinished, StasisStart
+from callrouter.ari import AriClient, AriError, Channel, PlaybackFinished, StasisStart
 from callrouter.calls._dialer_apology import Apologies
+from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg, DialedLegs
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
@@ -55,15 +54,13 @@ from callrouter.dialer import (
     Abandoned,
     Answered,
     Handled,
-    Load,
-    Originated,
     PacingConfig,
     PacingMode,
     PacingSnapshot,
-    RollingStats,
     Unanswered,
     decide,
 )
+from callrouter.dialer.store import OpenAttempt, outcome_of_call
 from callrouter.legs import DIALED_LEG, DialedInput, DialedState, OperatorLegState
 
 __all__ = ["OUTBOUND_PRIORITY", "OutboundDialer"]
@@ -79,25 +76,8 @@ OUTBOUND_CONTEXT = "callrouter-outbound"
 # Before this many calls are handled in the window the measured handle time is biased
 # short (only short calls have ended), so nobody is dialled ahead for.
 DIAL_AHEAD_MIN_HANDLED = 20
+EXPIRE_CLAIMS_EVERY_S = 60.0
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion"}
-_BUSY = frozenset({OperatorState.ON_CALL, OperatorState.WRAPUP})
-
-
-# A customer leg not answered by a person yet: it may still become a call.
-_UNANSWERED = frozenset({DialedState.RINGING, DialedState.AMD})
-
-@dataclass
-class _Leg:
-    source: LeadSource
-    plan: CampaignPlan
-    lead: DialLead
-    attempt_id: int
-    call_id: str
-    channel_id: str
-    started_at: datetime
-    state: DialedState = DialedState.RINGING
-    answered_at: datetime | None = None
-    """When the customer answered: the abandon clock starts here, not after AMD."""
 
 
 class OutboundDialer(ReadsSettings):
@@ -117,14 +97,8 @@ class OutboundDialer(ReadsSettings):
         self._journal = journal
         self._sources = list(sources)
         self._holder = settings
-        self._legs: dict[str, _Leg] = {}  # by channel id
-        self._by_call: dict[str, _Leg] = {}
-        self._stats: dict[str, RollingStats] = {}
+        self._book = DialedLegs(sessions)
         self._timers: set[asyncio.Task[None]] = set()
-        # Every originate on the trunk, for its calls-per-second limit.
-        self._trunk_starts: deque[datetime] = deque()
-        # Since when each operator has been on a call (or its wrap-up), to dial ahead.
-        self._busy_since: dict[str, datetime] = {}
         self.apologies = Apologies(ari=ari, settings=settings)
         self._wake = asyncio.Event()
         self._no_caller_id: set[str] = set()  # warned about once each
@@ -132,84 +106,93 @@ class OutboundDialer(ReadsSettings):
         router.on_operator_state(self._operator_state)
 
     def owns(self, channel_id: str) -> bool:
-        return channel_id in self._legs
+        return self._book.by_channel(channel_id) is not None
 
     async def run(self) -> None:
         await self.apologies.check()
+        await self.recover()
+        expire_at = self._router.now()
         while True:
             self._wake.clear()
             try:
+                now = self._router.now()
                 for source in self._sources:
+                    if now >= expire_at:
+                        await source.expire_claims(now)
                     for plan in await source.running():
                         if plan.mode is not PacingMode.PREVIEW:
                             await self._pace(source, plan)
+                if now >= expire_at:
+                    expire_at = now + timedelta(seconds=EXPIRE_CLAIMS_EVERY_S)
             except Exception:
                 log.exception("dialer_tick_failed")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(PACE_EVERY_S):
                     await self._wake.wait()
 
+    async def recover(self) -> None:
+        """After a start (recovery has restored the calls Asterisk still holds): every
+        attempt this node left open is re-attached to its channel if Asterisk still has
+        it, else closed with its call row's outcome or ``lost`` (the lead rescheduled by
+        its retry rules); then the leads this node claimed and never dialled go back."""
+        now = self._router.now()
+        try:
+            channels = {channel.id: channel for channel in await self._ari.channels.list()}
+        except AriError as exc:
+            log.warning("dialer_recovery_postponed", error=str(exc))
+            return
+        for source in self._sources:
+            for attempt in await source.open_attempts():
+                plan = await source.plan_named(attempt.campaign)
+                if plan is None or not self._reattach(source, plan, attempt, channels, now):
+                    outcome = outcome_of_call(attempt.call_outcome)
+                    log.warning("attempt_closed_after_restart", attempt=attempt.id,
+                                lead=attempt.lead_id, outcome=str(outcome))  # fmt: skip
+                    await source.finished(
+                        attempt.id, outcome, hangup_cause=None, now=now,
+                        answered_at=attempt.answered_at,
+                    )  # fmt: skip
+            released = await source.release_claims(now)
+            if released:
+                log.info("lead_claims_released", count=released)
+
+    def _reattach(
+        self, source: LeadSource, plan: CampaignPlan, attempt: OpenAttempt,
+        channels: Mapping[str, Channel], now: datetime,
+    ) -> bool:  # fmt: skip
+        call_id = str(attempt.call_id) if attempt.call_id else ""
+        session = self._sessions.get(call_id)
+        channel = channels.get(attempt.channel_id or "")
+        if not call_id or attempt.channel_id is None or (session is None and channel is None):
+            return False
+        lead = DialLead(attempt.lead_id, attempt.phone, attempt.name)
+        leg = DialedLeg(
+            source, plan, lead, attempt.id, call_id, attempt.channel_id, attempt.started_at
+        )
+        # A rebuilt state, as recovery rebuilds calls: what Asterisk holds says where the
+        # leg is (adopted into the queue, answered and in AMD, or still ringing).
+        if session is not None:
+            leg.state = DialedState.QUEUED
+        elif channel is not None and channel.state == "Up":
+            leg.state = DialedState.AMD
+        if leg.state is not DialedState.RINGING:
+            # The answer was before the restart; when it is not known, the restart
+            # bounds it.
+            leg.answered_at = attempt.answered_at or now
+            self._later(self._abandon_if_waiting(leg), f"abandon:{call_id}")
+        self._book.add(leg)
+        log.info("attempt_reattached", attempt=attempt.id, call_id=call_id, state=str(leg.state))
+        return True
+
     def _operator_state(self, change: OperatorStateChanged) -> None:
-        if change.new in _BUSY:
-            self._busy_since.setdefault(change.operator_id, change.at)
-        else:
-            self._busy_since.pop(change.operator_id, None)
+        self._book.operator_state(change)
         if change.new is OperatorState.AVAILABLE:
             self._wake.set()  # an operator is free: pace now, not at the next tick
-
-    def _stats_for(self, plan: CampaignPlan) -> RollingStats:
-        stats = self._stats.get(plan.name)
-        window = timedelta(seconds=plan.abandon_window_s)
-        if stats is None or stats.window != window:
-            stats = self._stats[plan.name] = RollingStats(window=window)
-        return stats
 
     def snapshot(
         self, plan: CampaignPlan, now: datetime, abandons: AbandonCounts | None = None
     ) -> PacingSnapshot:
-        view = self._router.engine.snapshot(now)
-        queue = view.queue(plan.queue)
-        mine_ops = [op for op in view.operators if plan.queue in op.queues]
-        free = sum(
-            1 for op in mine_ops if op.routable and op.state is OperatorState.AVAILABLE
-        )  # fmt: skip
-        busy = [op.operator_id for op in mine_ops if op.state in _BUSY]
-        inbound_waiting = sum(1 for c in queue.waiting if c.priority < OUTBOUND_PRIORITY)
-        mine = [leg for leg in self._by_call.values() if leg.plan.name == plan.name]
-        stats = self._stats_for(plan)
-        return PacingSnapshot(
-            free_operators=max(0, free - inbound_waiting - plan.inbound_reserve),
-            ringing=sum(1 for leg in mine if leg.state in _UNANSWERED),
-            waiting=sum(1 for leg in mine if self._waiting(leg)),
-            busy_operators=len(busy),
-            busy_elapsed=tuple(
-                now - self._busy_since[op] for op in busy if op in self._busy_since
-            ),
-            stats=stats.summary(now),
-            abandons=abandons,
-            campaign_load=Load(
-                active=len(mine), started_last_second=stats.started_last_second(now)
-            ),
-            trunk_load=self._trunk_load(now),
-        )
-
-    def _waiting(self, leg: _Leg) -> bool:
-        """Answered, queued, and no operator connected yet (a customer talking to an
-        operator is not waiting, though their leg stays queued until the call ends)."""
-        if leg.state is not DialedState.QUEUED:
-            return False
-        session = self._sessions.get(leg.call_id)
-        return session is not None and session.operator_id is None and not session.finished
-
-    def _trunk_load(self, now: datetime) -> Load:
-        while self._trunk_starts and now - self._trunk_starts[0] > timedelta(seconds=1):
-            self._trunk_starts.popleft()
-        ringing = sum(1 for leg in self._by_call.values() if leg.state in _UNANSWERED)
-        # Answered outbound calls are sessions too, so nothing is counted twice; inbound
-        # calls use the trunk as well.
-        return Load(
-            active=len(self._sessions) + ringing, started_last_second=len(self._trunk_starts)
-        )
+        return self._book.snapshot(plan, now, self._router.engine.snapshot(now), abandons)
 
     async def _pace(self, source: LeadSource, plan: CampaignPlan) -> None:
         if not plan.caller_id:
@@ -243,17 +226,15 @@ class OutboundDialer(ReadsSettings):
         call_id = str(uuid.uuid4())
         channel_id = f"cr-{uuid.uuid4().hex}"
         attempt_id = await source.started(plan, lead, call_id, now)
-        leg = _Leg(source, plan, lead, attempt_id, call_id, channel_id, now)
-        self._legs[channel_id] = leg
-        self._by_call[call_id] = leg
+        leg = DialedLeg(source, plan, lead, attempt_id, call_id, channel_id, now)
+        self._book.add(leg)
         session = self._session(leg)
         self._journal.call_created(session, direction="outbound")
         values: dict[str, object] = {"queue_name": plan.queue}
         if plan.campaign_id is not None:
             values.update(campaign_id=plan.campaign_id, lead_id=lead.lead_id)
         self._journal.call_update(session, **values)
-        self._stats_for(plan).record(Originated(self._router.now()))
-        self._trunk_starts.append(now)
+        self._book.originated(plan, self._router.now())
         try:
             # Originated into our application, so its ChannelDestroyed (busy, no
             # answer, ...) reaches us even if it fails at once; once answered it visits
@@ -279,7 +260,7 @@ class OutboundDialer(ReadsSettings):
             await self._end_unanswered(leg, "unreachable", cause=None, detail=str(exc))
 
     @staticmethod
-    def _session(leg: _Leg) -> CallSession:
+    def _session(leg: DialedLeg) -> CallSession:
         # The customer is the "caller" of the queue: operators see their number.
         return CallSession(
             call_id=leg.call_id, caller_channel_id=leg.channel_id, queue=leg.plan.queue,
@@ -289,15 +270,14 @@ class OutboundDialer(ReadsSettings):
         )  # fmt: skip
 
     async def on_stasis_start(self, event: StasisStart) -> None:
-        leg = self._legs.get(event.channel.id)
-        if leg is None or leg.state not in _UNANSWERED:
+        leg = self._book.by_channel(event.channel.id)
+        if leg is None or leg.state not in UNANSWERED:
             with contextlib.suppress(AriError):
                 await self._ari.channels.hangup(event.channel.id)
             return
         if leg.answered_at is None:
             # The customer answered now: the regulators' 2 s run from here.
             leg.answered_at = self._router.now()
-            self._journal.call_update(self._session(leg), answered_at=leg.answered_at)
             self._later(self._abandon_if_waiting(leg), f"abandon:{leg.call_id}")
         if event.args[0] == "dialed" and leg.plan.amd:
             # Answered: let the dialplan's AMD() listen, it sends the call back to us.
@@ -324,16 +304,16 @@ class OutboundDialer(ReadsSettings):
         self._timers.add(timer)
         timer.add_done_callback(self._timers.discard)
 
-    def _deadline(self, leg: _Leg) -> datetime:
+    def _deadline(self, leg: DialedLeg) -> datetime:
         assert leg.answered_at is not None
         return leg.answered_at + timedelta(seconds=leg.plan.abandon_after_s)
 
-    async def _human(self, leg: _Leg) -> None:
+    async def _human(self, leg: DialedLeg) -> None:
         """A person answered: into the campaign's queue, ahead of every inbound caller;
         or, past the deadline already (AMD took longer), the apology at once."""
         now = self._router.now()
         leg.state = DIALED_LEG.next(leg.state, DialedInput.HUMAN)
-        stats = self._stats_for(leg.plan)
+        stats = self._book.stats_for(leg.plan)
         # Ring plus AMD: how long a line dialled now takes to need an operator.
         stats.record(Answered(now, max(timedelta(0), now - leg.started_at)))
         assert leg.answered_at is not None
@@ -364,7 +344,7 @@ class OutboundDialer(ReadsSettings):
         except AriError:
             return ""
 
-    async def _abandon_if_waiting(self, leg: _Leg) -> None:
+    async def _abandon_if_waiting(self, leg: DialedLeg) -> None:
         delay = (self._deadline(leg) - self._router.now()).total_seconds()
         await asyncio.sleep(max(0.0, delay))
         session = self._sessions.get(leg.call_id)
@@ -374,24 +354,24 @@ class OutboundDialer(ReadsSettings):
         if session.operator_id is not None or answered:
             return
         self._log_abandon(leg)
-        self._stats_for(leg.plan).record(Abandoned(self._router.now()))
+        self._book.stats_for(leg.plan).record(Abandoned(self._router.now()))
         session.abandon_message = leg.plan.apology_sound
         self._router.apply(CallerHungUp(leg.call_id, self._router.now()))
 
-    def _log_abandon(self, leg: _Leg) -> None:
+    def _log_abandon(self, leg: DialedLeg) -> None:
         log.warning(
             "outbound_abandoned", call_id=leg.call_id, campaign=leg.plan.name,
             apology=leg.plan.apology_sound, limit_s=leg.plan.abandon_after_s,
         )  # fmt: skip
 
-    async def _apologise_unqueued(self, leg: _Leg) -> None:
+    async def _apologise_unqueued(self, leg: DialedLeg) -> None:
         """Abandoned before reaching the queue: the dialer plays the apology itself
         (the queue never saw the call) and hangs up when it ends."""
         self._log_abandon(leg)
         now = self._router.now()
         leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
-        self._forget(leg)
-        self._stats_for(leg.plan).record(Abandoned(now))
+        self._book.forget(leg)
+        self._book.stats_for(leg.plan).record(Abandoned(now))
         self._journal.call_update(self._session(leg), outcome="abandoned", ended_at=now)
         await self.apologies.play_then_hang_up(
             leg.channel_id, leg.plan.apology_sound, call_id=leg.call_id
@@ -406,20 +386,20 @@ class OutboundDialer(ReadsSettings):
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
         """A customer leg that never reached the queue: busy, no answer, failed, or a
         customer who hung up during AMD."""
-        leg = self._legs.get(channel_id)
-        if leg is None or leg.state not in _UNANSWERED:
+        leg = self._book.by_channel(channel_id)
+        if leg is None or leg.state not in UNANSWERED:
             return
         await self._end_unanswered(
             leg, _OUTCOME_BY_CAUSE.get(cause or 0, "unreachable"), cause=cause
         )
 
     async def _end_unanswered(
-        self, leg: _Leg, outcome: str, *, cause: int | None, detail: str | None = None
+        self, leg: DialedLeg, outcome: str, *, cause: int | None, detail: str | None = None
     ) -> None:
         leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
         now = self._router.now()
-        self._forget(leg)
-        self._stats_for(leg.plan).record(Unanswered(now))
+        self._book.forget(leg)
+        self._book.stats_for(leg.plan).record(Unanswered(now))
         values: dict[str, object] = {"outcome": outcome, "ended_at": now}
         if cause is not None:
             values["hangup_cause"] = cause
@@ -430,17 +410,13 @@ class OutboundDialer(ReadsSettings):
             leg.attempt_id, outcome, hangup_cause=cause, now=now, answered_at=leg.answered_at
         )
 
-    def _forget(self, leg: _Leg) -> None:
-        self._legs.pop(leg.channel_id, None)
-        self._by_call.pop(leg.call_id, None)
-
     def _call_finished(self, record: CallRecord, session: CallSession | None) -> None:
         """The ACD gave an answered customer's call its outcome."""
-        leg = self._by_call.get(record.call_id)
+        leg = self._book.by_call(record.call_id)
         if leg is None or DIALED_LEG.final(leg.state):
             return
         leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
-        self._forget(leg)
+        self._book.forget(leg)
         now = record.ended_at or self._router.now()
         outcome = "connected" if record.outcome == "answered" else "abandoned"
         if session is not None and session.abandon_message:
@@ -450,7 +426,7 @@ class OutboundDialer(ReadsSettings):
         if record.outcome == "answered" and record.talk_s is not None:
             queue = self._settings.queues.get(leg.plan.queue)
             wrapup = queue.wrapup_s if queue is not None else 0.0
-            self._stats_for(leg.plan).record(
+            self._book.stats_for(leg.plan).record(
                 Handled(self._router.now(), timedelta(seconds=record.talk_s + wrapup))
             )
         self._router.lanes_submit(

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from callrouter.config import DialerSettings
 from callrouter.dialer import AbandonCounts, Limits, PacingMode
+from callrouter.dialer.store import OpenAttempt
 
 __all__ = ["CampaignPlan", "DialLead", "LeadSource", "plan_from_dialer"]
 
@@ -95,6 +96,22 @@ class LeadSource(Protocol):
 
     async def answered(self, attempt_id: int, at: datetime) -> None:
         """A person answered (``at``: the answer, before AMD)."""
+        ...
+
+    async def plan_named(self, name: str) -> CampaignPlan | None:
+        """The plan of a campaign whatever its state (None: not configured any more)."""
+        ...
+
+    async def open_attempts(self) -> list[OpenAttempt]:
+        """This node's attempts left open by a crash."""
+        ...
+
+    async def release_claims(self, now: datetime) -> int:
+        """This node's leads claimed before ``now`` and never dialled, released."""
+        ...
+
+    async def expire_claims(self, now: datetime) -> tuple[int, int]:
+        """Every node's claims held too long released, attempts open too long lost."""
         ...
 
     async def abandons(self, plan: CampaignPlan, now: datetime) -> AbandonCounts | None:

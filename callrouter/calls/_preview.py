@@ -7,13 +7,16 @@ from typing import Any
 import asyncpg
 
 from callrouter.calls._clock import Clock
+from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import CampaignState, PacingMode
 from callrouter.dialer.store import (
     DialPermit,
     claim_dialable,
     finish_attempt,
     get_campaign,
+    held_preview_lead,
     permit_dial,
+    preview_claimant,
     start_attempt,
 )
 from callrouter.errors import Conflict, NotFound
@@ -21,14 +24,18 @@ from callrouter.errors import Conflict, NotFound
 __all__ = ["PreviewLeads"]
 
 
-class PreviewLeads:
+class PreviewLeads(ReadsSettings):
     """Implements ``AttemptLog`` and ``DialGate`` for click-to-call, and hands out
-    preview leads."""
+    preview leads: one at a time per operator, only from campaigns whose queue they
+    serve (asking again returns the lead they hold)."""
 
-    def __init__(self, *, pool: asyncpg.Pool, clock: Clock, node: str) -> None:
+    def __init__(
+        self, *, pool: asyncpg.Pool, clock: Clock, node: str, settings: SettingsHolder
+    ) -> None:
         self._pool = pool
         self._clock = clock
         self._node = node
+        self._holder = settings
 
     async def next_lead(self, campaign: str, operator_id: str) -> dict[str, Any]:
         now = self._clock.now()
@@ -38,7 +45,21 @@ class PreviewLeads:
                 raise Conflict(f"campaign {campaign!r} is {row.mode.value}, not preview")
             if row.state is not CampaignState.RUNNING:
                 raise Conflict(f"campaign {campaign!r} is {row.state.value}, not running")
-            claimed = await claim_dialable(conn, row, now, 1, node=f"{self._node}:{operator_id}")
+            operator = self._settings.operators.get(operator_id)
+            if operator is None or row.queue not in operator.queues:
+                raise Conflict(
+                    f"operator {operator_id!r} does not serve queue {row.queue!r} of"
+                    f" campaign {campaign!r}"
+                )
+            held = await held_preview_lead(conn, operator_id)
+            if held is not None and held.campaign_id != row.id:
+                raise Conflict(
+                    f"operator {operator_id!r} holds lead {held.id} of another campaign:"
+                    " call it first (it is released after dialer.preview_claim_ttl_s)"
+                )
+            claimed = [held] if held is not None else await claim_dialable(
+                conn, row, now, 1, node=preview_claimant(self._node, operator_id)
+            )
         if not claimed:
             raise NotFound(f"no lead of {campaign!r} may be called now")
         lead = claimed[0]

@@ -27,7 +27,7 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
-from callrouter.acd import CallsRestored, RestoredCall
+from callrouter.acd import CallCompleted, CallsRestored, RestoredCall
 from callrouter.ari import AriClient, AriError, Resync
 from callrouter.calls._adoption import AdoptedCall, plan_adoption
 from callrouter.calls._claims import OperatorClaims
@@ -121,6 +121,12 @@ class Recovery:
         if refused is not None:
             log.error("restore_refused", reason=refused)
             return
+        for call_id in plan.operator_left:
+            # The operator's BYE came while we were away: end the call as we would have.
+            session = self._sessions.get(call_id)
+            if session is not None:
+                session.ended_by = "operator"
+                self._router.apply(CallCompleted(call_id, self._router.now()))
         log.info(
             "calls_restored",
             waiting=len(plan.waiting),
@@ -144,11 +150,19 @@ class Recovery:
         self._sessions.add(session)
         if not call.has_row:
             self._journal.call_created(session)
+        if not call.queue_logged:
+            # The crash came before the caller's hold was carried out: log it now, at
+            # the time it happened, so the queue_log is whole.
             self._journal.call_update(session, queued_at=call.queued_at, queue_name=call.queue)
-        if call.operator_id is not None and call.operator_channel_id is not None:
+            self._journal.event(
+                session, call.queued_at, "ENTERQUEUE", queue=call.queue, url="",
+                caller_id=session.caller_number, position=1,
+            )  # fmt: skip
+        if call.operator_id is not None:
             session.operator_id = call.operator_id
             session.bridge_id = call.bridge_id
             session.recording_name = f"callrouter-{call.call_id}"
+        if call.operator_id is not None and call.operator_channel_id is not None:
             self._sessions.add_leg(
                 OperatorLeg(
                     call.operator_channel_id, call.operator_id, call.call_id,
@@ -209,3 +223,5 @@ class Recovery:
             return
         if closed:
             log.warning("closed_orphaned_calls", count=len(closed))
+        for row in closed:
+            self._journal.crm.swept(dict(row))

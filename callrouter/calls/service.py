@@ -59,6 +59,7 @@ from callrouter.errors import CallrouterError
 from callrouter.store import apply_migrations, create_pool
 from callrouter.store.claims import release_node_claims
 from callrouter.store.directory import sync_directory
+from callrouter.store.retention import RetentionSweeper
 from callrouter.store.writer import RecordWriter, Spool
 
 __all__ = ["CallrouterService", "ServiceParts", "StartupError"]
@@ -173,6 +174,7 @@ class CallrouterService:
                     for produce in producers:
                         tasks.create_task(self._after_recovery(parts, produce))
                     tasks.create_task(self._announce_ready(ari), name="ready")
+                    tasks.create_task(self._retention(pool, ari).run(), name="retention")
         finally:
             await self._shutdown(pool, writer, notifier)
 
@@ -187,6 +189,15 @@ class CallrouterService:
         assert parts.recovery is not None
         await parts.recovery.ready.wait()
         await produce()
+
+    def _retention(self, pool: asyncpg.Pool, ari: AriClient) -> RetentionSweeper:
+        # cluster.node, not self.node: a host-name node would miss the rows an earlier
+        # container of the same node wrote under another host name.
+        return RetentionSweeper(
+            pool=pool, recordings=ari.recordings,
+            settings=lambda: self.holder.current.recording,
+            node=self.holder.current.cluster.node,
+        )  # fmt: skip
 
     async def _listen(self, parts: ServiceParts) -> None:
         """Open the FastAGI and HTTP ports; a port in use is one clear error."""
@@ -245,7 +256,7 @@ class CallrouterService:
         )  # fmt: skip
         if claims is not None:
             router.on_operator_state(partial(_release_when_free, claims))
-        preview = PreviewLeads(pool=pool, clock=clock, node=self.node)
+        preview = PreviewLeads(pool=pool, clock=clock, node=self.node, settings=holder)
         clicks = ClickToCall(
             ari=ari, router=router, journal=journal, settings=holder, clock=clock,
             gate=preview, attempts=preview, claims=claims,
@@ -277,7 +288,7 @@ class CallrouterService:
         agi_server = None
         if settings.agi.enabled:
             routes = build_routes(
-                directory=DatabaseCustomerDirectory(pool),
+                directory=DatabaseCustomerDirectory(pool, settings=self.holder),
                 planner=ReloadingRoutePlanner(self.holder),
                 operators=RouterOperatorControl(router=router, settings=self.holder),
                 clock=clock.now,
@@ -287,6 +298,7 @@ class CallrouterService:
                 host=settings.agi.host,
                 port=settings.agi.port,
                 allowlist=settings.agi.allow,
+                max_connections=settings.agi.max_connections,
             )
         api = (
             ApiServer(settings=settings.http, center=center, pool=pool)

@@ -193,7 +193,9 @@ class StasisHandlers(ReadsSettings):
             return None
         try:
             async with self._pool.acquire() as conn:
-                return await find_customer(conn, number)
+                return await find_customer(
+                    conn, number, region=self._settings.dialer.default_region
+                )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             # A database outage must not stop routing: route without the card.
             log.warning("customer_lookup_failed", error=str(exc))

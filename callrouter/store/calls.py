@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,25 +143,46 @@ async def iter_queue_log(
 
 async def close_orphaned_calls(
     conn: DbConnection, *, node: str, live_channel_ids: Sequence[str], at: datetime
-) -> list[uuid.UUID]:
+) -> list[asyncpg.Record]:
     """Give a final row to every open call of this node whose channel no longer exists.
 
     Runs at start-up and after each ARI reconnect: whatever crashed or disconnected in
-    between, a call that entered callrouter ends with a final row.
+    between, a call that entered callrouter ends with a final row, and its queue_log
+    ends as report tools expect: COMPLETECALLER for an answered call (the hangup came
+    while callrouter was away, so who hung up is unknown), ABANDON for a caller who was
+    still waiting (callrouter never hangs up on a waiting caller). Its end is the sweep's
+    time, the first moment callrouter knew. Returns the closed rows (for the CRM).
     """
-    rows = await conn.fetch(
-        "UPDATE calls SET"
-        " ended_at = greatest($3, created_at),"
-        " outcome = CASE WHEN answered_at IS NOT NULL THEN 'answered' ELSE 'lost' END,"
-        " hangup_cause_txt = coalesce(hangup_cause_txt, 'channel gone while callrouter was away')"
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "WITH closed AS ("
+        " UPDATE calls SET"
+        "  ended_at = greatest($3, created_at),"
+        "  outcome = CASE WHEN answered_at IS NOT NULL THEN 'answered' ELSE 'lost' END,"
+        "  wait_s = round(extract(epoch FROM coalesce(answered_at, greatest($3, created_at))"
+        "    - coalesce(queued_at, created_at))::numeric, 3),"
+        "  talk_s = CASE WHEN answered_at IS NOT NULL THEN"
+        "    round(extract(epoch FROM greatest($3, created_at) - answered_at)::numeric, 3) END,"
+        "  hangup_cause_txt = coalesce(hangup_cause_txt, 'channel gone while callrouter was away')"
         " WHERE outcome IS NULL AND node = $1"
         " AND (channel_id IS NULL OR NOT (channel_id = ANY($2::text[])))"
-        " RETURNING id",
+        " RETURNING *),"
+        " logged AS ("
+        " INSERT INTO call_events (call_id, at, event, queue_name, operator_id, data)"
+        " SELECT id, ended_at,"
+        "  CASE WHEN outcome = 'answered' THEN 'COMPLETECALLER' ELSE 'ABANDON' END,"
+        "  queue_name, operator_id,"
+        "  CASE WHEN outcome = 'answered' THEN jsonb_build_object('holdtime', round(wait_s),"
+        "    'calltime', round(talk_s), 'origposition', 1)"
+        "  ELSE jsonb_build_object('position', 1, 'origposition', 1,"
+        "    'waittime', round(wait_s)) END"
+        " FROM closed WHERE queue_name IS NOT NULL AND direction = 'inbound'"
+        "  AND (outcome = 'answered' OR queued_at IS NOT NULL))"
+        " SELECT * FROM closed",
         node,
         list(live_channel_ids),
         at,
     )
-    return [row["id"] for row in rows]
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,3 +142,16 @@ def test_times_from_asterisk_never_reach_past_now() -> None:
     channels = [_channel("w", "callrouter,inbound,100", created=late)]
     plan = _plan(channels, [], {})
     assert plan.calls[0].queued_at == NOW
+
+
+def test_a_caller_left_alone_in_our_bridge_is_an_answered_call_that_ended() -> None:
+    """The operator hung up while callrouter was away: Asterisk keeps the caller in the
+    bridge (ari-captures/sip: sip_op_answer_then_bye). The call is over, not waiting."""
+    channels, bridges, rows = _scene()
+    c1_row = rows["c1"]
+    alone = [c for c in channels if c.id != "cr-a"]
+    lonely = [_bridge(f"cr-{c1_row.call_id}", ["c1"]), bridges[1]]
+    plan = _plan(alone, lonely, rows)
+    assert plan.operator_left == [c1_row.call_id]
+    [c1] = [c for c in plan.calls if c.channel.id == "c1"]
+    assert c1.operator_id == "anna" and c1.answered_at == c1_row.answered_at
