@@ -24,8 +24,6 @@ __all__ = [
     "OperatorRequest",
     "find_customer",
     "list_operators",
-    "mark_request_applied",
-    "pending_requests",
     "phone_keys",
     "request_operator_action",
     "sync_directory",
@@ -101,22 +99,6 @@ async def request_operator_action(
         )
         await conn.execute("SELECT pg_notify($1, $2)", OPERATOR_REQUESTS_CHANNEL, str(request_id))
     return request_id
-
-
-async def pending_requests(conn: DbConnection) -> list[OperatorRequest]:
-    rows = await conn.fetch(
-        "SELECT id, operator_id, action, reason, requested_at FROM operator_requests"
-        " WHERE applied_at IS NULL ORDER BY id"
-    )
-    return [OperatorRequest(**dict(row)) for row in rows]
-
-
-async def mark_request_applied(conn: DbConnection, request_id: int, result: str) -> None:
-    await conn.execute(
-        "UPDATE operator_requests SET applied_at = now(), result = $2 WHERE id = $1",
-        request_id,
-        result,
-    )
 
 
 @dataclass(frozen=True, slots=True)

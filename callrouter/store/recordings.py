@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -13,7 +12,6 @@ __all__ = [
     "latest_recording",
     "list_recordings",
     "mark_recording_deleted",
-    "recordings_past_retention",
 ]
 
 
@@ -28,16 +26,6 @@ async def list_recordings(
         " ORDER BY r.started_at DESC LIMIT $2",
         call_id,
         limit,
-    )
-
-
-async def recordings_past_retention(
-    conn: DbConnection, *, now: datetime, retention_days: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT name, format FROM recordings WHERE state <> 'deleted' AND started_at < $1"
-        " ORDER BY started_at",
-        now - timedelta(days=retention_days),
     )
 
 
