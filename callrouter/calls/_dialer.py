@@ -110,7 +110,11 @@ class OutboundDialer(ReadsSettings):
 
     async def run(self) -> None:
         await self.apologies.check()
-        await self.recover()
+        try:
+            await self.recover()
+        except Exception:
+            # A database hiccup must not stop dialling; expiry settles what is left.
+            log.exception("dialer_recovery_failed")
         expire_at = self._router.now()
         while True:
             self._wake.clear()

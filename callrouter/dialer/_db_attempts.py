@@ -247,6 +247,16 @@ async def finish_attempt(
             raise NotFound(f"no attempt {attempt_id}")
         if attempt["ended_at"] is not None:
             raise Conflict(f"attempt {attempt_id} already ended")
+        if attempt["status"] not in ("pending", "in_progress"):
+            # The lead was settled meanwhile (put on the do-not-call list at the moment
+            # of dialling, ...): the attempt still gets its end, the lead stays as it is.
+            await conn.execute(
+                "UPDATE attempts SET ended_at = $2, outcome = $3, hangup_cause = $4,"
+                " answered_at = coalesce($5, answered_at) WHERE id = $1",
+                attempt_id, now, result, hangup_cause, answered_at,
+            )  # fmt: skip
+            settled = LeadState(attempts=attempt["attempts"], status=LeadStatus(attempt["status"]))
+            return RetryDecision(settled.status, None, settled)
         if policy is None:
             policy = (await get_campaign(conn, attempt["campaign"])).retry_policy()
         state = LeadState(

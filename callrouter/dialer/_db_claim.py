@@ -23,7 +23,7 @@ from ._db_dnc import DbDncLookup
 from ._retry import LeadStatus
 from ._windows import WeeklySchedule, next_opening
 
-__all__ = ["claim_dialable"]
+__all__ = ["claim_dialable", "held_preview_lead", "preview_claimant"]
 
 # A schedule that never opens again: look once a day whether the config changed.
 _NEVER_OPENS_RETRY = timedelta(days=1)
@@ -72,3 +72,21 @@ async def claim_dialable(
         await mark_leads(conn, exhausted, LeadStatus.EXHAUSTED)
         await release_leads(conn, releases)
     return list(selection.leads)
+
+
+def preview_claimant(node: str, operator_id: str) -> str:
+    """Who holds a preview lead: the operator, through the node that handed it out."""
+    return f"{node}:{operator_id}"
+
+
+async def held_preview_lead(conn: DbConnection, operator_id: str) -> ClaimedLead | None:
+    """The preview lead this operator holds, through any node, not yet called."""
+    record = await conn.fetchrow(
+        "SELECT l.id, l.campaign_id, l.key, l.phone, l.timezone, l.name, l.data,"
+        " l.priority, l.attempts, l.next_attempt_at, l.outcome_counts, l.last_outcome"
+        " FROM leads l WHERE l.status = 'in_progress' AND l.claimed_by LIKE '%:' || $1"
+        " AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.lead_id = l.id"
+        "   AND a.ended_at IS NULL) ORDER BY l.claimed_at LIMIT 1",
+        operator_id,
+    )
+    return ClaimedLead.from_record(record) if record is not None else None

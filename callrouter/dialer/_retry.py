@@ -51,6 +51,8 @@ class Outcome(enum.StrEnum):
     DNC_REQUESTED = "dnc_requested"
     INVALID_NUMBER = "invalid_number"
     """The network says the number does not exist (Q.850 cause 1, 28)."""
+    LOST = "lost"
+    """callrouter stopped during the attempt and its call was gone when it came back."""
 
 
 class LeadStatus(enum.StrEnum):
@@ -91,6 +93,7 @@ class RetryRule:
 # Busy lines clear quickly; an unanswered phone usually means nobody is home for a while;
 # a machine means the person exists but screens calls, so try at another time of day.
 # Congestion is ours or the carrier's problem, not the customer's: retry soon and often.
+# An abandoned customer was failed by us: an hour later, at most twice.
 DEFAULT_RETRY_RULES: Mapping[Outcome, RetryRule] = MappingProxyType(
     {
         Outcome.BUSY: RetryRule(timedelta(minutes=10), 5, backoff=1.5),
@@ -100,6 +103,8 @@ DEFAULT_RETRY_RULES: Mapping[Outcome, RetryRule] = MappingProxyType(
         Outcome.CONGESTION: RetryRule(timedelta(minutes=2), 10, backoff=1.5),
         Outcome.ABANDONED: RetryRule(timedelta(hours=1), 2),
         Outcome.CALLBACK: RetryRule(timedelta(hours=1), 5),
+        # Our failure, not the customer's: try again soon, but not for ever.
+        Outcome.LOST: RetryRule(timedelta(minutes=5), 3),
     }
 )
 DEFAULT_MAX_TOTAL_ATTEMPTS = 10

@@ -9,6 +9,8 @@ on) and runs its own transaction where it needs one (nested in the caller's if a
   ``get_campaign``, ``change_campaign_state`` (pure state machine), ``campaign_stats``.
 * Leads: ``import_leads`` / ``import_lead_file`` (COPY + upsert by key).
 * Pacing: ``abandon_counts`` (every node's, over a window and the day), ``mark_answered``.
+* After a crash: ``open_attempts``, ``outcome_of_call``, ``release_unattempted_claims``,
+  ``expire_claims``.
 * Calls operators start: ``permit_dial`` (DNC, window, the lead's own number).
 * Runner: ``claim_dialable`` (the dial-time gate), ``due_leads``, ``release_leads``,
   ``mark_leads``, ``release_stale_claims``, ``start_attempt``, ``finish_attempt``,
@@ -39,7 +41,7 @@ from ._db_campaigns import (
     list_campaigns,
     sync_campaigns,
 )
-from ._db_claim import claim_dialable
+from ._db_claim import claim_dialable, held_preview_lead, preview_claimant
 from ._db_dnc import (
     DbDncLookup,
     DncCheck,
@@ -59,6 +61,13 @@ from ._db_leads import (
     options_for,
 )
 from ._db_pacing import abandon_counts, mark_answered
+from ._db_recovery import (
+    OpenAttempt,
+    expire_claims,
+    open_attempts,
+    outcome_of_call,
+    release_unattempted_claims,
+)
 
 __all__ = [
     "CampaignRow",
@@ -71,6 +80,7 @@ __all__ = [
     "DncWriteResult",
     "ImportProgress",
     "LeadImportReport",
+    "OpenAttempt",
     "abandon_counts",
     "add_dnc",
     "campaign_stats",
@@ -79,19 +89,25 @@ __all__ = [
     "claim_dialable",
     "dnc_numbers_from_lines",
     "due_leads",
+    "expire_claims",
     "finish_attempt",
     "get_campaign",
+    "held_preview_lead",
     "import_lead_file",
     "import_leads",
     "list_campaigns",
     "list_dnc",
     "mark_answered",
     "mark_leads",
+    "open_attempts",
     "options_for",
+    "outcome_of_call",
     "parse_outcome",
     "permit_dial",
+    "preview_claimant",
     "release_leads",
     "release_stale_claims",
+    "release_unattempted_claims",
     "remove_dnc",
     "set_disposition",
     "start_attempt",

@@ -248,6 +248,12 @@ async def test_preview_campaign_next_lead_then_one_click_over_http(
     settings = make_settings(
         sim,
         dialer=DIALER,
+        operators={
+            "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
+            "boris": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},
+            "carl": {"endpoint": "PJSIP/103", "queues": {"sales": 0}, "logged_in": True},
+        },
+        queues={"support": {}, "sales": {}},
         http={"enabled": True, "host": "127.0.0.1", "port": 0, "token": "preview-token"},
         campaigns={
             "survey": {"mode": "preview", "queue": "support", "windows": ALWAYS,
@@ -273,8 +279,17 @@ async def test_preview_campaign_next_lead_then_one_click_over_http(
             assert (lead["phone"], lead["name"]) == ("+14155550177", "Zoe")
             async with http.post(
                 f"{base}/campaigns/survey/next-lead", json={"operator_id": "anna"}
+            ) as again:
+                # one lead at a time: asking again gives back the lead anna holds
+                assert again.status == 200 and (await again.json()) == lead
+            async with http.post(
+                f"{base}/campaigns/survey/next-lead", json={"operator_id": "boris"}
             ) as none:
-                assert none.status == 404  # the only lead is claimed
+                assert none.status == 404  # the only lead is anna's
+            async with http.post(
+                f"{base}/campaigns/survey/next-lead", json={"operator_id": "carl"}
+            ) as outsider:
+                assert outsider.status == 409  # carl does not serve the campaign's queue
             body = {
                 "operator_id": "anna",
                 "number": lead["phone"],
