@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -159,7 +160,15 @@ def queues_status(
     state = state_of(ctx)
     settings = state.settings
     now = datetime.now(UTC)
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_start = center_day_start(now, settings.reports.timezone)
+
+    def target_of(queue: str) -> float:
+        q = settings.queues.get(queue)
+        return q.service_level_target if q else 0.8
+
+    def wrapup_of(queue: str) -> float:
+        q = settings.queues.get(queue)
+        return q.wrapup_s if q else 0.0
 
     async def go() -> dict[str, Any]:
         async with database_pool(state) as pool, pool.acquire() as conn:
@@ -206,7 +215,12 @@ def queues_status(
                 "answered": fig.answered,
                 "abandoned": fig.abandoned,
                 "service_level": fig.service_level,
+                "service_level_target": target_of(fig.queue),
+                "service_level_at_risk": (
+                    fig.service_level is not None and fig.service_level < target_of(fig.queue)
+                ),
                 "avg_speed_of_answer_s": fig.avg_speed_of_answer_s,
+                "avg_handle_s": fig.avg_handle_s(wrapup_of(fig.queue)),
                 "abandon_rate": fig.abandon_rate,
             }
         return by_queue
@@ -227,14 +241,15 @@ def queues_status(
                 f"{longest}s" if entry["waiting"] else "",
                 ops,
                 today.get("offered", 0),
-                _pct(today.get("service_level")),
+                _sl(today),
                 _secs(today.get("avg_speed_of_answer_s")),
+                _secs(today.get("avg_handle_s")),
                 _pct(today.get("abandon_rate")),
                 _pct(entry.get("operator_occupancy")),
             ]
         )
     print_table(
-        "Queues (today, UTC)",
+        f"Queues (today, {settings.reports.timezone})",
         [
             "queue",
             "waiting",
@@ -243,11 +258,24 @@ def queues_status(
             "offered",
             "SL",
             "ASA",
+            "AHT",
             "abandoned",
             "occupancy",
         ],
         rows,
     )
+
+
+def center_day_start(now: datetime, timezone: str) -> datetime:
+    """Midnight of the call center's day (``reports.timezone``), as an aware instant."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _sl(today: dict[str, Any]) -> str:
+    text = _pct(today.get("service_level"))
+    # Below the queue's service_level_target: the figure a supervisor must act on.
+    return f"[red]{text}[/red]" if text and today.get("service_level_at_risk") else text
 
 
 def _pct(value: float | None) -> str:

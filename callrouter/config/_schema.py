@@ -29,6 +29,7 @@ __all__ = [
     "CrmSettings",
     "DatabaseSettings",
     "DialerSettings",
+    "DispositionSettings",
     "EscalationStep",
     "HttpSettings",
     "LoggingSettings",
@@ -303,6 +304,16 @@ class RetryRuleSettings(_Section):
     backoff: float = Field(1.0, ge=1.0)
 
 
+class DispositionSettings(_Section):
+    """What an operator's wrap-up code does to the lead (callrouter.dialer.DispositionRule):
+    ``done`` (never called again), ``retry`` (again after ``after_s``), ``callback`` (at
+    the time given with the code, else after ``after_s``), ``dnc`` (the number goes on
+    the do-not-call list), ``none`` (the retry rules decide, as without a code)."""
+
+    effect: Literal["none", "done", "retry", "callback", "dnc"] = "none"
+    after_s: Seconds = 3600.0
+
+
 class CampaignLimits(_Section):
     max_concurrent: int | None = Field(None, ge=0)
     max_per_second: int | None = Field(None, ge=0)
@@ -335,6 +346,11 @@ class CampaignSettings(_Section):
     abandon_window_s: PositiveSeconds | None = None
     apology_sound: str | None = Field(None, min_length=1)
     dial_ahead: bool | None = None
+    # Wrap-up codes operators may give an attempt, and their effect on the lead; empty:
+    # any code is accepted and only recorded.
+    dispositions: dict[
+        Annotated[str, Field(min_length=1, max_length=64)], DispositionSettings
+    ] = Field(default_factory=dict)
 
     @field_validator("windows")
     @classmethod
@@ -375,6 +391,17 @@ class SimulatorSettings(_Section):
     dids: list[str] = Field(default_factory=lambda: ["100"])
 
 
+class ReportSettings(_Section):
+    """How figures are cut: the call center's day starts at midnight in ``timezone``."""
+
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_time_zone(value)
+
+
 class Settings(_Section):
     ari: AriSettings = AriSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -390,4 +417,5 @@ class Settings(_Section):
     dialer: DialerSettings = DialerSettings()
     campaigns: dict[Name, CampaignSettings] = Field(default_factory=dict)
     crm: CrmSettings = CrmSettings()
+    reports: ReportSettings = ReportSettings()
     simulator: SimulatorSettings = SimulatorSettings()
