@@ -27,6 +27,11 @@ Theory of operation:
   would lose them, and "slow" can only be judged after the fact. Journalling costs
   about 12 µs per ``put`` (encoding is most of it; bench/bench_writer.py), against
   100-200 µs per record for PostgreSQL to take it.
+- A spool is one stream of records of the kinds its codec holds (``_spool_codec``): the
+  row writer's in ``database.spool_dir``, the webhook deliveries in its ``webhooks``
+  subfolder (``callrouter/crm/_journal.py``). Each stream keeps its own marks, under
+  its own run ids, in ``record_spools``: :func:`read_marks` and :func:`write_marks`,
+  called in the transaction that writes the records.
 - A folder is used by one process at a time (``flock`` on ``.lock``; the kernel drops
   it when the process dies, however it dies). When its size passes ``warn_bytes`` the
   spool logs it, again at each doubling, and once more when it drains.
@@ -45,14 +50,16 @@ import re
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic
 
 import structlog
 
 from callrouter.errors import CallrouterError
-from callrouter.store._records import Record
-from callrouter.store._spool_codec import encode_line, read_segment
+from callrouter.store._pool import DbConnection
+from callrouter.store._spool_codec import ROW_CODEC, SpoolCodec, T
 
 __all__ = [
     "DEFAULT_SEGMENT_BYTES",
@@ -61,6 +68,8 @@ __all__ = [
     "Spool",
     "SpoolError",
     "Spooled",
+    "read_marks",
+    "write_marks",
 ]
 
 log = structlog.get_logger(__name__)
@@ -77,12 +86,16 @@ class SpoolError(CallrouterError):
 
 
 @dataclass(frozen=True, slots=True)
-class Spooled:
+class Spooled(Generic[T]):
     """A record and its place: run and sequence number (no run: not journalled)."""
 
     seq: int
-    record: Record
+    record: T
     run: uuid.UUID | None = None
+
+    def written(self, marks: dict[uuid.UUID, int]) -> bool:
+        """Whether PostgreSQL has this record, by its run's mark (:func:`read_marks`)."""
+        return self.run is not None and self.seq <= marks.get(self.run, 0)
 
 
 @dataclass(slots=True, eq=False)
@@ -100,11 +113,12 @@ class _Segment:
         return (self.run_no, self.last_seq)
 
 
-class Spool:
+class Spool(Generic[T]):
     def __init__(
         self,
         directory: Path,
         *,
+        codec: SpoolCodec[T] = ROW_CODEC,  # type: ignore[assignment]
         segment_bytes: int = DEFAULT_SEGMENT_BYTES,
         warn_bytes: int = DEFAULT_WARN_BYTES,
         sync_interval_s: float = DEFAULT_SYNC_INTERVAL_S,
@@ -112,6 +126,7 @@ class Spool:
         if segment_bytes < 1 or warn_bytes < 1 or sync_interval_s < 0:
             raise ValueError("segment_bytes and warn_bytes must be positive, sync_interval_s >= 0")
         self.directory = directory
+        self._codec = codec
         self._segment_bytes = segment_bytes
         self._warn_bytes = warn_bytes
         self._sync_interval_s = sync_interval_s
@@ -149,7 +164,7 @@ class Spool:
     def size_bytes(self) -> int:
         return self._bytes
 
-    async def open(self) -> list[Spooled]:
+    async def open(self) -> list[Spooled[T]]:
         """Lock the folder, start this run; return the records earlier runs left, in order."""
         # Owner only: the lines hold callers' numbers and names, as the database does.
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -165,7 +180,7 @@ class Spool:
             log.info("spool_leftovers", records=len(leftovers), bytes=self._bytes)
         return leftovers
 
-    def append(self, record: Record) -> Spooled:
+    def append(self, record: T) -> Spooled[T]:
         """Journal ``record`` (one write(2), no await) and return it with its place.
 
         A record that cannot be journalled (disk full, I/O error, a value the codec
@@ -175,7 +190,7 @@ class Spool:
         self._next_seq += 1
         entry = Spooled(seq, record, self._run)
         try:
-            line = encode_line(seq, record)
+            line = self._codec.encode_line(seq, record)
             segment = self._writable_segment(seq)
             assert segment.fd is not None
             _write_all(segment.fd, line)
@@ -197,7 +212,7 @@ class Spool:
             self._next_warning *= 2
         return entry
 
-    def committed(self, entry: Spooled) -> None:
+    def committed(self, entry: Spooled[T]) -> None:
         """PostgreSQL has every record up to ``entry`` (or refused it for good)."""
         if entry.run is None:
             return
@@ -252,18 +267,18 @@ class Spool:
             raise SpoolError(f"spool {self.directory} is in use by another process") from None
         self._lock_fd = fd
 
-    def _read_leftovers(self) -> list[Spooled]:
+    def _read_leftovers(self) -> list[Spooled[T]]:
         found = []
         for path in self.directory.iterdir():
             match = _SEGMENT_NAME.match(path.name)
             if match:
                 run_no, first_seq, run = int(match[1]), int(match[2]), uuid.UUID(match[3])
                 found.append((run_no, first_seq, run, path))
-        leftovers: list[Spooled] = []
+        leftovers: list[Spooled[T]] = []
         for run_no, first_seq, run, path in sorted(found):
             self._run_numbers[run] = run_no
             segment = _Segment(path, run, run_no, first_seq, first_seq - 1)
-            for seq, record in read_segment(path, after=first_seq - 1):
+            for seq, record in self._codec.read_segment(path, after=first_seq - 1):
                 leftovers.append(Spooled(seq, record, run))
                 segment.last_seq = seq
             segment.size = path.stat().st_size
@@ -350,6 +365,33 @@ class Spool:
         async with self._synced:
             self._synced_seq = target
             self._synced.notify_all()
+
+
+async def read_marks(conn: DbConnection, entries: Iterable[Spooled[Any]]) -> dict[uuid.UUID, int]:
+    """Each run's mark (the last number PostgreSQL has; 0: none), locked until the end of
+    ``conn``'s transaction so two writers cannot both take a record as new."""
+    marks: dict[uuid.UUID, int] = {}
+    for run in {entry.run for entry in entries if entry.run is not None}:
+        mark = await conn.fetchval(
+            "SELECT seq FROM record_spools WHERE spool_id = $1 FOR UPDATE", run
+        )
+        marks[run] = mark or 0
+    return marks
+
+
+async def write_marks(conn: DbConnection, entries: Iterable[Spooled[Any]]) -> None:
+    """Move each run's mark to its last entry in ``entries`` (never back)."""
+    last: dict[uuid.UUID, int] = {}
+    for entry in entries:
+        if entry.run is not None:
+            last[entry.run] = entry.seq
+    for run, seq in last.items():
+        await conn.execute(
+            "INSERT INTO record_spools (spool_id, seq) VALUES ($1, $2) ON CONFLICT (spool_id)"
+            " DO UPDATE SET seq = greatest(record_spools.seq, excluded.seq), updated_at = now()",
+            run,
+            seq,
+        )
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -1,6 +1,10 @@
 """One spool line per record: JSON with explicit type tags, so a record read back is
 equal to the record written.
 
+A :class:`SpoolCodec` knows the record kinds (dataclasses) one spool holds: the row
+writer's (``ROW_CODEC``, the module-level functions) or another stream's, such as the
+webhook deliveries (``callrouter/crm/_journal.py``). Kinds go by class name.
+
 A line is ``{"s": seq, "k": kind, "r": {field: value}}`` followed by ``\\n``. Fields go
 by name, so a record kind that gains a field with a default still reads old lines.
 JSON is native for str, int, float, bool, None, lists and dicts; the other values a
@@ -26,13 +30,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import structlog
+from typing_extensions import TypeVar
 
 from callrouter.store._records import (
     CallbackInsert,
@@ -45,51 +51,88 @@ from callrouter.store._records import (
     RecordingUpdate,
 )
 
-__all__ = ["decode_line", "encode_line", "read_segment"]
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+__all__ = ["ROW_CODEC", "SpoolCodec", "decode_line", "encode_line", "read_segment"]
 
 log = structlog.get_logger(__name__)
 
-_KINDS: dict[str, type[Record]] = {
-    cls.__name__: cls
-    for cls in (
-        CallInsert,
-        CallUpdate,
-        CallEventRow,
-        OperatorStateRow,
-        RecordingInsert,
-        RecordingUpdate,
-        CallbackInsert,
-    )
-}
-_FIELDS = {kind: tuple(f.name for f in fields(cls)) for kind, cls in _KINDS.items()}
+# A spool holds dataclasses; without a type argument, the row writer's records.
+T = TypeVar("T", bound="DataclassInstance", default=Record)
 
 
-def encode_line(seq: int, record: Record) -> bytes:
-    """The spool line for ``record``; TypeError for a value no tag covers."""
-    kind = type(record).__name__
-    body = {}
-    for name in _FIELDS[kind]:
-        value = getattr(record, name)
-        # Only the free-form dicts can hold a "$" key; the other fields go as they are.
-        body[name] = _escape(value) if type(value) is dict else value
-    return _ENCODER.encode({"s": seq, "k": kind, "r": body}).encode() + b"\n"
+class SpoolCodec(Generic[T]):
+    """Lines for the record kinds ``kinds`` (dataclasses, named on a line by class name)."""
 
+    def __init__(self, kinds: Iterable[type[T]]) -> None:
+        self._kinds: dict[str, type[T]] = {cls.__name__: cls for cls in kinds}
+        self._fields = {
+            name: tuple(f.name for f in fields(cls)) for name, cls in self._kinds.items()
+        }
 
-def decode_line(line: bytes) -> tuple[int, Record]:
-    """The sequence number and record on ``line``; ValueError (json's included) if it
-    is not a whole one."""
-    try:
-        obj = json.loads(line, object_hook=_untag)
-        cls = _KINDS[obj["k"]]
-        record = cls(**obj["r"])
-        seq = obj["s"]
-    except (KeyError, TypeError, ArithmeticError) as exc:
-        # Whatever a damaged line decodes to (a number, a list, a bad "$dec"), the one
-        # error a reader has to expect is ValueError.
-        raise ValueError(f"not a spooled record: {exc!r}") from exc
-    if not isinstance(seq, int) or seq < 1:
-        raise ValueError(f"bad sequence number {seq!r}")
-    return seq, record
+    def encode_line(self, seq: int, record: T) -> bytes:
+        """The spool line for ``record``; TypeError for a value no tag covers, or a record
+        of a kind this codec does not hold."""
+        kind = type(record).__name__
+        names = self._fields.get(kind)
+        if names is None or type(record) is not self._kinds[kind]:
+            raise TypeError(f"cannot spool a {kind} here")
+        body = {}
+        for name in names:
+            value = getattr(record, name)
+            # Only free-form dicts can hold a "$" key; the other fields go as they are.
+            body[name] = _escape(value) if type(value) is dict else value
+        return _ENCODER.encode({"s": seq, "k": kind, "r": body}).encode() + b"\n"
+
+    def decode_line(self, line: bytes) -> tuple[int, T]:
+        """The sequence number and record on ``line``; ValueError (json's included) if it
+        is not a whole one."""
+        try:
+            obj = json.loads(line, object_hook=_untag)
+            cls = self._kinds[obj["k"]]
+            record = cls(**obj["r"])
+            seq = obj["s"]
+        except (KeyError, TypeError, ArithmeticError) as exc:
+            # Whatever a damaged line decodes to (a number, a list, a bad "$dec"), the one
+            # error a reader has to expect is ValueError.
+            raise ValueError(f"not a spooled record: {exc!r}") from exc
+        if not isinstance(seq, int) or seq < 1:
+            raise ValueError(f"bad sequence number {seq!r}")
+        return seq, record
+
+    def read_segment(self, path: Path, *, after: int) -> list[tuple[int, T]]:
+        """The whole records of a segment file, in order, after sequence number ``after``.
+
+        A torn last line (a crash or power loss in the middle of a write: that record was
+        never acknowledged as journalled) is skipped with a warning; a corrupt or
+        out-of-order line elsewhere with an error. Neither stops the rest being read.
+        """
+        data = path.read_bytes()
+        lines = data.split(b"\n")
+        tail = lines.pop()  # b"" when the file ends with a newline, as a whole file does
+        records: list[tuple[int, T]] = []
+        last = after
+        for number, line in enumerate(lines, start=1):
+            try:
+                seq, record = self.decode_line(line)
+            except ValueError as exc:
+                log.error("spool_corrupt_line", path=str(path), line=number, error=str(exc))
+                continue
+            if seq <= last:
+                log.error("spool_out_of_order", path=str(path), line=number, seq=seq)
+                continue
+            records.append((seq, record))
+            last = seq
+        if tail:
+            try:
+                seq, record = self.decode_line(tail)
+            except ValueError:
+                log.warning("spool_torn_line", path=str(path), line=len(lines) + 1, size=len(tail))
+            else:
+                if seq > last:
+                    records.append((seq, record))
+        return records
 
 
 def _tag(value: object) -> dict[str, Any]:
@@ -147,35 +190,18 @@ def _untag(obj: dict[str, Any]) -> Any:
     return obj
 
 
-def read_segment(path: Path, *, after: int) -> list[tuple[int, Record]]:
-    """The whole records of a segment file, in order, after sequence number ``after``.
-
-    A torn last line (a crash or power loss in the middle of a write: that record was
-    never acknowledged as journalled) is skipped with a warning; a corrupt or
-    out-of-order line elsewhere with an error. Neither stops the rest being read.
-    """
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    tail = lines.pop()  # b"" when the file ends with a newline, as a whole file does
-    records: list[tuple[int, Record]] = []
-    last = after
-    for number, line in enumerate(lines, start=1):
-        try:
-            seq, record = decode_line(line)
-        except ValueError as exc:
-            log.error("spool_corrupt_line", path=str(path), line=number, error=str(exc))
-            continue
-        if seq <= last:
-            log.error("spool_out_of_order", path=str(path), line=number, seq=seq)
-            continue
-        records.append((seq, record))
-        last = seq
-    if tail:
-        try:
-            seq, record = decode_line(tail)
-        except ValueError:
-            log.warning("spool_torn_line", path=str(path), line=len(lines) + 1, size=len(tail))
-        else:
-            if seq > last:
-                records.append((seq, record))
-    return records
+ROW_CODEC: SpoolCodec[Record] = SpoolCodec(
+    (
+        CallInsert,
+        CallUpdate,
+        CallEventRow,
+        OperatorStateRow,
+        RecordingInsert,
+        RecordingUpdate,
+        CallbackInsert,
+    )
+)
+# The row writer's lines, as the functions its tests and tools know.
+encode_line = ROW_CODEC.encode_line
+decode_line = ROW_CODEC.decode_line
+read_segment = ROW_CODEC.read_segment
