@@ -54,8 +54,13 @@ def create_api_app(
 ) -> web.Application:
     """The HTTP API as an aiohttp application; raises ConfigError if it would be open."""
     token = _token_of(settings)
+    viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
+    if viewer:
+        register_secret(viewer)
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
-    app[DEPS] = ApiDeps(center=center, pool=pool, token=token)
+    app[DEPS] = ApiDeps(
+        center=center, pool=pool, token=token, viewer_token=viewer.encode() if viewer else None
+    )
     document = build_openapi(
         ROUTES, title=_TITLE, version=callrouter.__version__, description=_DESCRIPTION
     )

@@ -39,6 +39,8 @@ class ApiDeps:
     # Bytes, so hmac.compare_digest accepts any token (it refuses non-ASCII str);
     # kept out of repr, which tracebacks with locals would print.
     token: bytes | None = field(repr=False)
+    # Read-only: GET requests only.
+    viewer_token: bytes | None = field(default=None, repr=False)
 
 
 DEPS = web.AppKey("callrouter_api_deps", ApiDeps)
@@ -99,7 +101,7 @@ class Route:
         return self.handler.__name__.strip("_")
 
 
-def _check_token(request: web.Request, token: bytes | None) -> None:
+def _check_token(request: web.Request, token: bytes | None, viewer: bytes | None) -> None:
     if token is None:
         return
     header = request.headers.get("Authorization", "")
@@ -111,10 +113,17 @@ def _check_token(request: web.Request, token: bytes | None) -> None:
             "send Authorization: Bearer <token>",
             headers={"WWW-Authenticate": 'Bearer realm="callrouter"'},
         )
-    if not hmac.compare_digest(given.strip().encode(), token):
-        # Where from, never what was sent: the wrong token may be a real one mistyped.
-        log.warning("api.wrong_token", path=request.path, peer=request.remote)
-        raise ApiHttpError(403, "forbidden", "wrong token")
+    sent = given.strip().encode()
+    if hmac.compare_digest(sent, token):
+        return
+    if viewer is not None and hmac.compare_digest(sent, viewer):
+        if request.method in ("GET", "HEAD"):
+            return
+        log.warning("api.read_only_token", path=request.path, peer=request.remote)
+        raise ApiHttpError(403, "forbidden", "this token may only read (http.viewer_token)")
+    # Where from, never what was sent: the wrong token may be a real one mistyped.
+    log.warning("api.wrong_token", path=request.path, peer=request.remote)
+    raise ApiHttpError(403, "forbidden", "wrong token")
 
 
 def _validate(model: type[M] | None, part: str, data: object) -> M | None:
@@ -150,7 +159,7 @@ def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
     async def handle(request: web.Request) -> web.StreamResponse:
         deps = request.app[DEPS]
         if route.auth:
-            _check_token(request, deps.token)
+            _check_token(request, deps.token, deps.viewer_token)
         inputs = Inputs(
             request=request,
             deps=deps,

@@ -122,6 +122,9 @@ class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     token: SecretStr | None = None
+    # A second, read-only token (GET only): for a wall screen or a report tool that must
+    # not be able to log operators out or dial.
+    viewer_token: SecretStr | None = None
     # How others (a CRM on another machine) reach this API, e.g. "https://cc.example.com";
     # links in webhooks use it. Unset: http://<host>:<port>, the host name for 0.0.0.0.
     public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/\S*)?$")
@@ -153,6 +156,13 @@ class HttpSettings(_Section):
                 f"{where}, and the token has {len(token)} characters (at least"
                 f" {MIN_TOKEN_CHARS} needed): {fix}"
             )
+        viewer = self.viewer_token.get_secret_value() if self.viewer_token else None
+        if viewer is not None and (
+            viewer.strip().lower() in _SAMPLE_TOKENS or len(viewer) < MIN_TOKEN_CHARS
+        ):
+            return f"{where}, and http.viewer_token is a placeholder or too short"
+        if viewer is not None and viewer == token:
+            return f"{where}, and http.viewer_token equals http.token: it would grant all"
         return None
 
 

@@ -116,3 +116,27 @@ async def test_recording_on_demand_pause_and_resume(
         await eventually(paused_row, what="the recording row paused")
         assert (await api.call("POST", path + "/resume"))[0] == 200
         await sim_control.hangup(caller["id"])
+
+
+async def test_a_viewer_token_reads_but_never_changes(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    """One token no longer grants everything: a wall screen's token can only read."""
+    port = _free_port()
+    viewer = "a-read-only-wallboard-token-42"
+    settings = make_settings(
+        sim,
+        http={"enabled": True, "host": "127.0.0.1", "port": port, "token": TOKEN,
+              "viewer_token": viewer},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/api/v1"
+    async with running_service(settings, db_dsn) as service:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {viewer}"}) as http:
+            async with http.get(base + "/queues") as response:
+                assert response.status == 200
+            async with http.post(base + "/operators/anna/pause", json={"reason": "x"}) as r:
+                assert r.status == 403
+                assert "only read" in (await r.json())["error"]["message"]
+        assert service.parts is not None
+        view = service.parts.router.engine.snapshot().operator("anna")
+        assert view.state.value == "available"
