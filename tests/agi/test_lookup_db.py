@@ -9,13 +9,15 @@ from callrouter.agi import STATUS_VARIABLE, build_routes
 from callrouter.agi.fakes import InMemoryOperatorControl
 from callrouter.agi.planner import DidRoutePlanner
 from callrouter.calls._agi_ports import DatabaseCustomerDirectory
+from callrouter.calls._settings import SettingsHolder
+from callrouter.config import Settings
 from tests.agi.asterisk_fake import FakeAsterisk, make_env
 from tests.agi.conftest import StartServer
 
 
 async def _lookup(start_server: StartServer, pool: asyncpg.Pool, **env: str) -> FakeAsterisk:
     routes = build_routes(
-        directory=DatabaseCustomerDirectory(pool),
+        directory=DatabaseCustomerDirectory(pool, settings=SettingsHolder(Settings())),
         planner=DidRoutePlanner(did_queues={}, is_open=lambda _q, _now: True),
         operators=InMemoryOperatorControl(endpoints=set()),
     )
