@@ -87,6 +87,8 @@ class Recovery:
         finally:
             self.ready.set()
         await self._sweep([c.id for c in resync.channels])
+        # One line a sysadmin (and the fault suite) can find: routing decides from here.
+        log.info("recovery_done", reconnect=resync.reconnect, channels=len(resync.channels))
 
     async def _rebuild(self, resync: Resync) -> None:
         known = self._sessions.known_channel_ids()
@@ -131,6 +133,7 @@ class Recovery:
             "calls_restored",
             waiting=len(plan.waiting),
             connected=len(plan.connected),
+            operator_left=len(plan.operator_left),
             hung_up=len(plan.hangup),
         )
 
