@@ -15,6 +15,10 @@ Theory of operation:
 - Every attempt's result is written to ``webhook_deliveries``. A delivery still pending
   when the process stops keeps its row; :meth:`WebhookNotifier.start` on the same node
   puts those rows back in their lanes ahead of anything new.
+- With ``spool_dir`` a delivery is also journalled on local disk the moment it is
+  published, until its row is in PostgreSQL, so a kill (or a kill during a database
+  outage) loses none: ``start()`` first gives the table what the journal holds and it
+  lacks. The exact guarantee is in ``_journal.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import uuid
 from collections import deque
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
@@ -35,6 +40,7 @@ from yarl import URL
 from callrouter import __version__
 from callrouter.config import CrmSettings
 from callrouter.crm._clock import Clock, SystemClock
+from callrouter.crm._journal import open_journal
 from callrouter.crm._payloads import EVENTS, WebhookPayload
 from callrouter.crm._retry import RetryPolicy
 from callrouter.crm._signing import sign
@@ -70,7 +76,9 @@ class WebhookNotifier:
 
     ``node`` names this process in the delivery log; give each node sharing one
     database its own stable name. ``session`` is closed by ``stop()`` only if the
-    notifier made it.
+    notifier made it. ``spool_dir`` is the node's ``database.spool_dir``: deliveries
+    are journalled in its ``webhooks`` subfolder (one process at a time) until their
+    rows are in PostgreSQL; without it a kill loses what was not yet written there.
     """
 
     def __init__(
@@ -84,6 +92,7 @@ class WebhookNotifier:
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         max_backlog: int = DEFAULT_MAX_BACKLOG,
         node: str = "",
+        spool_dir: Path | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -101,7 +110,9 @@ class WebhookNotifier:
         # Rows are resumed per node: another node sharing the database is still
         # delivering its own. Not the hostname by default: a re-created container gets
         # a new one and would never resume what its predecessor left pending.
-        self._log = DeliveryLog(pool=pool, node=node)
+        self._log = DeliveryLog(
+            pool=pool, node=node, journal=None if spool_dir is None else open_journal(spool_dir)
+        )
         self._slots = asyncio.Semaphore(max_concurrency)
         self._lanes: dict[str, deque[Delivery]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -161,8 +172,15 @@ class WebhookNotifier:
     async def start(self) -> None:
         if self._state != "new":
             raise RuntimeError("a WebhookNotifier can be started once")
-        with database_errors("cannot read pending webhook deliveries"):
-            resumed = await self._log.load_pending()
+        try:
+            with database_errors("cannot resume webhook deliveries"):
+                # The journal's leftovers become pending rows first, so one query
+                # returns everything owed, each call's events in the order published.
+                replayed = await self._log.open()
+                resumed = await self._log.load_pending()
+        except BaseException:
+            await self._log.close()
+            raise
         for delivery in resumed:
             # The configuration is the truth about where an event goes now; an event no
             # longer configured fails in its lane, with the reason in its row.
@@ -177,6 +195,8 @@ class WebhookNotifier:
         self._log_task = asyncio.create_task(self._log.run(), name="webhook-log")
         for key in self._lanes:
             self._start_lane(key)
+        if replayed:
+            log.info("webhook_journal_replayed", count=replayed)
         if resumed:
             log.info("webhooks_resumed", count=len(resumed))
 
@@ -201,7 +221,10 @@ class WebhookNotifier:
                     await self._log.flush()
             if self._log_task is not None:
                 await _cancel([self._log_task])
-            if self._log.unsaved:
+            await self._log.close()
+            if self._log.unsaved and self._log.journalled:
+                log.warning("webhooks_left_in_journal", count=self._log.unsaved)
+            elif self._log.unsaved:
                 log.error("webhook_deliveries_lost", count=self._log.unsaved)
             if self._backlog:
                 log.info("webhooks_left_pending", count=self._backlog)

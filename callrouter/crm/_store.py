@@ -9,6 +9,11 @@ writes lands first creates the row, and the batch insert never overwrites a late
 The log is a record, not a gate: if PostgreSQL is down, deliveries to the CRM go on
 and the rows catch up when it is back. At start, :meth:`DeliveryLog.load_pending`
 returns this node's rows still pending, oldest first, for the notifier to resume.
+
+With a journal (``_journal.py``), :meth:`DeliveryLog.add` also appends the delivery to
+it, and each batch insert moves the journal's mark in the same transaction;
+:meth:`DeliveryLog.open` first inserts what earlier processes journalled and the table
+lacks, so ``load_pending`` resumes those too.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+import structlog
 
-from callrouter.store._batching import DB_ERRORS, DEFAULT_RETRY_MAX_S, BatchQueue
+from callrouter.crm._journal import Published
+from callrouter.store._batching import DB_ERRORS, DEFAULT_RETRY_MAX_S, RETRYABLE, BatchQueue
+from callrouter.store._spool import Spool, Spooled, read_marks, write_marks
 
 __all__ = [
     "DB_ERRORS",
@@ -32,6 +40,8 @@ __all__ = [
     "call_keys",
     "encode_body",
 ]
+
+log = structlog.get_logger(__name__)
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
@@ -76,6 +86,7 @@ class Delivery:
     delivered_at: datetime | None = None
     next_attempt_at: datetime | None = None
     persisted: bool = False
+    journalled: Spooled[Published] | None = None  # its place in the journal, if any
 
 
 def encode_body(payload: Mapping[str, Any]) -> bytes:
@@ -113,11 +124,16 @@ class DeliveryLog:
         *,
         pool: asyncpg.Pool,
         node: str,
+        journal: Spool[Published] | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         retry_max_s: float = DEFAULT_RETRY_MAX_S,
     ) -> None:
         self._pool = pool
         self._node = node
+        self._journal = journal
+        self._batch_size = batch_size
+        # Added before open(): journalled at open, after what earlier processes left.
+        self._early: list[Delivery] = []
         self._queue: BatchQueue[Delivery] = BatchQueue(
             name="webhook-deliveries",
             write=self._insert,
@@ -128,9 +144,43 @@ class DeliveryLog:
 
     @property
     def unsaved(self) -> int:
-        return self._queue.backlog
+        return self._queue.backlog + len(self._early)
+
+    @property
+    def journalled(self) -> bool:
+        return self._journal is not None
+
+    async def open(self) -> int:
+        """Open the journal; give the table what earlier processes journalled and it
+        lacks (as pending rows). Returns how many deliveries the journal held."""
+        if self._journal is None:
+            return 0
+        leftovers = [_from_journal(entry) for entry in await self._journal.open()]
+        for start in range(0, len(leftovers), self._batch_size):
+            chunk = leftovers[start : start + self._batch_size]
+            try:
+                await self._insert(chunk)
+            except RETRYABLE:
+                raise
+            except asyncpg.PostgresError as exc:
+                await self._rejected(chunk, exc)
+        early, self._early = self._early, []
+        for delivery in early:
+            self.add(delivery)
+        return len(leftovers)
+
+    async def close(self) -> None:
+        """Sync and release the journal; what the table lacks stays in it for the next start."""
+        if self._journal is not None and self._journal.is_open:
+            await self._journal.close()
 
     def add(self, delivery: Delivery) -> None:
+        """Queue the delivery's row; with a journal, journal it first (no await)."""
+        if self._journal is not None:
+            if not self._journal.is_open:
+                self._early.append(delivery)
+                return
+            delivery.journalled = self._journal.append(_to_journal(delivery))
         self._queue.put(delivery)
 
     async def flush(self) -> None:
@@ -150,16 +200,43 @@ class DeliveryLog:
         await self._queue.run()
 
     async def _rejected(self, batch: list[Delivery], _: asyncpg.PostgresError) -> None:
-        # A row PostgreSQL refuses now it will refuse forever; the deliveries themselves
-        # still go to the CRM, only their record is lost.
-        return None
+        # A row PostgreSQL refuses now it will refuse forever; the delivery itself still
+        # goes to the CRM, only its record is lost. The rest of the batch get theirs.
+        for d in batch:
+            try:
+                await self._insert([d])
+            except asyncpg.PostgresError as exc:
+                if isinstance(exc, RETRYABLE):
+                    raise
+                log.error("webhook_log_row_refused", delivery_id=str(d.id), error=str(exc))
+                d.persisted = True
+                if d.journalled is not None:
+                    # Passed all the same, so the next start does not offer it again.
+                    async with self._pool.acquire() as conn:
+                        await write_marks(conn, [d.journalled])
+                    self._committed(d.journalled)
 
     async def _insert(self, batch: list[Delivery]) -> None:
-        rows = [self._row(d) for d in batch if not d.persisted]
-        if rows:
-            await self._pool.executemany(_INSERT_NEW, rows)
+        entries = [d.journalled for d in batch if d.journalled is not None]
+        # Taken before the first await: the state the deliveries were queued in, not an
+        # attempt their lanes begin meanwhile (that one's upsert writes it).
+        new = [(d.journalled, self._row(d)) for d in batch if not d.persisted]
+        async with self._pool.acquire() as conn, conn.transaction():
+            # A batch retried after a commit whose acknowledgement was lost, or a
+            # journal replayed twice, is behind the mark: its rows exist already.
+            marks = await read_marks(conn, entries)
+            rows = [row for entry, row in new if not (entry and entry.written(marks))]
+            if rows:
+                await conn.executemany(_INSERT_NEW, rows)
+            await write_marks(conn, entries)
         for d in batch:
             d.persisted = True
+        if entries:
+            self._committed(entries[-1])
+
+    def _committed(self, entry: Spooled[Published]) -> None:
+        assert self._journal is not None
+        self._journal.committed(entry)
 
     def _row(self, d: Delivery) -> tuple[object, ...]:
         return (
@@ -177,6 +254,27 @@ class DeliveryLog:
             d.delivered_at,
             d.next_attempt_at,
         )
+
+
+def _to_journal(d: Delivery) -> Published:
+    return Published(
+        id=d.id, event=d.event, url=d.url, body=d.body.decode(), created_at=d.created_at
+    )
+
+
+def _from_journal(entry: Spooled[Published]) -> Delivery:
+    p = entry.record
+    call_id, lane = call_keys(json.loads(p.body), p.id)
+    return Delivery(
+        id=p.id,
+        event=p.event,
+        lane=lane,
+        call_id=call_id,
+        body=p.body.encode(),
+        created_at=p.created_at,
+        url=p.url,
+        journalled=entry,
+    )
 
 
 def _from_row(row: asyncpg.Record) -> Delivery:
