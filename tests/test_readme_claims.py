@@ -1,0 +1,587 @@
+# ruff: noqa: E501
+# The table's quotes are exact README text and its node ids are pasted into pytest as
+# they are: wrapping either would make them harder to grep for than a long line is to read.
+"""Every behaviour README.md promises is proved by a test that would fail without it.
+
+``CLAIMS`` maps a short exact quote of README.md, in the section it belongs to, to the
+tests that prove it. This module checks the map stays true while both files change:
+
+- each quote is still in its section (whitespace and line breaks normalised, since
+  README lines wrap), so a promise reworded or moved is noticed and re-mapped;
+- each test named exists and is collected (a parametrised ``test_x[seed]`` counts as
+  ``test_x``), so a renamed or deleted test cannot leave a promise unproven;
+- every ``test_...`` the README names in backticks exists under ``tests/``, so the
+  README never points a reader at a test that is gone.
+
+The suite is collected once per session in a subprocess: importing every test module
+here would drag their fixtures and plugins into this session.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+TESTS = REPO / "tests"
+
+
+class Claim(NamedTuple):
+    section: str
+    quote: str
+    tests: tuple[str, ...]
+
+
+def _t(*node_ids: str) -> tuple[str, ...]:
+    return node_ids
+
+
+QUICK = "Quick start"
+ASTERISK = "Connecting a real Asterisk"
+INBOUND = "How inbound routing works"
+RECORDED = "What is recorded for every call"
+RECORDING = "Recording"
+OUTBOUND = "Outbound calls"
+NOTHING_LOST = "Nothing lost"
+CLI = "Command line"
+CONFIG = "Configuration"
+STORAGE = "Storage"
+CAMPAIGNS = "Campaigns, leads and do-not-call"
+AGI = "FastAGI"
+CRM = "CRM webhooks"
+HTTP = "HTTP API"
+ARI = "The ARI client and the simulated Asterisk"
+DESIGN = "Design"
+LIMITS = "Known limitations"
+
+CLAIMS: list[Claim] = [
+    # -- Quick start --------------------------------------------------------------------
+    Claim(QUICK, "The image runs `callrouter db migrate` then `callrouter serve` with the config in `CALLROUTER_CONFIG`",
+          _t("tests/config/test_dockerfile.py::test_the_command_runs_with_the_image_environment",
+             "tests/config/test_dockerfile.py::test_every_variable_named_is_read")),
+    Claim(QUICK, "PostgreSQL 16 comes from the `pgserver` wheel",
+          _t("tests/store/test_embedded.py::test_a_killed_users_server_is_adopted_then_stopped_by_the_last_user")),
+    Claim(QUICK, "(or the environment variable `CALLROUTER_DSN`)",
+          _t("tests/cli/test_cli.py::test_db_migrate_and_status")),
+    # -- Connecting a real Asterisk -----------------------------------------------------
+    Claim(ASTERISK, "writes the operators' PJSIP endpoints (`pjsip_operators.conf`) and the ARI user and HTTP bind",
+          _t("tests/asterisk_conf/test_cli.py::test_render_output_writes_files_once_and_idempotently",
+             "tests/asterisk_conf/test_samples.py::test_pjsip_operators_sample_is_what_render_produces")),
+    Claim(ASTERISK, "SIP passwords come from `CALLROUTER_SIP_PASSWORD_<ENDPOINT>`",
+          _t("tests/asterisk_conf/test_render.py::test_sip_password_comes_from_the_environment_and_survives_semicolons")),
+    Claim(ASTERISK, "the ARI password is written as a SHA-512 crypt",
+          _t("tests/asterisk_conf/test_render.py::test_ari_user_with_crypt_password",
+             "tests/asterisk_conf/test_crypt.py::test_agrees_with_openssl")),
+    Claim(ASTERISK, "`*91` login, `*92` logout, `*93<reason>` pause, `*94` unpause",
+          _t("tests/agi/test_routes.py::test_operator_login_pause_unpause_logout",
+             "tests/agi/test_routes.py::test_operator_pause_reason_from_an_argument")),
+    Claim(ASTERISK, "lists every context and variable",
+          _t("tests/agi/test_dialplan.py::test_readme_and_file_agree_on_contexts",
+             "tests/agi/test_dialplan.py::test_readme_documents_every_variable")),
+    # -- How inbound routing works ------------------------------------------------------
+    Claim(INBOUND, "a queue name, else the `routes` entry of the DID, else of the dialled extension",
+          _t("tests/claims/test_inbound_claims.py::test_the_queue_is_the_argument_then_its_route_then_the_extensions")),
+    Claim(INBOUND, "its `priority` becomes the call's priority: VIPs first",
+          _t("tests/calls/test_queue_policies.py::test_vip_customer_is_served_before_earlier_callers")),
+    Claim(INBOUND, "found whether the trunk sends `030 1234567`, `0049301234567`",
+          _t("tests/store/test_customers_lookup.py::test_trunk_formats_find_the_e164_card")),
+    Claim(INBOUND, "cards are stored in E.164 only",
+          _t("tests/store/test_customers_lookup.py::test_only_e164_phones_are_stored")),
+    Claim(INBOUND, "the caller hears the closed message and is hung up (outcome `closed`)",
+          _t("tests/calls/test_queue_policies.py::test_closed_hours_play_the_closed_message_and_hang_up",
+             "tests/acd/test_limits.py::test_calendar_follows_local_time_across_dst")),
+    Claim(INBOUND, "If nobody is logged in and `join_empty` is false",
+          _t("tests/acd/test_limits.py::test_join_empty_false_turns_callers_away_when_nobody_is_logged_in")),
+    Claim(INBOUND, "or the queue holds `max_waiting` callers, the call overflows",
+          _t("tests/calls/test_queue_policies.py::test_overflow_to_another_queue_when_full",
+             "tests/acd/test_limits.py::test_overflow_to_callback_stores_the_callback",
+             "tests/acd/test_limits.py::test_max_waiting_full_leaves_without_overflow")),
+    Claim(INBOUND, "the caller is never kept waiting: the operator's phone is rung at once",
+          _t("tests/calls/test_inbound_flow.py::test_direct_connect_records_and_logs",
+             "tests/calls/test_ring_first.py::test_ring_moves_before_hold_and_joining_announcement")),
+    Claim(INBOUND, "offline endpoints are never offered calls",
+          _t("tests/acd/test_flow.py::test_offline_endpoint_is_never_offered",
+             "tests/acd/test_flow.py::test_endpoint_going_offline_while_ringing_moves_the_call_on")),
+    Claim(INBOUND, "`round_robin` (with memory, as app_queue's rrmemory)",
+          _t("tests/acd/test_strategies.py::test_round_robin_remembers_where_it_stopped")),
+    Claim(INBOUND, "`random` (seeded, so reproducible)",
+          _t("tests/acd/test_strategies.py::test_random_is_deterministic_for_a_seed")),
+    Claim(INBOUND, "the first to answer gets the call, the others are cancelled",
+          _t("tests/acd/test_strategies.py::test_ring_all_rings_everyone_and_the_first_answer_wins")),
+    Claim(INBOUND, "`longest_idle` (default)",
+          _t("tests/acd/test_strategies.py::test_longest_idle_picks_the_operator_free_the_longest")),
+    Claim(INBOUND, "`fewest_calls`",
+          _t("tests/acd/test_strategies.py::test_fewest_calls_prefers_the_least_loaded_operator")),
+    Claim(INBOUND, "`linear` (configured order)",
+          _t("tests/acd/test_strategies.py::test_linear_always_starts_from_the_configured_order")),
+    Claim(INBOUND, "a lower tier is always asked first",
+          _t("tests/acd/test_policy.py::test_lower_penalty_tier_first_higher_only_when_lower_is_busy",
+             "tests/acd/test_strategies.py::test_ring_all_rings_only_the_lowest_tier")),
+    Claim(INBOUND, "A queue's `max_penalty` limits which tiers a fresh caller reaches",
+          _t("tests/acd/test_policy.py::test_max_penalty_keeps_calls_from_higher_tiers_until_escalation")),
+    Claim(INBOUND, "let operators of other queues help (`add_queues`)",
+          _t("tests/acd/test_policy.py::test_escalation_adds_another_queues_operators")),
+    Claim(INBOUND, "callers already waiting keep their place and the new steps apply to them by how long they have waited",
+          _t("tests/calls/test_queue_policies.py::test_reload_widens_escalation_for_callers_already_waiting",
+             "tests/acd/test_policy.py::test_reconfigured_escalation_applies_to_callers_already_waiting")),
+    Claim(INBOUND, "a broken file is reported and ignored",
+          _t("tests/claims/test_reload_claims.py::test_a_broken_file_on_sighup_is_reported_and_ignored")),
+    Claim(INBOUND, "chosen among *all* the queues they serve, by priority, then service level at risk",
+          _t("tests/acd/test_policy.py::test_priority_beats_service_level_risk",
+             "tests/acd/test_policy.py::test_service_level_at_risk_comes_before_longest_wait",
+             "tests/acd/test_policy.py::test_higher_priority_is_served_first_then_longest_wait")),
+    Claim(INBOUND, "an operator in two queues always gets the longest-waiting eligible caller of equal priority",
+          _t("tests/calls/test_queue_policies.py::test_operator_in_two_queues_takes_the_longest_waiting_caller",
+             "tests/acd/test_policy.py::test_operator_in_two_queues_gets_the_longest_waiting_caller",
+             "tests/acd/test_state_machine.py::TestAcdMachine::runTest")),
+    Claim(INBOUND, "Callers also keep the order they arrived in when their customer lookups finish out of order",
+          _t("tests/acd/test_restore.py::test_a_caller_looked_up_slowly_keeps_the_place_of_their_arrival")),
+    Claim(INBOUND, "the caller goes back to the head of the line (keeping their original wait)",
+          _t("tests/acd/test_flow.py::test_ring_timeout_returns_the_call_to_the_head_and_auto_pauses",
+             "tests/calls/test_inbound_flow.py::test_ring_no_answer_goes_to_next_operator_and_pauses_the_first")),
+    Claim(INBOUND, "otherwise they rest 5 s before being offered again",
+          _t("tests/claims/test_inbound_claims.py::test_without_auto_pause_an_operator_who_did_not_answer_rests_5_s")),
+    Claim(INBOUND, "A busy or unreachable phone is skipped the same way",
+          _t("tests/calls/test_inbound_flow.py::test_unreachable_operator_phone_is_skipped",
+             "tests/acd/test_flow.py::test_offer_failed_rests_the_operator_then_retries")),
+    Claim(INBOUND, "The operator then has `wrapup_s` (per queue, or per operator)",
+          _t("tests/acd/test_flow.py::test_wrapup_then_available_with_operator_override")),
+    Claim(INBOUND, "the caller hears their position and the expected wait",
+          _t("tests/acd/test_flow.py::test_announces_position_and_expected_wait_on_joining_and_periodically",
+             "tests/acd/test_flow.py::test_expected_wait_learns_from_handled_calls")),
+    Claim(INBOUND, "stores a callback that keeps the caller's place",
+          _t("tests/calls/test_queue_policies.py::test_callback_key_leaves_queue_and_keeps_place",
+             "tests/acd/test_flow.py::test_callback_keeps_the_place_in_line")),
+    Claim(INBOUND, "`max_wait_s` makes them overflow or leave",
+          _t("tests/acd/test_limits.py::test_max_wait_overflows_to_a_context",
+             "tests/acd/test_limits.py::test_max_wait_without_overflow_leaves_the_queue")),
+    Claim(INBOUND, "blind-transfers a connected (or waiting) call",
+          _t("tests/calls/test_queue_policies.py::test_blind_transfer_to_another_queue",
+             "tests/api/test_transfer.py::test_transfer")),
+    Claim(INBOUND, "logging out or pausing while on a call takes effect when the call ends",
+          _t("tests/acd/test_flow.py::test_pause_and_logout_on_a_call_take_effect_after_it")),
+    Claim(INBOUND, "the current state survives a restart",
+          _t("tests/calls/test_restart_recovery.py::test_operator_states_survive_a_restart")),
+    Claim(INBOUND, "Occupancy (time offered, on a call, in wrap-up or on outbound work",
+          _t("tests/store/test_occupancy.py::test_occupancy_counts_talk_wrapup_and_outbound_over_logged_in_time")),
+    # -- What is recorded for every call ------------------------------------------------
+    Claim(RECORDED, "caller id and name (stored verbatim, whatever characters they hold)",
+          _t("tests/ari/test_storable_text.py::test_caller_name_with_nul_keeps_the_calls_row",
+             "tests/cli/test_cli_calls.py::test_calls_list_show_export")),
+    Claim(RECORDED, "so `callrouter calls export --format queue_log` feeds existing",
+          _t("tests/calls/test_queue_log.py::test_positions_exit_key_and_operator_lines",
+             "tests/cli/test_cli_calls.py::test_calls_list_show_export")),
+    Claim(RECORDED, "a transfer writes BLINDTRANSFER with the new queue as its extension",
+          _t("tests/calls/test_queue_log.py::test_blind_transfer_over_the_api_logs_blindtransfer_and_the_new_wait")),
+    Claim(RECORDED, "Operators' own lines (ADDMEMBER on login, REMOVEMEMBER on logout",
+          _t("tests/calls/test_queue_log.py::test_positions_exit_key_and_operator_lines")),
+    Claim(RECORDED, "Each finished row carries the Q.850 cause Asterisk reports",
+          _t("tests/calls/test_hangup_cause.py::test_the_row_gets_the_hangup_cause",
+             "tests/ari/test_events.py::test_sip_bye_hangup_request_has_no_cause")),
+    # -- Recording ----------------------------------------------------------------------
+    Claim(RECORDING, "Every connected call is recorded by default from the moment caller and operator are bridged",
+          _t("tests/calls/test_inbound_flow.py::test_direct_connect_records_and_logs")),
+    Claim(RECORDING, "`on_demand` records only after `POST /api/v1/calls/{id}/recording/start`",
+          _t("tests/calls/test_inbound_flow.py::test_on_demand_recording_starts_only_when_asked",
+             "tests/calls/test_api_live.py::test_recording_on_demand_pause_and_resume")),
+    Claim(RECORDING, "`POST /api/v1/calls/{id}/recording/pause` and `/resume` pause it",
+          _t("tests/calls/test_api_live.py::test_recording_on_demand_pause_and_resume",
+             "tests/api/test_calls.py::test_recording_pause_and_resume")),
+    Claim(RECORDING, "A recording that fails to start never drops the call",
+          _t("tests/calls/test_inbound_flow.py::test_a_recording_that_fails_to_start_never_drops_the_call")),
+    Claim(RECORDING, "purged by the running service every `recording.purge_interval_s` (hourly; 0 turns it off)",
+          _t("tests/store/test_retention.py::test_sweeper_purges_past_retention_on_schedule",
+             "tests/store/test_retention.py::test_interval_zero_turns_the_sweeper_off",
+             "tests/store/test_retention.py::test_sweeper_survives_asterisk_down_and_catches_up")),
+    Claim(RECORDING, "a node purges only its own calls' recordings",
+          _t("tests/store/test_retention.py::test_sweeper_purges_past_retention_on_schedule")),
+    # -- Outbound calls -----------------------------------------------------------------
+    Claim(OUTBOUND, "the operator's phone rings first; when they pick up, the customer is dialled",
+          _t("tests/calls/test_outbound_flow.py::test_click_to_call_rings_operator_then_customer")),
+    Claim(OUTBOUND, "A machine ends the attempt with outcome `machine`",
+          _t("tests/calls/test_outbound_flow.py::test_progressive_campaign_dials_and_connects_and_retries")),
+    Claim(OUTBOUND, "within `dialer.abandon_after_s` (2 s) is abandoned: they hear an apology",
+          _t("tests/calls/test_outbound_flow.py::test_customer_not_connected_in_time_is_abandoned_with_a_message",
+             "tests/calls/test_outbound_pacing.py::test_an_amd_verdict_past_the_limit_is_an_abandon_with_the_apology")),
+    Claim(OUTBOUND, "progressive dials one line per free operator (minus lines already ringing)",
+          _t("tests/dialer/test_pacing.py::test_progressive_one_line_per_free_operator_minus_ringing_and_waiting")),
+    Claim(OUTBOUND, "with a prior that makes a new campaign start exactly progressive",
+          _t("tests/dialer/test_pacing.py::test_predictive_starts_progressive_until_it_has_evidence")),
+    Claim(OUTBOUND, "keeps the abandon rate under `abandon_cap` (3%) over a rolling window",
+          _t("tests/dialer/test_pacing.py::test_never_a_new_line_at_or_over_the_cap",
+             "tests/dialer/test_pacing.py::test_simulated_campaign_keeps_abandons_under_the_cap_and_limits")),
+    Claim(OUTBOUND, "after `dialer.inbound_reserve` operators kept for the inbound service level",
+          _t("tests/claims/test_outbound_claims.py::test_inbound_reserve_keeps_operators_from_the_dialer")),
+    Claim(OUTBOUND, "Per-campaign `limits` cap concurrent calls and calls per second",
+          _t("tests/dialer/test_pacing.py::test_limits_cap_every_mode")),
+    Claim(OUTBOUND, "never dialled outside their calling window in their own local time",
+          _t("tests/dialer/test_store_runner.py::test_claim_releases_leads_outside_their_window_until_it_opens",
+             "tests/dialer/test_windows.py::test_berlin_spring_forward_inside_window")),
+    Claim(OUTBOUND, "never if on the do-not-call list *at the moment of dialling*",
+          _t("tests/dialer/test_store_runner.py::test_dnc_added_after_import_blocks_at_claim_time",
+             "tests/calls/test_outbound_compliance.py::test_dnc_added_after_a_preview_claim_blocks_the_call")),
+    Claim(OUTBOUND, "claimed with `FOR UPDATE SKIP LOCKED` so two nodes never dial the same lead",
+          _t("tests/dialer/test_store_runner.py::test_two_nodes_never_claim_the_same_lead")),
+    Claim(OUTBOUND, "a failed attempt is retried 10 minutes later, up to 3 attempts",
+          _t("tests/claims/test_outbound_claims.py::test_a_failed_callback_is_retried_10_minutes_later_up_to_3_attempts")),
+    Claim(OUTBOUND, "for anyone in a queue or for one given operator",
+          _t("tests/calls/test_outbound_flow.py::test_scheduled_callback_is_dialled_when_due",
+             "tests/calls/test_outbound_flow.py::test_callback_reserved_for_one_operator_rings_them_first")),
+    # -- Nothing lost -------------------------------------------------------------------
+    Claim(NOTHING_LOST, "A database outage neither stops routing nor loses a row",
+          _t("tests/calls/test_resilience.py::test_database_outage_does_not_stop_routing_or_lose_rows",
+             "tests/store/test_writer.py::test_outage_loses_nothing_and_keeps_order")),
+    Claim(NOTHING_LOST, "A row PostgreSQL refuses is logged and skipped without blocking the rows after it",
+          _t("tests/store/test_writer.py::test_a_rejected_record_does_not_block_the_rest")),
+    Claim(NOTHING_LOST, "channels that vanished during the gap are handled as the hangups they were",
+          _t("tests/calls/test_resilience.py::test_websocket_drop_mid_call_misses_no_hangup",
+             "tests/ari/test_reconnect.py::test_drop_mid_call_reconnects_and_reports_a_hangup_missed_in_the_gap")),
+    Claim(NOTHING_LOST, "in whatever order Asterisk lists them",
+          _t("tests/calls/test_adoption.py::test_plan_does_not_depend_on_list_order")),
+    Claim(NOTHING_LOST, "so it is known even when the row never reached the database",
+          _t("tests/calls/test_restart_recovery.py::test_connected_call_is_known_from_asterisk_when_its_rows_never_landed")),
+    Claim(NOTHING_LOST, "no phone rings in the middle of a conversation",
+          _t("tests/calls/test_restart_recovery.py::test_restart_rings_nobody_on_a_call_and_keeps_the_wait",
+             "tests/acd/test_restore.py::test_waiting_callers_never_ring_an_operator_who_is_talking")),
+    Claim(NOTHING_LOST, "a waiting caller's `wait_s` covers the whole wait across the restart",
+          _t("tests/calls/test_restart_recovery.py::test_restart_rings_nobody_on_a_call_and_keeps_the_wait",
+             "tests/calls/test_resilience.py::test_restart_picks_up_callers_still_in_stasis")),
+    Claim(NOTHING_LOST, "a node that cannot reach PostgreSQL cannot claim an operator, so it rings nobody",
+          _t("tests/calls/test_two_nodes.py::test_a_node_that_cannot_reach_postgresql_rings_nobody_it_cannot_claim")),
+    Claim(NOTHING_LOST, "is applied by every node's routing core exactly once",
+          _t("tests/calls/test_two_nodes.py::test_an_operator_request_is_applied_by_every_node_once")),
+    Claim(NOTHING_LOST, "so no edge keeps routing by the old table",
+          _t("tests/calls/test_reload.py::test_reload_changes_what_fastagi_route_answers",
+             "tests/calls/test_reload.py::test_reload_changes_the_calendar_fastagi_checks")),
+    Claim(NOTHING_LOST, "A 404 or 422 from Asterisk for a channel that just hung up is logged at info level",
+          _t("tests/ari/test_errors.py::test_404_is_not_found_with_details_and_one_info_line")),
+    Claim(NOTHING_LOST, "one bad client never stalls the others",
+          _t("tests/agi/test_server.py::test_half_sent_or_malformed_block_does_not_stall_others")),
+    Claim(NOTHING_LOST, "each NUL and each lone surrogate becomes U+FFFD",
+          _t("tests/ari/test_storable_text.py::test_storable_replaces_nul_and_lone_surrogates_only",
+             "tests/agi/test_lookup_db.py::test_lookup_with_nul_in_caller_id_is_answered",
+             "tests/cli/test_cli_storable.py::test_campaigns_import_with_nul_bytes")),
+    Claim(NOTHING_LOST, "Every parser of outside input is fuzzed",
+          _t("tests/fuzz/test_fuzz.py::test_bad_input_gives_the_documented_error",
+             "tests/fuzz/test_fuzz.py::test_targets_are_all_fuzzed")),
+    Claim(NOTHING_LOST, "registered secrets (ARI password, HTTP token, CRM secret, DSN passwords) are scrubbed from every line",
+          _t("tests/config/test_log_secrets.py::test_a_secret_of_its_own_is_still_scrubbed_everywhere",
+             "tests/config/test_log_secrets.py::test_credential_positions")),
+    Claim(NOTHING_LOST, "`check-config` warns about it",
+          _t("tests/config/test_log_secrets.py::test_password_equal_to_app_is_a_located_warning",
+             "tests/config/test_log_secrets.py::test_check_config_prints_the_warning_on_stderr")),
+    # -- Command line -------------------------------------------------------------------
+    Claim(CLI, "Every command has `--help`",
+          _t("tests/cli/test_cli.py::test_every_command_has_help")),
+    Claim(CLI, "(no traceback unless `--debug`)",
+          _t("tests/cli/test_cli.py::test_debug_shows_traceback",
+             "tests/cli/test_cli.py::test_unreachable_database_is_a_one_line_error")),
+    Claim(CLI, "`calls list` and `recordings list` fit an 80-column terminal",
+          _t("tests/cli/test_cli_narrow.py::test_calls_list_at_80_columns",
+             "tests/cli/test_cli_narrow.py::test_recordings_list_at_80_columns")),
+    Claim(CLI, "exit 1 not running, 4 degraded",
+          _t("tests/cli/test_cli_status.py::test_not_running",
+             "tests/cli/test_cli_status.py::test_degraded_service_exits_4")),
+    Claim(CLI, "every error with file, line and field",
+          _t("tests/cli/test_cli.py::test_check_config_error_is_one_clean_report")),
+    Claim(CLI, "(several nodes may run it at once)",
+          _t("tests/store/test_migrations.py::test_concurrent_migrators_serialise")),
+    Claim(CLI, "one call (id, unique id prefix or Asterisk channel id)",
+          _t("tests/api/test_calls.py::test_call_detail_by_prefix_and_by_channel",
+             "tests/cli/test_cli_calls.py::test_calls_list_show_export")),
+    Claim(CLI, "calls answered within `service_level_s` ÷ (calls offered",
+          _t("tests/cli/test_cli_queue_figures.py::test_queue_figures_as_reporting_tools_count_them")),
+    Claim(CLI, "made while it is down, they apply at its start",
+          _t("tests/cli/test_cli_calls.py::test_operators_list_and_queued_request")),
+    Claim(CLI, "`start` resumes a paused campaign; stopped is final",
+          _t("tests/cli/test_cli_campaigns.py::test_lifecycle_through_the_state_machine")),
+    Claim(CLI, "re-import updates by phone",
+          _t("tests/cli/test_cli_customers.py::test_import_normalises_reports_bad_rows_and_updates_on_reimport")),
+    Claim(CLI, "without `--priority`: vip/gold 10, silver 5, other tiers 0",
+          _t("tests/cli/test_cli_customers.py::test_tier_priorities")),
+    Claim(CLI, "counts deleted / already gone / failed",
+          _t("tests/cli/test_cli_recordings.py::test_purge")),
+    Claim(CLI, "every recording of a period into DIR with `index.csv`",
+          _t("tests/cli/test_cli_recordings.py::test_export")),
+    Claim(CLI, "`callrouter asterisk-conf render [--output DIR] [--only pjsip\\|ari\\|http]`",
+          _t("tests/asterisk_conf/test_cli.py::test_render_only_one_file_is_a_file_you_can_redirect")),
+    Claim(CLI, "3 configuration error",
+          _t("tests/cli/test_cli.py::test_check_config_error_is_one_clean_report")),
+    Claim(CLI, "5 not found, 6 refused by a rule",
+          _t("tests/cli/test_cli_campaigns.py::test_unusable_files_are_one_line_errors",
+             "tests/cli/test_cli_campaigns.py::test_lifecycle_through_the_state_machine")),
+    # -- Configuration ------------------------------------------------------------------
+    Claim(CONFIG, "mappings merge key by key (a later file can add a queue or change one field of it)",
+          _t("tests/config/test_config.py::test_conf_d_merges_in_name_order_and_locates_errors")),
+    Claim(CONFIG, "unknown keys are errors",
+          _t("tests/config/test_config.py::test_unknown_field")),
+    Claim(CONFIG, "`${NAME:-default}` is read from the environment",
+          _t("tests/claims/test_config_claims.py::test_an_unset_variable_takes_its_default",
+             "tests/config/test_config.py::test_missing_secret")),
+    Claim(CONFIG, "check-config` reports every problem at once",
+          _t("tests/config/test_config.py::test_every_error_reported_at_once")),
+    Claim(CONFIG, "The sample [`callrouter.yml`](callrouter.yml) is commented and passes the check",
+          _t("tests/config/test_config.py::test_sample_config_is_valid",
+             "tests/cli/test_cli.py::test_check_config_ok_and_json")),
+    Claim(CONFIG, "`max_connections` (256: one more is logged and closed",
+          _t("tests/agi/test_limits.py::test_connections_past_the_cap_are_closed_and_logged",
+             "tests/agi/test_limits.py::test_max_connections_is_configured_and_checked")),
+    # -- Storage ------------------------------------------------------------------------
+    Claim(STORAGE, "a session advisory lock serialises concurrent migrators",
+          _t("tests/store/test_migrations.py::test_concurrent_migrators_serialise")),
+    Claim(STORAGE, "each file runs in one transaction with the row that records it",
+          _t("tests/store/test_migrations.py::test_failing_migration_leaves_nothing_behind")),
+    Claim(STORAGE, "if an applied file changes later, the runner refuses to go on",
+          _t("tests/store/test_migrations.py::test_changed_applied_file_is_refused")),
+    # -- Campaigns, leads and do-not-call -----------------------------------------------
+    Claim(CAMPAIGNS, "so a config reload never restarts a paused campaign",
+          _t("tests/dialer/test_store.py::test_sync_keeps_state_and_updates_settings")),
+    Claim(CAMPAIGNS, "A CSV (comma, semicolon or tab, detected from the header)",
+          _t("tests/dialer/test_leads.py::test_delimiter_sniffing")),
+    Claim(CAMPAIGNS, "Latin-1 or Windows-1252 only with `--encoding`, never guessed",
+          _t("tests/dialer/test_leads.py::test_latin1_bytes_are_detected_with_line_and_byte",
+             "tests/cli/test_cli_campaigns.py::test_unusable_files_are_one_line_errors")),
+    Claim(CAMPAIGNS, "(the first 20, all of them with `--json`); the import still succeeds (exit 0)",
+          _t("tests/cli/test_cli_campaigns.py::test_import_reports_bad_rows_and_exits_zero")),
+    Claim(CAMPAIGNS, "imports nothing: an import is one transaction",
+          _t("tests/dialer/test_store.py::test_bad_bytes_late_in_the_file_roll_back_the_whole_import",
+             "tests/dialer/test_store.py::test_wrong_encoding_imports_nothing")),
+    Claim(CAMPAIGNS, "keeps its status, attempts and next attempt time",
+          _t("tests/dialer/test_store.py::test_reimport_is_idempotent_and_keeps_progress")),
+    Claim(CAMPAIGNS, "(\"030 1234567\" with region DE blocks \"+49301234567\")",
+          _t("tests/dialer/test_dnc.py::test_e164_entries_block_national_numbers",
+             "tests/cli/test_cli_campaigns.py::test_dnc_commands")),
+    Claim(CAMPAIGNS, "may expire (`--expires 2026-12-31`)",
+          _t("tests/dialer/test_dnc.py::test_expiring_entries_and_merging",
+             "tests/dialer/test_store.py::test_dnc_expiry_and_lookup_refuses_unloaded_numbers")),
+    # -- FastAGI ------------------------------------------------------------------------
+    Claim(AGI, "limits the header block (16 KiB, 5 s)",
+          _t("tests/agi/test_server.py::test_oversize_block_is_refused",
+             "tests/agi/test_server.py::test_header_timeout_closes_a_slow_client")),
+    Claim(AGI, "refuses repeated `agi_*` keys",
+          _t("tests/agi/test_protocol.py::test_a_forged_line_in_a_caller_name_is_refused")),
+    Claim(AGI, "newlines become spaces, so no value can inject a command",
+          _t("tests/agi/test_protocol.py::test_newlines_become_spaces",
+             "tests/agi/test_session.py::test_hostile_caller_name_reaches_set_variable_safely")),
+    Claim(AGI, "handles `HANGUP` mid-script and EOF",
+          _t("tests/agi/test_session.py::test_caller_hangs_up_mid_script")),
+    Claim(AGI, "for clients in `agi.allow`",
+          _t("tests/agi/test_server.py::test_client_outside_the_allowlist_is_refused")),
+    Claim(AGI, "`CALLERID(name)` when the caller is a known customer",
+          _t("tests/agi/test_routes.py::test_lookup_found",
+             "tests/agi/test_routes.py::test_lookup_not_found_clears_earlier_values")),
+    Claim(AGI, "`CR_ROUTE` (`stasis`, `closed` or `reject`)",
+          _t("tests/agi/test_routes.py::test_route")),
+    Claim(AGI, "the operator is found by the calling endpoint",
+          _t("tests/agi/test_routes.py::test_operator_login_pause_unpause_logout",
+             "tests/agi/test_routes.py::test_operator_from_a_local_channel")),
+    Claim(AGI, "never hangs the call up itself",
+          _t("tests/agi/test_server.py::test_unknown_script_sets_not_found_without_hanging_up",
+             "tests/agi/test_server.py::test_a_failing_handler_sets_failed_and_logs_once")),
+    # -- CRM webhooks -------------------------------------------------------------------
+    Claim(CRM, "a slow or failing CRM never delays a call",
+          _t("tests/crm/test_delivery.py::test_a_hanging_crm_delays_neither_notify_nor_other_calls")),
+    Claim(CRM, "record every attempt in PostgreSQL (`webhook_deliveries`)",
+          _t("tests/crm/test_log.py::test_every_delivery_has_a_row")),
+    Claim(CRM, "a UUID, the same on every retry",
+          _t("tests/crm/test_delivery.py::test_retry_after_a_500_then_success")),
+    Claim(CRM, "hex HMAC-SHA256 of `<timestamp>.<body>`, keyed with `crm.secret`",
+          _t("tests/crm/test_delivery.py::test_delivery_is_signed_and_verifiable")),
+    Claim(CRM, "`url` is built on `http.public_url`",
+          _t("tests/calls/test_crm_flow.py::test_call_ended_carries_the_recording_duration_and_a_public_link")),
+    Claim(CRM, "`Retry-After` is honoured",
+          _t("tests/crm/test_delivery.py::test_retry_after_is_honoured",
+             "tests/crm/test_api.py::test_retry_after_replaces_backoff_up_to_its_cap")),
+    Claim(CRM, "other 4xx and 3xx are not",
+          _t("tests/crm/test_delivery.py::test_no_retry_after_a_400",
+             "tests/crm/test_delivery.py::test_redirects_are_not_followed")),
+    Claim(CRM, "with doubling delays (1 s up to 5 min, with jitter",
+          _t("tests/crm/test_api.py::test_backoff_doubles_up_to_its_cap_with_jitter_below_it")),
+    Claim(CRM, "One call's events arrive in order; different calls do not wait for each other",
+          _t("tests/crm/test_delivery.py::test_each_calls_events_arrive_in_order_while_calls_run_in_parallel")),
+    Claim(CRM, "At start, a node resumes its `pending` deliveries",
+          _t("tests/crm/test_log.py::test_pending_deliveries_resume_after_a_restart")),
+    Claim(CRM, "Logs never contain the secret, and bodies only at debug level",
+          _t("tests/crm/test_log.py::test_logs_never_hold_the_secret_nor_bodies_above_debug")),
+    # -- HTTP API -----------------------------------------------------------------------
+    Claim(HTTP, "`GET /openapi.json` is the OpenAPI 3.1 description",
+          _t("tests/api/test_openapi.py::test_validates_as_openapi_3_1",
+             "tests/api/test_openapi.py::test_lists_every_route_with_its_method")),
+    Claim(HTTP, "no header gives `401`, a wrong token `403`",
+          _t("tests/api/test_auth.py::test_no_token_is_401_with_challenge",
+             "tests/api/test_auth.py::test_wrong_token_is_403_and_not_logged",
+             "tests/api/test_auth.py::test_open_endpoints_need_no_token")),
+    Claim(HTTP, "an empty one, a sample placeholder such as `change-me`, or one under",
+          _t("tests/api/test_auth.py::test_weak_or_sample_token_beyond_loopback_refuses_to_start",
+             "tests/config/test_config.py::test_sample_http_token_beyond_loopback_is_a_located_error")),
+    Claim(HTTP, "404 not found, 409 refused by the current state, 422 invalid field",
+          _t("tests/api/test_operators.py::test_unknown_operator_is_404",
+             "tests/api/test_operators.py::test_refusal_is_409",
+             "tests/api/test_calls.py::test_click_to_call_validation_names_each_field")),
+    Claim(HTTP, "502 when Asterisk, PostgreSQL or the CRM failed",
+          _t("tests/api/test_edges.py::test_database_down_is_502",
+             "tests/api/test_calls.py::test_click_to_call_ari_failure_is_502")),
+    Claim(HTTP, "503 when degraded",
+          _t("tests/api/test_center_views.py::test_health_degraded_is_503")),
+    Claim(HTTP, "the operator's phone rings first, then the customer is dialled; `202 {call_id, call_url}`",
+          _t("tests/api/test_calls.py::test_click_to_call_is_202_with_the_call_id")),
+    Claim(HTTP, "callbacks in the order they will be served",
+          _t("tests/api/test_center_views.py::test_callbacks_pending_by_default_in_due_order")),
+    # -- The ARI client and the simulated Asterisk --------------------------------------
+    Claim(ARI, "One keep-alive session",
+          _t("tests/ari/test_rest.py::test_connections_are_reused")),
+    Claim(ARI, "credentials URL-encoded and never logged",
+          _t("tests/ari/test_secrets.py::test_api_key_is_url_encoded_on_the_websocket",
+             "tests/ari/test_secrets.py::test_password_never_logged_or_shown")),
+    Claim(ARI, "unknown types pass through untyped; malformed frames are",
+          _t("tests/ari/test_events.py::test_unknown_type_passes_through",
+             "tests/ari/test_events.py::test_malformed_frame_is_one_log_line")),
+    Claim(ARI, "dispatches each channel's events in order on a per-channel worker",
+          _t("tests/ari/test_dispatch.py::test_order_within_a_channel_and_concurrency_across_channels")),
+    Claim(ARI, "A contract test walks the client's route table",
+          _t("tests/ari/test_contract.py::test_route_exists_with_its_parameters_and_response",
+             "tests/ari/test_contract.py::test_model_fields_exist_with_compatible_types")),
+    Claim(ARI, "a time scale runs a simulated hour in a minute",
+          _t("tests/sim/test_control.py::test_time_scale_shortens_scripted_delays")),
+    Claim(ARI, "live and stored recordings (real WAV files)",
+          _t("tests/sim/test_media.py::test_channel_recording_writes_wav_of_the_right_length")),
+    Claim(ARI, "The real captures it recorded are replayed against the simulator",
+          _t("tests/sim/test_replay_real.py::test_real_capture")),
+    # -- Design -------------------------------------------------------------------------
+    Claim(DESIGN, "a late or repeated ARI event is recognised, not acted on twice",
+          _t("tests/legs/test_machines.py::test_an_operator_leg_is_answered_at_most_once_and_never_after_a_cancel",
+             "tests/legs/test_machines.py::test_a_dialed_customer_is_queued_at_most_once")),
+    Claim(DESIGN, "no operator offered two calls, no call offered to an ineligible operator",
+          _t("tests/acd/test_state_machine.py::TestAcdMachine::runTest")),
+    Claim(DESIGN, "so two nodes never ring the same operator",
+          _t("tests/calls/test_two_nodes.py::test_an_operator_claimed_by_one_node_is_not_rung_by_the_other")),
+    Claim(DESIGN, "A node releases its own claims when it starts",
+          _t("tests/claims/test_cluster_claims.py::test_a_node_releases_its_own_claims_when_it_starts")),
+    Claim(DESIGN, "a claim older than 4 hours (a node that never came back) may be taken over",
+          _t("tests/claims/test_cluster_claims.py::test_a_claim_older_than_4_hours_may_be_taken_over")),
+    # -- Known limitations --------------------------------------------------------------
+    Claim(LIMITS, "applies queues, operators, routes, calendars and campaigns",
+          _t("tests/faults/test_reload.py::test_sighup_applies_a_new_route_and_calendar_under_load",
+             "tests/acd/test_policy.py::test_reconfigure_keeps_places_and_adds_operators")),
+]
+
+# Sections whose backticked test names must exist (every section that names a test, and
+# the rest too, so a test named in a new sentence anywhere is checked).
+COVERED_SECTIONS: tuple[str, ...] = (
+    QUICK, ASTERISK, INBOUND, RECORDED, RECORDING, OUTBOUND, NOTHING_LOST, CLI, CONFIG,
+    STORAGE, CAMPAIGNS, AGI, CRM, HTTP, ARI, "Benchmarks", DESIGN, "Development", LIMITS,
+)  # fmt: skip
+
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*$")
+_FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
+_BACKTICKED = re.compile(r"`([^`]+)`")
+_TEST_NAME = re.compile(r"\btest_[a-z0-9_]+")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _sections() -> dict[str, str]:
+    """Each heading's own text, up to the next heading of any level, normalised."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    in_fence = False
+    for line in README.read_text(encoding="utf-8").splitlines():
+        # A '#' inside a code block is a shell comment, not a heading.
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line)
+        if heading:
+            current = sections.setdefault(heading.group(1), [])
+        elif current is not None:
+            current.append(line)
+    return {name: "\n".join(lines) for name, lines in sections.items()}
+
+
+def _function_name(node_id: str) -> str:
+    return node_id.split("::")[-1].split("[", 1)[0]
+
+
+def _without_params(node_id: str) -> str:
+    return node_id.split("[", 1)[0]
+
+
+@pytest.fixture(scope="session")
+def collected() -> frozenset[str]:
+    """Node ids of the whole suite, parameters stripped, collected once per session."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "tests"],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    # Not asserting on the exit code: a file another developer is midway through
+    # editing may fail to import; only the tests the table names must be collected.
+    ids = frozenset(
+        _without_params(line.strip()) for line in result.stdout.splitlines() if "::" in line
+    )
+    assert ids, f"nothing collected:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    return ids
+
+
+def _claim_id(claim: Claim) -> str:
+    words = re.sub(r"[^A-Za-z0-9]+", " ", claim.quote).split()
+    return f"{claim.section}: {' '.join(words[:8])}"
+
+
+def test_the_table_is_large_and_has_no_duplicate_quotes() -> None:
+    assert len(CLAIMS) >= 60
+    keys = [(c.section, _normalise(c.quote)) for c in CLAIMS]
+    assert len(keys) == len(set(keys)), "a quote is listed twice"
+    assert all(c.tests for c in CLAIMS), "a claim with no test proves nothing"
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=_claim_id)
+def test_readme_claim_is_proved_by_a_collected_test(
+    claim: Claim, collected: frozenset[str]
+) -> None:
+    sections = _sections()
+    assert claim.section in sections, f"README has no section {claim.section!r} any more"
+    quote = _normalise(claim.quote)
+    if quote not in _normalise(sections[claim.section]):
+        elsewhere = [n for n, text in sections.items() if quote in _normalise(text)]
+        raise AssertionError(
+            f"README section {claim.section!r} no longer says {claim.quote!r}"
+            + (f" (now in {elsewhere})" if elsewhere else ": find what replaced it")
+        )
+    missing = [t for t in claim.tests if _without_params(t) not in collected]
+    assert not missing, f"not collected: {missing}"
+
+
+@pytest.mark.parametrize("section", COVERED_SECTIONS)
+def test_tests_named_in_a_readme_section_exist(
+    section: str, collected: frozenset[str]
+) -> None:
+    sections = _sections()
+    assert section in sections, f"README has no section {section!r} any more"
+    missing = sorted(_unknown_test_names(sections[section], collected))
+    assert not missing, f"README section {section!r} names tests that do not exist: {missing}"
+
+
+def test_tests_named_anywhere_in_the_readme_exist(collected: frozenset[str]) -> None:
+    missing = sorted(_unknown_test_names(README.read_text(encoding="utf-8"), collected))
+    assert not missing, f"README names tests that do not exist: {missing}"
+
+
+def _unknown_test_names(text: str, collected: frozenset[str]) -> set[str]:
+    """Backticked ``test_...`` names that are neither a collected test function nor a
+    test file under tests/ (README cites both: `test_x` and `tests/calls/test_y.py`)."""
+    functions = {_function_name(node_id) for node_id in collected}
+    files = {path.stem for path in TESTS.rglob("test_*.py")}
+    names = {
+        name
+        for span in _BACKTICKED.findall(_FENCE.sub("", text))
+        for name in _TEST_NAME.findall(span)
+    }
+    return names - functions - files
