@@ -127,6 +127,8 @@ class Spool(Generic[T]):
             raise ValueError("segment_bytes and warn_bytes must be positive, sync_interval_s >= 0")
         self.directory = directory
         self._codec = codec
+        # Every line names the folder: a node has one spool per stream.
+        self._log = log.bind(directory=str(directory))
         self._segment_bytes = segment_bytes
         self._warn_bytes = warn_bytes
         self._sync_interval_s = sync_interval_s
@@ -177,7 +179,7 @@ class Spool(Generic[T]):
         self._dir_dirty = False
         self._sync_task = asyncio.create_task(self._sync_loop(), name="spool-sync")
         if leftovers:
-            log.info("spool_leftovers", records=len(leftovers), bytes=self._bytes)
+            self._log.info("spool_leftovers", records=len(leftovers), bytes=self._bytes)
         return leftovers
 
     def append(self, record: T) -> Spooled[T]:
@@ -200,7 +202,7 @@ class Spool(Generic[T]):
             self._not_journalled(exc)
             return entry
         if self._failing:
-            log.warning("spool_write_recovered", not_journalled=self._failing)
+            self._log.warning("spool_write_recovered", not_journalled=self._failing)
             self._failing = 0
         segment.size += len(line)
         segment.last_seq = seq
@@ -208,7 +210,7 @@ class Spool(Generic[T]):
         self._bytes += len(line)
         self._dirty.set()
         if self._bytes >= self._next_warning:
-            log.warning("spool_large", bytes=self._bytes, segments=len(self._segments))
+            self._log.warning("spool_large", bytes=self._bytes, segments=len(self._segments))
             self._next_warning *= 2
         return entry
 
@@ -222,7 +224,7 @@ class Spool(Generic[T]):
                 break
             self._remove(self._segments.popleft())
         if self._bytes < self._warn_bytes < self._next_warning:
-            log.info("spool_drained", bytes=self._bytes)
+            self._log.info("spool_drained", bytes=self._bytes)
             self._next_warning = self._warn_bytes
 
     async def wait_synced(self) -> None:
@@ -251,7 +253,7 @@ class Spool(Generic[T]):
                 self._segments.remove(segment)
                 self._remove(segment)
         if self._segments:
-            log.warning("spool_kept", segments=len(self._segments), bytes=self._bytes)
+            self._log.warning("spool_kept", segments=len(self._segments), bytes=self._bytes)
         assert self._lock_fd is not None
         os.close(self._lock_fd)  # releases the flock
         self._lock_fd = None
@@ -314,7 +316,7 @@ class Spool(Generic[T]):
     def _not_journalled(self, exc: Exception) -> None:
         self.errors += 1
         if not self._failing:
-            log.error("spool_write_failed", error=str(exc), directory=str(self.directory))
+            self._log.error("spool_write_failed", error=str(exc))
         self._failing += 1
         if isinstance(exc, OSError) and self._current is not None:
             # A new segment for the next line: a torn fragment then ends its file, where
@@ -354,7 +356,7 @@ class Spool(Generic[T]):
             # records still go to PostgreSQL from memory, but this copy is not trusted.
             self.errors += 1
             self._dir_dirty = self._dir_dirty or directory is not None
-            log.error("spool_sync_failed", error=str(exc))
+            self._log.error("spool_sync_failed", error=str(exc))
             return
         self.syncs += 1
         for segment in retired:
