@@ -1,0 +1,116 @@
+"""README, Outbound calls: the dialer keeps ``dialer.inbound_reserve`` operators for
+inbound callers, and a callback that fails is retried 10 minutes later, 3 times at most."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from callrouter.calls._dialer import PACE_EVERY_S
+from callrouter.dialer import CampaignEvent
+from callrouter.dialer.store import change_campaign_state, import_leads, sync_campaigns
+from callrouter.sim import SimControl, SimulatedAsterisk
+from callrouter.store import open_pool
+from tests.calls.harness import eventually, make_settings, running_service
+from tests.calls.test_inbound_flow import bridged_pairs
+from tests.calls.test_outbound_flow import ALWAYS, DIALER
+
+TWO_OPERATORS = {
+    "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
+    "boris": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},
+}
+
+
+async def _customer_lines(control: SimControl) -> list[dict[str, object]]:
+    log = await control.requests()
+    return [r for r in log if str(r["params"].get("endpoint", "")).endswith("@pstn")]
+
+
+async def test_inbound_reserve_keeps_operators_from_the_dialer(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    for phone in ("+14155550121", "+14155550122"):
+        await sim_control.set_endpoint(
+            "PJSIP", f"{phone}@pstn", behavior="answer", answer_after=0.1
+        )
+    for endpoint in ("101", "102"):
+        await sim_control.set_endpoint("PJSIP", endpoint, behavior="answer", answer_after=0.1)
+    settings = make_settings(
+        sim,
+        dialer={**DIALER, "inbound_reserve": 1},
+        queues={"support": {"wrapup_s": 0.1}},
+        operators=TWO_OPERATORS,
+        campaigns={
+            "reserve": {"mode": "progressive", "queue": "support", "windows": ALWAYS,
+                        "default_region": "US"}
+        },
+    )  # fmt: skip
+    async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+        await sync_campaigns(conn, settings)
+        leads = ["phone\n", "+14155550121\n", "+14155550122\n"]
+        await import_leads(conn, "reserve", leads, now=datetime.now(UTC))
+        await change_campaign_state(conn, "reserve", CampaignEvent.START)
+
+    async with running_service(settings, db_dsn):
+        await eventually(lambda: bridged_pairs(sim_control), what="the first customer connected")
+        # Two operators were free: progressive alone would have dialled both leads at once.
+        # Proving the dialer holds back needs it to have had its chances: a few passes.
+        await asyncio.sleep(3 * PACE_EVERY_S)
+        [first] = await _customer_lines(sim_control)
+        # The one operator left free is the reserve; once the call ends and both are free
+        # again, the dialer takes one of them for the second lead.
+        await sim_control.hangup(str(first["path"]).rsplit("/", 1)[1])
+
+        async def second_line() -> bool:
+            return len(await _customer_lines(sim_control)) == 2
+
+        await eventually(second_line, what="the second lead dialled once two were free")
+
+
+async def test_a_failed_callback_is_retried_10_minutes_later_up_to_3_attempts(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    await sim_control.set_endpoint("PJSIP", "+493055577@pstn", behavior="busy")
+    settings = make_settings(sim, dialer={**DIALER, "default_region": "DE"})
+
+    async def callback() -> asyncpg.Record:
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            row = await conn.fetchrow("SELECT * FROM callbacks")
+        finally:
+            await conn.close()
+        assert row is not None
+        return row
+
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None and service.parts.center is not None
+        await service.parts.center.schedule_callback(
+            phone="030 55577", queue="support", due_at=datetime.now(UTC), name="Uwe", note=None
+        )
+        for attempt in (1, 2, 3):
+
+            async def failed(attempt: int = attempt) -> asyncpg.Record | None:
+                row = await callback()
+                settled = row["attempts"] == attempt and row["status"] in ("pending", "failed")
+                return row if settled else None
+
+            row = await eventually(failed, what=f"callback attempt {attempt} to fail")
+            if attempt < 3:
+                assert row["status"] == "pending"
+                wait = row["due_at"] - datetime.now(UTC)
+                assert timedelta(minutes=9, seconds=50) < wait <= timedelta(minutes=10)
+            # Ten minutes pass: the callback is due now (a failed one must stay failed).
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                await conn.execute("UPDATE callbacks SET due_at = now()")
+            finally:
+                await conn.close()
+        await asyncio.sleep(3 * PACE_EVERY_S)  # passes in which a 4th dial would start
+        row = await callback()
+        dialled = len(await _customer_lines(sim_control))
+    assert (row["status"], row["attempts"], dialled) == ("failed", 3, 3)
