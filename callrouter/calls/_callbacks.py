@@ -76,6 +76,9 @@ class CallbackSource(ReadsSettings):
     async def plan_named(self, name: str) -> CampaignPlan | None:
         return None
 
+    async def finish_if_done(self, plan: CampaignPlan) -> bool:
+        return False  # queues of callbacks are not campaigns
+
     async def open_attempts(self) -> list[OpenAttempt]:
         return []  # a callback's attempt is the callback row itself
 
@@ -158,7 +161,8 @@ class OperatorCallbacks(ReadsSettings):
 
     async def finish(
         self, attempt_id: int, outcome: str, *, cause: int | None, operator_id: str,
-        talk_s: float | None,
+        talk_s: float | None, answered_at: datetime | None = None,
+        recording: str | None = None,
     ) -> None:  # fmt: skip
         await _finish_callback(
             self._pool, attempt_id, "connected" if outcome == "answered" else outcome,

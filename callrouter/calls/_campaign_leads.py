@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+import structlog
 
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
@@ -18,6 +19,7 @@ from callrouter.dialer.store import (
     claim_dialable,
     expire_claims,
     finish_attempt,
+    finish_if_exhausted,
     get_campaign,
     list_campaigns,
     mark_answered,
@@ -27,6 +29,8 @@ from callrouter.dialer.store import (
 )
 
 __all__ = ["DatabaseLeadSource"]
+
+log = structlog.get_logger(__name__)
 
 
 class DatabaseLeadSource(ReadsSettings):
@@ -70,6 +74,13 @@ class DatabaseLeadSource(ReadsSettings):
             self._settings.dialer, name=row.name, campaign_id=row.id, mode=row.mode,
             queue=configured.queue, **overrides,
         )  # fmt: skip
+
+    async def finish_if_done(self, plan: CampaignPlan) -> bool:
+        async with self._pool.acquire() as conn:
+            finished = await finish_if_exhausted(conn, plan.name)
+        if finished:
+            log.info("campaign_finished", campaign=plan.name)
+        return finished
 
     async def open_attempts(self) -> list[OpenAttempt]:
         async with self._pool.acquire() as conn:

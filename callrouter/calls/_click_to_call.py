@@ -39,6 +39,7 @@ __all__ = ["OUTBOUND_PAUSE_REASON", "AttemptLog", "ClickToCall", "DialGate"]
 log = structlog.get_logger(__name__)
 
 OUTBOUND_PAUSE_REASON = "outbound"
+_AWAITING_CAUSE_MAX = 1000
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion", 21: "failed"}
 
 
@@ -57,7 +58,8 @@ class AttemptLog(Protocol):
 
     async def finish(
         self, attempt_id: int, outcome: str, *, cause: int | None, operator_id: str,
-        talk_s: float | None,
+        talk_s: float | None, answered_at: datetime | None = None,
+        recording: str | None = None,
     ) -> None: ...  # fmt: skip
 
 
@@ -100,9 +102,12 @@ class ClickToCall(ReadsSettings):
         self._clock = clock
         self._calls: dict[str, _Click] = {}
         self._by_channel: dict[str, str] = {}
+        # Channels whose StasisEnd ended a call before Asterisk said why: their
+        # ChannelDestroyed brings the hangup cause for the call's row.
+        self._awaiting_cause: dict[str, CallSession] = {}
 
     def owns(self, channel_id: str) -> bool:
-        return channel_id in self._by_channel
+        return channel_id in self._by_channel or channel_id in self._awaiting_cause
 
     async def start(
         self,
@@ -146,7 +151,7 @@ class ClickToCall(ReadsSettings):
         session = CallSession(
             call_id=call_id,
             caller_channel_id=operator_channel,
-            queue="",
+            queue=permit.queue or "",
             caller_number=presented,
             caller_name=operator.name,
             called_number=number,
@@ -266,6 +271,11 @@ class ClickToCall(ReadsSettings):
         self._journal.recording_started(click.session, name, fmt, self._router.now())
 
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
+        late = self._awaiting_cause.pop(channel_id, None)
+        if late is not None:
+            if cause is not None:
+                self._journal.call_update(late, hangup_cause=cause)
+            return
         call_id = self._by_channel.pop(channel_id, None)
         click = self._calls.get(call_id or "")
         if click is None or CLICK_CALL.final(click.state):
@@ -281,7 +291,12 @@ class ClickToCall(ReadsSettings):
             if click.session.bridge_id:
                 with contextlib.suppress(AriError):
                     await self._ari.bridges.destroy(click.session.bridge_id)
-            self._finish(click, "answered")
+            by_operator = channel_id == click.operator_channel
+            if cause is None:
+                self._awaiting_cause[channel_id] = click.session
+                if len(self._awaiting_cause) > _AWAITING_CAUSE_MAX:  # a destroy never came
+                    self._awaiting_cause.pop(next(iter(self._awaiting_cause)))
+            self._finish(click, "answered", cause=cause, ended_by_operator=by_operator)
             return
         if channel_id == click.operator_channel:
             if click.customer_channel:
@@ -296,15 +311,23 @@ class ClickToCall(ReadsSettings):
         await self.channel_gone(event.channel.id, event.cause)
 
     def _finish(
-        self, click: _Click, outcome: str, *, cause: int | None = None, cause_txt: str | None = None
-    ) -> None:
+        self, click: _Click, outcome: str, *, cause: int | None = None,
+        cause_txt: str | None = None, ended_by_operator: bool = False,
+    ) -> None:  # fmt: skip
         if CLICK_CALL.final(click.state):
             return  # finished already: one final row
         click.state = CLICK_CALL.next(click.state, ClickInput.ENDED)
         now = self._router.now()
         values: dict[str, object] = {"outcome": outcome, "ended_at": now}
         if click.answered_at is not None:
-            values["talk_s"] = round((now - click.answered_at).total_seconds(), 3)
+            talk = (now - click.answered_at).total_seconds()
+            values["talk_s"] = round(talk, 3)
+            # queue_log readers count an outbound call by its COMPLETE line too.
+            verb = "COMPLETEAGENT" if ended_by_operator else "COMPLETECALLER"
+            self._journal.event(
+                click.session, now, verb, operator_id=click.operator_id, holdtime=0,
+                calltime=round(talk), origposition=1,
+            )  # fmt: skip
         if cause is not None:
             values["hangup_cause"] = cause
         if cause_txt:
@@ -324,6 +347,7 @@ class ClickToCall(ReadsSettings):
                 lambda: attempts.finish(
                     attempt_id, outcome, cause=cause, operator_id=click.operator_id,
                     talk_s=values.get("talk_s"),  # type: ignore[arg-type]
+                    answered_at=click.answered_at, recording=click.session.recording_name,
                 ),
             )  # fmt: skip
 

@@ -126,6 +126,8 @@ class OutboundDialer(ReadsSettings):
                     for plan in await source.running():
                         if plan.mode is not PacingMode.PREVIEW:
                             await self._pace(source, plan)
+                        elif now >= expire_at:
+                            await source.finish_if_done(plan)  # nobody paces previews
                 if now >= expire_at:
                     expire_at = now + timedelta(seconds=EXPIRE_CLAIMS_EVERY_S)
             except Exception:
@@ -222,8 +224,11 @@ class OutboundDialer(ReadsSettings):
             if "cap" in decision.reason:
                 log.info("dialer_braking", campaign=plan.name, reason=decision.reason)
             return
-        for lead in await source.claim(plan, now, decision.originate):
+        claimed = await source.claim(plan, now, decision.originate)
+        for lead in claimed:
             await self._dial(source, plan, lead)
+        if not claimed and not any(leg.plan.name == plan.name for leg in self._book.legs()):
+            await source.finish_if_done(plan)
 
     async def _dial(self, source: LeadSource, plan: CampaignPlan, lead: DialLead) -> None:
         now = self._router.now()

@@ -62,6 +62,9 @@ class DialedLegs:
         self._by_channel.pop(leg.channel_id, None)
         self._by_call.pop(leg.call_id, None)
 
+    def legs(self) -> list[DialedLeg]:
+        return list(self._by_call.values())
+
     def by_channel(self, channel_id: str) -> DialedLeg | None:
         return self._by_channel.get(channel_id)
 

@@ -102,6 +102,10 @@ class LeadSource(Protocol):
         """The plan of a campaign whatever its state (None: not configured any more)."""
         ...
 
+    async def finish_if_done(self, plan: CampaignPlan) -> bool:
+        """The campaign is finished when none of its leads can be dialled any more."""
+        ...
+
     async def open_attempts(self) -> list[OpenAttempt]:
         """This node's attempts left open by a crash."""
         ...

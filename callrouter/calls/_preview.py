@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -97,9 +98,12 @@ class PreviewLeads(ReadsSettings):
         cause: int | None,
         operator_id: str,
         talk_s: float | None,
+        answered_at: datetime | None = None,
+        recording: str | None = None,
     ) -> None:
         async with self._pool.acquire() as conn:
             await finish_attempt(
                 conn, attempt_id, outcome, now=self._clock.now(), hangup_cause=cause,
-                operator_id=operator_id, talk_s=talk_s,
+                operator_id=operator_id, talk_s=talk_s, answered_at=answered_at,
+                recording=recording,
             )  # fmt: skip

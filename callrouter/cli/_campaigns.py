@@ -46,6 +46,10 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value:.1%}"
 
 
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
+
+
 @campaigns_app.command("list")
 def list_campaigns(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
@@ -111,6 +115,12 @@ def status(
             ["attempts", f"{stats.attempts} ({stats.attempts_live} live)"],
             ["answer rate", _rate(stats.answer_rate)],
             ["abandon rate", _rate(stats.abandon_rate)],
+            ["abandon rate (window, all nodes)", _rate(stats.window_abandon_rate)],
+            ["abandon rate (today)", _rate(stats.day_abandon_rate)],
+            ["outcomes", ", ".join(f"{k} {v}" for k, v in sorted(stats.by_outcome.items()))
+                         or "-"],
+            ["connected: avg wait / talk", f"{_seconds(stats.avg_wait_s)} / "
+                                           f"{_seconds(stats.avg_talk_s)}"],
             ["operator occupancy (today, UTC)", _rate(occupancy_today)],
         ],
     )  # fmt: skip

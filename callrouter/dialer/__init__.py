@@ -16,6 +16,12 @@ from ._campaign import (
     pick_next_leads,
     transition,
 )
+from ._dispositions import (
+    DispositionEffect,
+    DispositionRule,
+    LeadChange,
+    apply_disposition,
+)
 from ._dnc import (
     DncEntry,
     DncList,
@@ -91,6 +97,8 @@ __all__ = [
     "CampaignEvent",
     "CampaignState",
     "DialCandidate",
+    "DispositionEffect",
+    "DispositionRule",
     "DncEntry",
     "DncList",
     "DncLookup",
@@ -99,6 +107,7 @@ __all__ = [
     "DueLead",
     "Handled",
     "Lead",
+    "LeadChange",
     "LeadFileError",
     "LeadImport",
     "LeadImportOptions",
@@ -131,6 +140,7 @@ __all__ = [
     "Unanswered",
     "WeeklySchedule",
     "Window",
+    "apply_disposition",
     "check_dnc",
     "decide",
     "decode_lines",

@@ -24,6 +24,7 @@ from callrouter.errors import Conflict, InvalidInput, NotFound
 from callrouter.store._pool import DbConnection
 
 from ._db_campaigns import get_campaign
+from ._db_dispositions import add_requested_dnc, apply_lead_change, lead_change_for
 from ._retry import LeadState, LeadStatus, Outcome, RetryDecision, RetryPolicy, next_attempt
 from ._tz import require_aware
 
@@ -35,7 +36,6 @@ __all__ = [
     "parse_outcome",
     "release_leads",
     "release_stale_claims",
-    "set_disposition",
     "start_attempt",
 ]
 
@@ -237,7 +237,8 @@ async def finish_attempt(
     result = parse_outcome(outcome)
     async with conn.transaction():
         attempt = await conn.fetchrow(
-            "SELECT a.id, a.lead_id, a.ended_at, l.phone, l.attempts, l.outcome_counts,"
+            "SELECT a.id, a.lead_id, a.ended_at, a.disposition, a.callback_at AS disposed_for,"
+            " l.phone, l.attempts, l.outcome_counts,"
             " l.status, l.last_outcome, c.name AS campaign FROM attempts a"
             " JOIN leads l ON l.id = a.lead_id JOIN campaigns c ON c.id = a.campaign_id"
             " WHERE a.id = $1 FOR UPDATE OF a, l",
@@ -251,14 +252,16 @@ async def finish_attempt(
             # The lead was settled meanwhile (put on the do-not-call list at the moment
             # of dialling, ...): the attempt still gets its end, the lead stays as it is.
             await conn.execute(
-                "UPDATE attempts SET ended_at = $2, outcome = $3, hangup_cause = $4,"
+                "UPDATE attempts SET ended_at = $2, outcome = $3,"
+                " hangup_cause = coalesce($4, hangup_cause),"
                 " answered_at = coalesce($5, answered_at) WHERE id = $1",
                 attempt_id, now, result, hangup_cause, answered_at,
             )  # fmt: skip
             settled = LeadState(attempts=attempt["attempts"], status=LeadStatus(attempt["status"]))
             return RetryDecision(settled.status, None, settled)
+        campaign = await get_campaign(conn, attempt["campaign"])
         if policy is None:
-            policy = (await get_campaign(conn, attempt["campaign"])).retry_policy()
+            policy = campaign.retry_policy()
         state = LeadState(
             attempts=attempt["attempts"],
             outcome_counts={Outcome(k): v for k, v in attempt["outcome_counts"].items()},
@@ -268,7 +271,9 @@ async def finish_attempt(
         )
         decision = next_attempt(state, result, now, policy=policy, callback_at=callback_at)
         await conn.execute(
-            "UPDATE attempts SET ended_at = $2, outcome = $3, hangup_cause = $4,"
+            # The call's cause may have come first (migration 012's trigger copies it).
+            "UPDATE attempts SET ended_at = $2, outcome = $3, hangup_cause = coalesce($4,"
+            " hangup_cause, (SELECT k.hangup_cause FROM calls k WHERE k.id = call_id)),"
             " answered_at = coalesce($5, answered_at), wait_s = $6, talk_s = $7,"
             " operator_id = coalesce($8, operator_id), recording = $9,"
             " disposition = coalesce($10, disposition), callback_at = $11 WHERE id = $1",
@@ -284,28 +289,15 @@ async def finish_attempt(
             decision.next_attempt_at, result, now,
         )  # fmt: skip
         if result is Outcome.DNC_REQUESTED:
-            await conn.execute(
-                "INSERT INTO do_not_call (phone, reason, source) VALUES ($1, $2, $3)"
-                " ON CONFLICT (phone) DO UPDATE SET expires_at = NULL",
-                attempt["phone"],
-                "requested during a call",
-                f"campaign:{attempt['campaign']}",
-            )
+            await add_requested_dnc(conn, attempt["phone"], attempt["campaign"])
+        # A code the operator gave during the call has the last word over the rules.
+        change = lead_change_for(
+            campaign, attempt["disposition"], now, attempt["disposed_for"], strict=False
+        )
+        if change is not None:
+            await apply_lead_change(
+                conn, attempt["lead_id"], change, phone=attempt["phone"],
+                campaign=attempt["campaign"],
+            )  # fmt: skip
+            decision = RetryDecision(change.status, change.next_attempt_at, decision.lead)
     return decision
-
-
-async def set_disposition(
-    conn: DbConnection, attempt_id: int, disposition: str
-) -> asyncpg.Record:
-    """The operator's wrap-up code for an attempt (sale, not interested, ...)."""
-    if not disposition.strip():
-        raise InvalidInput("a disposition must not be empty")
-    row: asyncpg.Record | None = await conn.fetchrow(
-        "UPDATE attempts SET disposition = $2 WHERE id = $1"
-        " RETURNING id AS attempt_id, campaign_id, lead_id, call_id, disposition",
-        attempt_id,
-        disposition.strip(),
-    )
-    if row is None:
-        raise NotFound(f"no attempt {attempt_id}")
-    return row

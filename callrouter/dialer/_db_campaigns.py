@@ -31,6 +31,7 @@ __all__ = [
     "CampaignStats",
     "campaign_stats",
     "change_campaign_state",
+    "finish_if_exhausted",
     "get_campaign",
     "list_campaigns",
     "sync_campaigns",
@@ -117,6 +118,8 @@ async def sync_campaigns(conn: DbConnection, settings: Settings) -> list[Campaig
                 dialer.abandon_cap
             )
             snapshot["ring_timeout_s"] = dialer.ring_timeout_s
+            # What campaign_stats reads to show the brake's own window.
+            snapshot["abandon_window_s"] = c.abandon_window_s or dialer.abandon_window_s
             retry = {k: json.loads(v.model_dump_json()) for k, v in c.retry.items()}
             record = await conn.fetchrow(
                 "INSERT INTO campaigns (name, mode, queue_name, caller_id, trunk, windows,"
@@ -167,6 +170,29 @@ async def change_campaign_state(
     return row.state, new
 
 
+async def finish_if_exhausted(conn: DbConnection, name: str) -> bool:
+    """A running campaign none of whose leads can be dialled any more (none pending or
+    in progress) becomes ``finished``; new leads reopen it (into paused)."""
+    async with conn.transaction():
+        row = await get_campaign(conn, name, for_update=True)
+        if row.state is not CampaignState.RUNNING:
+            return False
+        counts = await conn.fetchrow(
+            "SELECT count(*) AS total,"
+            " count(*) FILTER (WHERE status IN ('pending', 'in_progress')) AS open"
+            " FROM leads WHERE campaign_id = $1",
+            row.id,
+        )
+        assert counts is not None
+        if counts["total"] == 0 or counts["open"] > 0:
+            return False
+        await conn.execute(
+            "UPDATE campaigns SET state = $2, updated_at = now() WHERE id = $1",
+            row.id, transition(row.state, CampaignEvent.FINISH),
+        )  # fmt: skip
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignStats:
     campaign: str
@@ -186,6 +212,15 @@ class CampaignStats:
     """Answered by a person / attempts ended."""
     abandon_rate: float | None
     """Abandoned / answered by a person, over the campaign's life (the regulated ratio)."""
+    by_outcome: Mapping[str, int] = field(default_factory=dict)
+    """Ended attempts by outcome (connected, busy, no_answer, machine, abandoned, ...)."""
+    avg_wait_s: float | None = None
+    """Connected calls: from the customer's answer to an operator (queue time)."""
+    avg_talk_s: float | None = None
+    window_abandon_rate: float | None = None
+    """What pacing brakes on: every node's abandons over ``abandon_window_s``."""
+    day_abandon_rate: float | None = None
+    """Since midnight in the campaign's default time zone."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -194,13 +229,34 @@ class CampaignStats:
             "failed": self.failed, "attempts": self.attempts,
             "attempts_live": self.attempts_live, "answered": self.answered,
             "abandoned": self.abandoned, "answer_rate": self.answer_rate,
-            "abandon_rate": self.abandon_rate,
+            "abandon_rate": self.abandon_rate, "by_outcome": dict(self.by_outcome),
+            "avg_wait_s": self.avg_wait_s, "avg_talk_s": self.avg_talk_s,
+            "window_abandon_rate": self.window_abandon_rate,
+            "day_abandon_rate": self.day_abandon_rate,
         }  # fmt: skip
 
 
-async def campaign_stats(conn: DbConnection, name: str) -> CampaignStats:
+async def campaign_stats(
+    conn: DbConnection, name: str, *, now: dt.datetime | None = None
+) -> CampaignStats:
     """Progress of one campaign. Operator occupancy is the runner's to measure live."""
+    from ._db_pacing import abandon_counts  # pacing's own count, the one the brake reads
+    from ._tz import local_midnight
+
     row = await get_campaign(conn, name)
+    now = now or dt.datetime.now(dt.UTC)
+    window = timedelta(seconds=float(row.settings.get("abandon_window_s", 3600.0)))
+    shared = await abandon_counts(
+        conn, row.id, window_start=now - window,
+        day_start=local_midnight(now, row.default_timezone),
+    )  # fmt: skip
+    outcomes = await conn.fetch(
+        "SELECT outcome, count(*) AS n, avg(wait_s) AS wait, avg(talk_s) AS talk"
+        " FROM attempts WHERE campaign_id = $1 AND ended_at IS NOT NULL GROUP BY outcome",
+        row.id,
+    )
+    by_outcome = {r["outcome"]: r["n"] for r in outcomes}
+    connected = next((r for r in outcomes if r["outcome"] == "connected"), None)
     counts = {
         r["status"]: r["n"]
         for r in await conn.fetch(
@@ -229,4 +285,13 @@ async def campaign_stats(conn: DbConnection, name: str) -> CampaignStats:
         abandoned=a["abandoned"],
         answer_rate=a["answered"] / a["ended"] if a["ended"] else None,
         abandon_rate=a["abandoned"] / a["answered"] if a["answered"] else None,
+        by_outcome=by_outcome,
+        avg_wait_s=_float(connected["wait"]) if connected else None,
+        avg_talk_s=_float(connected["talk"]) if connected else None,
+        window_abandon_rate=shared.window_rate if shared.window_answered else None,
+        day_abandon_rate=shared.day_rate if shared.day_answered else None,
     )  # fmt: skip
+
+
+def _float(value: object) -> float | None:
+    return float(value) if value is not None else None  # type: ignore[arg-type]

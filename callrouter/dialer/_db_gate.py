@@ -39,6 +39,8 @@ class DialPermit:
     caller_id: str = ""
     """The campaign's caller ID; empty: the dialer's default."""
     campaign_id: int | None = None
+    queue: str | None = None
+    """The campaign's queue, for the call's row."""
 
 
 async def permit_dial(
@@ -75,7 +77,10 @@ async def permit_dial(
     except DialRefused:
         await mark_leads(conn, [lead_id], LeadStatus.DNC)
         raise
-    return DialPermit(phone=lead["phone"], caller_id=campaign.caller_id, campaign_id=campaign.id)
+    return DialPermit(
+        phone=lead["phone"], caller_id=campaign.caller_id, campaign_id=campaign.id,
+        queue=campaign.queue,
+    )  # fmt: skip
 
 
 def _refuse_outside_window(campaign: CampaignRow, zone: str, now: datetime, lead_id: int) -> None:

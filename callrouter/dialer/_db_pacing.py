@@ -9,6 +9,7 @@ answering machine (outcome ``machine``) never counts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from callrouter.store._pool import DbConnection
@@ -16,7 +17,7 @@ from callrouter.store._pool import DbConnection
 from ._pacing import AbandonCounts
 from ._tz import require_aware
 
-__all__ = ["abandon_counts", "mark_answered"]
+__all__ = ["OutboundQueueFigures", "abandon_counts", "mark_answered", "outbound_queue_figures"]
 
 
 async def abandon_counts(
@@ -53,3 +54,52 @@ async def mark_answered(conn: DbConnection, attempt_id: int, answered_at: dateti
         attempt_id,
         answered_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundQueueFigures:
+    """A queue's outbound work since a moment (campaign attempts; for ``queues status``)."""
+
+    queue: str
+    dialled: int
+    answered: int
+    """By a person (machines excluded): the abandon rate's denominator."""
+    connected: int
+    abandoned: int
+    avg_wait_s: float | None
+    avg_talk_s: float | None
+
+    @property
+    def abandon_rate(self) -> float | None:
+        return self.abandoned / self.answered if self.answered else None
+
+
+async def outbound_queue_figures(
+    conn: DbConnection, *, since: datetime
+) -> list[OutboundQueueFigures]:
+    """Per queue, the attempts of its campaigns started since ``since``."""
+    rows = await conn.fetch(
+        "SELECT c.queue_name, count(*) AS dialled,"
+        " count(*) FILTER (WHERE a.answered_at IS NOT NULL"
+        "   AND a.outcome IS DISTINCT FROM 'machine') AS answered,"
+        " count(*) FILTER (WHERE a.outcome = 'connected') AS connected,"
+        " count(*) FILTER (WHERE a.outcome = 'abandoned') AS abandoned,"
+        " avg(a.wait_s) FILTER (WHERE a.outcome = 'connected') AS wait,"
+        " avg(a.talk_s) FILTER (WHERE a.outcome = 'connected') AS talk"
+        " FROM attempts a JOIN campaigns c ON c.id = a.campaign_id"
+        " WHERE a.started_at >= $1 AND c.queue_name IS NOT NULL"
+        " GROUP BY c.queue_name ORDER BY c.queue_name",
+        since,
+    )
+    return [
+        OutboundQueueFigures(
+            queue=r["queue_name"],
+            dialled=r["dialled"],
+            answered=r["answered"],
+            connected=r["connected"],
+            abandoned=r["abandoned"],
+            avg_wait_s=float(r["wait"]) if r["wait"] is not None else None,
+            avg_talk_s=float(r["talk"]) if r["talk"] is not None else None,
+        )
+        for r in rows
+    ]

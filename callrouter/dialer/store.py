@@ -29,7 +29,6 @@ from ._db_attempts import (
     parse_outcome,
     release_leads,
     release_stale_claims,
-    set_disposition,
     start_attempt,
 )
 from ._db_campaigns import (
@@ -37,11 +36,13 @@ from ._db_campaigns import (
     CampaignStats,
     campaign_stats,
     change_campaign_state,
+    finish_if_exhausted,
     get_campaign,
     list_campaigns,
     sync_campaigns,
 )
 from ._db_claim import claim_dialable, held_preview_lead, preview_claimant
+from ._db_dispositions import set_disposition
 from ._db_dnc import (
     DbDncLookup,
     DncCheck,
@@ -60,7 +61,12 @@ from ._db_leads import (
     import_leads,
     options_for,
 )
-from ._db_pacing import abandon_counts, mark_answered
+from ._db_pacing import (
+    OutboundQueueFigures,
+    abandon_counts,
+    mark_answered,
+    outbound_queue_figures,
+)
 from ._db_recovery import (
     OpenAttempt,
     expire_claims,
@@ -81,6 +87,7 @@ __all__ = [
     "ImportProgress",
     "LeadImportReport",
     "OpenAttempt",
+    "OutboundQueueFigures",
     "abandon_counts",
     "add_dnc",
     "campaign_stats",
@@ -91,6 +98,7 @@ __all__ = [
     "due_leads",
     "expire_claims",
     "finish_attempt",
+    "finish_if_exhausted",
     "get_campaign",
     "held_preview_lead",
     "import_lead_file",
@@ -101,6 +109,7 @@ __all__ = [
     "mark_leads",
     "open_attempts",
     "options_for",
+    "outbound_queue_figures",
     "outcome_of_call",
     "parse_outcome",
     "permit_dial",

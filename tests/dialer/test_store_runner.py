@@ -198,6 +198,10 @@ async def test_campaign_stats(conn: Any) -> None:
         "campaign": "spring", "state": "created", "leads": 5, "by_status": None,
         "pending": 3, "done": 1, "failed": 1, "attempts": 5, "attempts_live": 1,
         "answered": 2, "abandoned": 1, "answer_rate": 0.5, "abandon_rate": 0.5,
+        "by_outcome": {"abandoned": 1, "busy": 1, "connected": 1, "invalid_number": 1},
+        "avg_wait_s": None, "avg_talk_s": None,
+        # no attempt carries its answer time here: the brake's window sees nothing
+        "window_abandon_rate": None, "day_abandon_rate": None,
     }  # fmt: skip
     assert stats.by_status["in_progress"] == 1 and stats.by_status["invalid"] == 1
 
