@@ -1,0 +1,70 @@
+"""README, How inbound routing works: on a reload (``kill -HUP`` the ``callrouter
+serve`` process) "a broken file is reported and ignored". Only the real process has a
+SIGHUP handler, so this runs ``callrouter serve`` itself against the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+import yaml
+
+from callrouter.sim import SimControl, SimulatedAsterisk
+from tests.calls.harness import eventually
+from tests.faults._process import ServeProcess, free_port, until
+from tests.fixtures_sim import SIM_PASSWORD, SIM_USERNAME
+
+
+async def test_a_broken_file_on_sighup_is_reported_and_ignored(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str, tmp_path: Path
+) -> None:
+    http_port = free_port()
+    config = tmp_path / "callrouter.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "ari": {"url": sim.url, "username": SIM_USERNAME, "password": SIM_PASSWORD},
+                "database": {"dsn": db_dsn, "spool_dir": str(tmp_path / "spool")},
+                "agi": {"enabled": False},
+                "http": {"host": "127.0.0.1", "port": http_port},
+                "logging": {"format": "json"},
+                "queues": {"support": {"join_empty": True}},
+                "routes": {"100": "support"},
+                "operators": {"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}}},
+            }
+        )
+    )
+    serve = ServeProcess(
+        name="serve", config_path=config, log_path=tmp_path / "serve.log", http_port=http_port
+    )
+    await serve.start()
+    try:
+        # A strategy that does not exist: check-config would refuse the file too.
+        broken = config.read_text().replace("join_empty: true", "strategy: fastest")
+        assert "fastest" in broken
+        config.write_text(broken)
+        serve.hangup()
+
+        async def refused() -> bool:
+            return serve.events("reload_refused") == 1
+
+        await until(refused, what="reload_refused in the log", timeout_s=10)
+        assert serve.running, serve.log_tail()
+        assert serve.events("config_reloaded") == 0
+        assert "queues.support.strategy" in serve.log_tail(), "reported without the field"
+        # Still routing by the file it started with: DID 100 still reaches support.
+        await sim_control.place_call(caller_number="+4930777", exten="100")
+
+        async def routed() -> str | None:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return await conn.fetchval(
+                    "SELECT queue_name FROM calls WHERE caller_number = '+4930777'"
+                )
+            finally:
+                await conn.close()
+
+        assert await eventually(routed, what="the call after the refused reload") == "support"
+        assert serve.running, serve.log_tail()
+    finally:
+        await serve.stop()
