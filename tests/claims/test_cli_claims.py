@@ -1,0 +1,52 @@
+"""README, Command line: operator state changes made while the service is down apply
+at its start, and ``dnc list --contains`` filters by digits. Real processes, real
+PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from callrouter.sim import SimControl, SimulatedAsterisk
+from tests.calls.harness import eventually, make_settings, running_service
+from tests.calls.test_inbound_flow import bridged_pairs
+from tests.cli.test_cli import callrouter
+
+OPERATORS = {"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": False}}
+
+
+def _config(tmp_path: Path, **sections: object) -> list[str]:
+    path = tmp_path / "callrouter.yml"
+    path.write_text(yaml.safe_dump(sections))
+    return ["--config", str(path)]
+
+
+async def test_a_login_made_while_the_service_is_down_applies_at_its_start(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str, tmp_path: Path
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    config = _config(tmp_path, queues={"support": {}}, operators=OPERATORS)
+    env = {"CALLROUTER_DSN": db_dsn}
+    login = callrouter(*config, "operators", "login", "anna", env=env)
+    assert login.returncode == 0, login.stderr
+    assert "queued" in login.stdout
+    # The service's own config still says anna is logged out: only the request can
+    # log her in, so a caller answered by her proves it was applied at start.
+    settings = make_settings(sim, queues={"support": {"join_empty": True}}, operators=OPERATORS)
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None
+        await sim_control.place_call(caller_number="+4930321")
+        await eventually(lambda: bridged_pairs(sim_control), what="anna taking the call")
+        assert service.parts.router.engine.snapshot().operator("anna").state.value == "on_call"
+
+
+def test_dnc_list_contains_filters_by_digits(db_dsn: str, tmp_path: Path) -> None:
+    config = _config(tmp_path, dialer={"default_region": "DE"})
+    env = {"CALLROUTER_DSN": db_dsn}
+    added = callrouter(*config, "dnc", "add", "030 1234567", "040 7654321", env=env)
+    assert added.returncode == 0, added.stderr
+    listed = callrouter(*config, "dnc", "list", "--contains", "4930", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert [e["phone"] for e in json.loads(listed.stdout)["entries"]] == ["+49301234567"]
