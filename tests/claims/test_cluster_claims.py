@@ -6,9 +6,11 @@ after a node dies holding their claim."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from callrouter.config import Settings
 from callrouter.sim import SimControl, SimulatedAsterisk
@@ -80,3 +82,34 @@ async def test_a_stale_claim_does_not_keep_a_running_node_from_ringing(
         await sim_control.place_call(caller_number="+4930123")
         await eventually(lambda: bridged_pairs(sim_control), what="anna rung despite the ghost")
     assert (await _claims(db_dsn))["anna"] != "ghost"
+
+
+async def _call_nodes(dsn: str) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [r["node"] for r in await conn.fetch("SELECT node FROM calls")]
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("cluster", "expected"),
+    [({}, socket.gethostname()), ({"node": "cr-7"}, "cr-7")],
+    ids=["default-host-name", "cluster-node"],
+)
+async def test_rows_carry_their_node(
+    sim: SimulatedAsterisk,
+    sim_control: SimControl,
+    db_dsn: str,
+    cluster: dict[str, str],
+    expected: str,
+) -> None:
+    settings = make_settings(sim, cluster=cluster)
+    # node="" leaves the choice to the service, as `callrouter serve` does.
+    async with running_service(settings, db_dsn, node=""):
+        await sim_control.place_call(caller_number="+4930123")
+
+        async def stored() -> list[str] | None:
+            return await _call_nodes(db_dsn) or None
+
+        assert await eventually(stored, what="the call's row") == [expected]
