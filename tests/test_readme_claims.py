@@ -312,6 +312,8 @@ CLAIMS: list[Claim] = [
     Claim(CLI, "(no traceback unless `--debug`)",
           _t("tests/cli/test_cli.py::test_debug_shows_traceback",
              "tests/cli/test_cli.py::test_unreachable_database_is_a_one_line_error")),
+    Claim(CLI, "list commands take `--json`",
+          _t("tests/claims/test_cli_claims.py::test_list_commands_take_json")),
     Claim(CLI, "`calls list` and `recordings list` fit an 80-column terminal",
           _t("tests/cli/test_cli_narrow.py::test_calls_list_at_80_columns",
              "tests/cli/test_cli_narrow.py::test_recordings_list_at_80_columns")),
@@ -470,6 +472,8 @@ CLAIMS: list[Claim] = [
           _t("tests/crm/test_log.py::test_pending_deliveries_resume_after_a_restart")),
     Claim(CRM, "Logs never contain the secret, and bodies only at debug level",
           _t("tests/crm/test_log.py::test_logs_never_hold_the_secret_nor_bodies_above_debug")),
+    Claim(CRM, "(at most 8 requests in flight)",
+          _t("tests/claims/test_crm_claims.py::test_at_most_8_requests_in_flight_by_default")),
     # -- HTTP API -----------------------------------------------------------------------
     Claim(HTTP, "`GET /openapi.json` is the OpenAPI 3.1 description",
           _t("tests/api/test_openapi.py::test_validates_as_openapi_3_1",

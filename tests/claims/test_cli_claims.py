@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import eventually, make_settings, running_service
 from tests.calls.test_inbound_flow import bridged_pairs
-from tests.cli.test_cli import callrouter
+from tests.cli.test_cli import REPO, callrouter
 
 OPERATORS = {"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": False}}
 
@@ -50,3 +51,24 @@ def test_dnc_list_contains_filters_by_digits(db_dsn: str, tmp_path: Path) -> Non
     listed = callrouter(*config, "dnc", "list", "--contains", "4930", "--json", env=env)
     assert listed.returncode == 0, listed.stderr
     assert [e["phone"] for e in json.loads(listed.stdout)["entries"]] == ["+49301234567"]
+
+
+LIST_COMMANDS = [
+    ("calls", "list"),
+    ("recordings", "list"),
+    ("operators", "list"),
+    ("campaigns", "list"),
+    ("dnc", "list"),
+    ("customers", "list"),
+]
+
+
+@pytest.mark.parametrize("command", LIST_COMMANDS, ids=" ".join)
+def test_list_commands_take_json(command: tuple[str, str], db_dsn: str) -> None:
+    # The sample config: operators and a campaign exist, so the lists are not all empty.
+    result = callrouter(
+        "--config", str(REPO / "callrouter.yml"), *command, "--json",
+        env={"CALLROUTER_DSN": db_dsn},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    json.loads(result.stdout)
