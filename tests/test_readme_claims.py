@@ -306,6 +306,40 @@ CLAIMS: list[Claim] = [
     Claim(NOTHING_LOST, "`check-config` warns about it",
           _t("tests/config/test_log_secrets.py::test_password_equal_to_app_is_a_located_warning",
              "tests/config/test_log_secrets.py::test_check_config_prints_the_warning_on_stderr")),
+    Claim(NOTHING_LOST, "A `kill -9` (or OOM, or crash) loses no row once `put()` returned",
+          _t("tests/store/test_writer_spool.py::test_killed_during_an_outage_every_record_lands_once",
+             "tests/store/test_writer_spool.py::test_a_spool_replayed_twice_writes_once",
+             "tests/faults/test_database.py::test_kill_while_database_unreachable")),
+    Claim(NOTHING_LOST, "no operator rung or bridged for two calls at once, every call exactly one final row",
+          _t("tests/faults/test_kill.py::test_kill_and_restart_under_load",
+             "tests/faults/test_invariants.py::test_a_phone_rung_while_on_another_call_is_double_booked",
+             "tests/faults/test_invariants.py::test_a_caller_without_exactly_one_finished_row_is_reported")),
+    Claim(NOTHING_LOST, "Operator states and pause reasons survive a restart",
+          _t("tests/calls/test_restart_recovery.py::test_operator_states_survive_a_restart")),
+    Claim(NOTHING_LOST, "a node killed leaves the other routing",
+          _t("tests/faults/test_two_nodes.py::test_one_of_two_nodes_killed")),
+    Claim(NOTHING_LOST, "The embedded PostgreSQL orphaned by a `kill -9` is taken over by the next start and stopped by the last user",
+          _t("tests/store/test_embedded.py::test_a_killed_users_server_is_adopted_then_stopped_by_the_last_user",
+             "tests/store/test_embedded.py::test_a_server_orphaned_by_a_kill_is_stopped_by_the_next_cli_command")),
+    Claim(NOTHING_LOST, "(var/spool beside the config by default",
+          _t("tests/store/test_spool.py::test_the_spool_folder_sits_beside_the_config_unless_absolute")),
+    Claim(NOTHING_LOST, "owner-only; one folder per node, a second process on it refuses to start",
+          _t("tests/store/test_spool.py::test_only_the_owner_can_read_the_spool",
+             "tests/store/test_spool.py::test_a_folder_is_one_process_s")),
+    Claim(NOTHING_LOST, "fsync'd in groups",
+          _t("tests/store/test_spool.py::test_one_fsync_covers_many_records")),
+    Claim(NOTHING_LOST, "segments are deleted only once PostgreSQL has all their rows",
+          _t("tests/store/test_spool.py::test_segments_go_once_postgresql_has_them",
+             "tests/store/test_spool.py::test_what_postgresql_lacks_is_kept_at_close")),
+    Claim(NOTHING_LOST, "The spool logs its size past 64 MiB",
+          _t("tests/store/test_spool.py::test_a_growing_spool_says_so_and_when_it_drains")),
+    Claim(NOTHING_LOST, "the call ends as it would have (`answered`, `COMPLETEAGENT`, the caller cleared)",
+          _t("tests/calls/test_adoption.py::test_a_caller_left_alone_in_our_bridge_is_an_answered_call_that_ended")),
+    Claim(NOTHING_LOST, "A hold the crash cut short still gets its `ENTERQUEUE`",
+          _t("tests/faults/test_kill.py::test_kill_and_restart_under_load",
+             "tests/faults/test_invariants.py::test_an_answered_call_needs_its_connect_and_completion")),
+    Claim(NOTHING_LOST, "an operator leg still ringing, or answered for a caller who is gone, is **hung up before anything is routed**",
+          _t("tests/calls/test_adoption.py::test_connected_waiting_and_orphans_are_told_apart")),
     # -- Command line -------------------------------------------------------------------
     Claim(CLI, "Every command has `--help`",
           _t("tests/cli/test_cli.py::test_every_command_has_help")),
@@ -485,6 +519,8 @@ CLAIMS: list[Claim] = [
     Claim(HTTP, "an empty one, a sample placeholder such as `change-me`, or one under",
           _t("tests/api/test_auth.py::test_weak_or_sample_token_beyond_loopback_refuses_to_start",
              "tests/config/test_config.py::test_sample_http_token_beyond_loopback_is_a_located_error")),
+    Claim(HTTP, "a `GET` with it is served, anything else is `403`",
+          _t("tests/calls/test_api_live.py::test_a_viewer_token_reads_but_never_changes")),
     Claim(HTTP, "404 not found, 409 refused by the current state, 422 invalid field",
           _t("tests/api/test_operators.py::test_unknown_operator_is_404",
              "tests/api/test_operators.py::test_refusal_is_409",
@@ -569,6 +605,7 @@ _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*$")
 _FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 _BACKTICKED = re.compile(r"`([^`]+)`")
 _TEST_NAME = re.compile(r"\btest_[a-z0-9_]+")
+_TEST_PATH = re.compile(r"\b(tests/[A-Za-z0-9_/]+\.py)(?:::([A-Za-z0-9_]+))?")
 
 
 def _normalise(text: str) -> str:
@@ -662,13 +699,33 @@ def test_tests_named_anywhere_in_the_readme_exist(collected: frozenset[str]) -> 
 
 
 def _unknown_test_names(text: str, collected: frozenset[str]) -> set[str]:
-    """Backticked ``test_...`` names that are neither a collected test function nor a
-    test file under tests/ (README cites both: `test_x` and `tests/calls/test_y.py`)."""
+    """What the README cites in backticks that is not there: a ``test_...`` name that is
+    neither a collected test function nor a test file, a ``tests/...py`` path that is not
+    a file, or a ``tests/x.py::test_y`` node that is not collected from that file."""
     functions = {_function_name(node_id) for node_id in collected}
     files = {path.stem for path in TESTS.rglob("test_*.py")}
-    names = {
-        name
-        for span in _BACKTICKED.findall(_FENCE.sub("", text))
-        for name in _TEST_NAME.findall(span)
-    }
-    return names - functions - files
+    spans = _BACKTICKED.findall(_FENCE.sub("", text))
+    names = {name for span in spans for name in _TEST_NAME.findall(span)}
+    unknown = names - functions - files
+    for span in spans:
+        for path, name in _TEST_PATH.findall(span):
+            if not (REPO / path).is_file():
+                unknown.add(path)
+            elif name and not any(
+                node.startswith(f"{path}::") and _function_name(node) == name
+                for node in collected
+            ):
+                unknown.add(f"{path}::{name}")
+    return unknown
+
+
+def test_the_reference_check_flags_what_is_missing(collected: frozenset[str]) -> None:
+    real = "tests/calls/test_reload.py::test_reload_changes_what_fastagi_route_answers"
+    text = (
+        f"`{real}`, `tests/calls/test_nope.py`, `tests/calls/test_reload.py::test_gone`, "
+        "`test_never_written`; a code block is not prose:\n```\n`test_only_in_a_fence`\n```\n"
+    )
+    assert _unknown_test_names(text, collected) == {
+        "tests/calls/test_nope.py", "tests/calls/test_reload.py::test_gone",
+        "test_never_written", "test_gone", "test_nope",
+    }  # fmt: skip
