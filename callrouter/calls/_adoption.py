@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from callrouter.ari import Bridge, Channel
@@ -71,6 +71,9 @@ class AdoptionPlan:
     # Call ids of connected calls whose operator hung up during the gap: restored as
     # connected, then completed at once.
     operator_left: list[str] = field(default_factory=list)
+    # Call ids whose operator had answered but was not bridged yet: restored as
+    # connected, then bridged.
+    to_connect: list[str] = field(default_factory=list)
 
     @property
     def connected(self) -> list[AdoptedCall]:
@@ -113,6 +116,14 @@ def plan_adoption(
     unknown = [c for c in sorted(by_id.values(), key=lambda c: c.id) if c.id not in known]
     claimed_legs: set[str] = set()
     busy_operators: set[str] = set()
+    # Operator legs answered (in Stasis) but alone, by the call they rang for: the crash
+    # came between the operator's answer and the bridge.
+    answered_legs: dict[str, Channel] = {}
+    for c in unknown:
+        leg_args = stasis_args(c)
+        alone = c.id not in bridge_of or len(bridge_of[c.id].channels) < 2
+        if our_leg(c) and len(leg_args) > 2 and leg_args[0] == "operator" and alone:
+            answered_legs[leg_args[1]] = c
 
     # Callers first, so that each operator leg is judged knowing its caller's fate.
     for channel in unknown:
@@ -145,8 +156,20 @@ def plan_adoption(
         call = _waiting(channel, row, queue_for, args, now)
         if call is None:
             plan.hangup.append(channel.id)
-        else:
-            plan.calls.append(call)
+            continue
+        leg = answered_legs.get(call.call_id)
+        operator_id = stasis_args(leg)[2] if leg is not None else None
+        if leg is not None and operator_id in operators and operator_id not in busy_operators:
+            # Connect them now, as the core had decided before the crash.
+            busy_operators.add(operator_id or "")
+            claimed_legs.add(leg.id)
+            call = replace(
+                call, operator_id=operator_id, operator_channel_id=leg.id,
+                answered_at=(row.answered_at if row else None) or min(leg.creationtime, now),
+                offered_at=(row.offered_at if row else None) or min(leg.creationtime, now),
+            )  # fmt: skip
+            plan.to_connect.append(call.call_id)
+        plan.calls.append(call)
 
     # Our own legs that no adopted call owns: an operator still ringing (or answered
     # but never bridged) for a call the core will route afresh, a customer leg with no

@@ -27,7 +27,7 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
-from callrouter.acd import CallCompleted, CallsRestored, RestoredCall
+from callrouter.acd import CallCompleted, CallsRestored, ConnectCall, RestoredCall
 from callrouter.ari import AriClient, AriError, Resync
 from callrouter.calls._adoption import AdoptedCall, plan_adoption
 from callrouter.calls._claims import OperatorClaims
@@ -118,11 +118,19 @@ class Recovery:
             await asyncio.gather(
                 *(self._claims.claim(c.operator_id) for c in plan.connected if c.operator_id)
             )
-        restored = [self._session_for(call) for call in plan.calls]
+        restored = [self._session_for(call, plan.to_connect) for call in plan.calls]
         refused = self._router.apply(CallsRestored(tuple(restored), self._router.now()))
         if refused is not None:
             log.error("restore_refused", reason=refused)
             return
+        for call in plan.calls:
+            if call.call_id in plan.to_connect and call.operator_id is not None:
+                # The operator answered just before the crash: bridge them as the core
+                # had decided (the executor logs CONNECT and starts the recording).
+                waited = (self._router.now() - call.queued_at).total_seconds()
+                self._router.dispatch(
+                    [ConnectCall(call.call_id, call.operator_id, max(0.0, waited))]
+                )
         for call_id in plan.operator_left:
             # The operator's BYE came while we were away: end the call as we would have.
             session = self._sessions.get(call_id)
@@ -137,7 +145,7 @@ class Recovery:
             hung_up=len(plan.hangup),
         )
 
-    def _session_for(self, call: AdoptedCall) -> RestoredCall:
+    def _session_for(self, call: AdoptedCall, to_connect: list[str]) -> RestoredCall:
         channel = call.channel
         session = CallSession(
             call_id=call.call_id,
@@ -161,10 +169,13 @@ class Recovery:
                 session, call.queued_at, "ENTERQUEUE", queue=call.queue, url="",
                 caller_id=session.caller_number, position=1,
             )  # fmt: skip
-        if call.operator_id is not None:
+        if call.operator_id is not None and call.bridge_id is not None:
             session.operator_id = call.operator_id
             session.bridge_id = call.bridge_id
             session.recording_name = f"callrouter-{call.call_id}"
+        elif call.operator_id is None or call.call_id in to_connect:
+            # Alone in Stasis: its music may still play (stopped before any bridge).
+            session.on_hold = True
         if call.operator_id is not None and call.operator_channel_id is not None:
             self._sessions.add_leg(
                 OperatorLeg(

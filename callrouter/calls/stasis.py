@@ -157,6 +157,8 @@ class StasisHandlers(ReadsSettings):
             called_number=channel.dialplan.exten,
             created_at=now,
         )
+        # The row first: a crash during the lookup must still leave the call its row.
+        self._journal.call_created(session)
         customer = await self._lookup_customer(channel.caller.number)
         if customer is not None:
             session.priority = customer.priority
@@ -166,8 +168,8 @@ class StasisHandlers(ReadsSettings):
                 "account": customer.account,
                 "notes": customer.notes,
             }
+            self._journal.call_update(session, priority=customer.priority)
         self._sessions.add(session)
-        self._journal.call_created(session)
         if queue is None:
             # Nothing to route to: the call still gets its row and a clear outcome.
             log.warning("inbound_without_queue", channel=channel.id, target=target)

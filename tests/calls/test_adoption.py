@@ -155,3 +155,16 @@ def test_a_caller_left_alone_in_our_bridge_is_an_answered_call_that_ended() -> N
     assert plan.operator_left == [c1_row.call_id]
     [c1] = [c for c in plan.calls if c.channel.id == "c1"]
     assert c1.operator_id == "anna" and c1.answered_at == c1_row.answered_at
+
+
+def test_an_operator_who_answered_just_before_the_crash_is_connected_not_hung_up() -> None:
+    channels, bridges, rows = _scene()
+    w1_row = rows["w1"]
+    channels.append(
+        _channel("cr-carl", f"callrouter,operator,{w1_row.call_id},carl", created=NOW)
+    )
+    plan = _plan(channels, bridges, rows)
+    assert plan.to_connect == [w1_row.call_id]
+    [w1] = [c for c in plan.calls if c.channel.id == "w1"]
+    assert (w1.operator_id, w1.operator_channel_id, w1.bridge_id) == ("carl", "cr-carl", None)
+    assert "cr-carl" not in plan.hangup
