@@ -4,6 +4,7 @@ was rewritten)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime
 
@@ -41,3 +42,14 @@ async def test_call_events_refuse_to_be_rewritten(db_pool: asyncpg.Pool) -> None
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await db_pool.execute("UPDATE call_events SET event = 'ABANDON'")
     assert await db_pool.fetchval("SELECT event FROM call_events") == "ENTERQUEUE"
+
+
+async def test_the_embedded_postgresql_is_version_16(pg_admin_dsn: str) -> None:
+    # README, Quick start: "PostgreSQL 16 comes from the `pgserver` wheel".
+    if os.environ.get("CALLROUTER_TEST_DSN"):
+        pytest.skip("the suite runs on a server of its own (CALLROUTER_TEST_DSN)")
+    conn = await asyncpg.connect(pg_admin_dsn)
+    try:
+        assert conn.get_server_version().major == 16
+    finally:
+        await conn.close()
