@@ -14,6 +14,7 @@ from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import eventually, make_settings, running_service
 from tests.calls.test_inbound_flow import bridged_pairs
 from tests.cli.test_cli import REPO, callrouter
+from tests.cli.test_cli_calls import seed
 
 OPERATORS = {"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": False}}
 
@@ -72,3 +73,12 @@ def test_list_commands_take_json(command: tuple[str, str], db_dsn: str) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("how", ["id", "prefix", "channel"])
+async def test_calls_show_takes_an_id_a_prefix_or_a_channel_id(how: str, db_dsn: str) -> None:
+    call_id = str(await seed(db_dsn))  # its Asterisk channel is 1795.1
+    reference = {"id": call_id, "prefix": call_id[:8], "channel": "1795.1"}[how]
+    shown = callrouter("calls", "show", reference, "--json", env={"CALLROUTER_DSN": db_dsn})
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["call"]["id"] == call_id
