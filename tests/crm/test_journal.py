@@ -12,12 +12,16 @@ from collections import Counter
 from pathlib import Path
 
 import asyncpg
+import pytest
 from aiohttp import web
 from structlog.testing import capture_logs
 
-from callrouter.crm import WebhookPayload
+from callrouter.config import CrmSettings
+from callrouter.crm import WebhookNotifier, WebhookPayload
 from callrouter.crm._journal import JOURNAL_FOLDER, Published, open_journal
 from callrouter.crm._store import encode_body
+from callrouter.errors import DatabaseError
+from callrouter.store import open_pool
 from callrouter.store._spool import Spool
 from tests.crm.calls import ORDER, life
 from tests.crm.conftest import T0, MakeNotifier, wait_until
@@ -221,3 +225,25 @@ async def test_a_record_of_another_stream_is_not_journalled(tmp_path: Path) -> N
     finally:
         await rows.close()
         await journal.close()
+
+
+async def test_a_start_without_the_database_fails_and_keeps_the_journal(
+    proxy: PgProxy,  # noqa: F811
+    receiver: Receiver,
+    make_notifier: MakeNotifier,
+    tmp_path: Path,
+) -> None:
+    items = [published(p, receiver.url) for p in life(call_id(0))]
+    await journal_with(tmp_path, items)
+    settings = CrmSettings.model_validate({"webhooks": {"offered": receiver.url}})
+    async with open_pool(proxy.dsn, min_size=1, max_size=1) as pool:
+        proxy.cut()
+        notifier = WebhookNotifier(settings=settings, pool=pool, spool_dir=tmp_path)
+        # Resuming needs the table (each call's events in order): no start without it.
+        with pytest.raises(DatabaseError):
+            await notifier.start()
+        proxy.restore()
+    # The folder is free again and still holds every delivery.
+    notifier = await make_notifier(spool_dir=tmp_path)
+    await notifier.drain()
+    assert [hit.event for hit in receiver.hits] == ORDER
