@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from callrouter.calls._dialer import PACE_EVERY_S
 from callrouter.dialer import CampaignEvent
@@ -114,3 +115,49 @@ async def test_a_failed_callback_is_retried_10_minutes_later_up_to_3_attempts(
         row = await callback()
         dialled = len(await _customer_lines(sim_control))
     assert (row["status"], row["attempts"], dialled) == ("failed", 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("script", "outcome"),
+    [
+        ({"behavior": "busy"}, "busy"),
+        ({"behavior": "noanswer"}, "no_answer"),
+        ({"behavior": "congestion"}, "congestion"),
+        ({"online": False}, "unreachable"),
+    ],
+    ids=["busy", "no-answer", "congestion", "unreachable"],
+)
+async def test_a_click_to_call_that_fails_has_that_outcome(
+    script: dict[str, object],
+    outcome: str,
+    sim: SimulatedAsterisk,
+    sim_control: SimControl,
+    db_dsn: str,
+) -> None:
+    # README: "Busy, no answer, congestion and unreachable are the call's outcome."
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    await sim_control.set_endpoint("PJSIP", "+4930123456@pstn", **script)
+    settings = make_settings(sim, dialer={**DIALER, "default_region": "DE", "ring_timeout_s": 5})
+    async with running_service(settings, db_dsn) as service:
+        parts = service.parts
+        assert parts is not None and parts.center is not None
+        call_id = await parts.center.click_to_call(
+            operator_id="anna", number="030 123456", caller_id=None, campaign_id=None, lead_id=None
+        )
+
+        async def finished() -> str | None:
+            conn = await asyncpg.connect(db_dsn)
+            try:
+                return await conn.fetchval(
+                    "SELECT outcome FROM calls WHERE id = $1 AND outcome IS NOT NULL", call_id
+                )
+            finally:
+                await conn.close()
+
+        assert await eventually(finished, what=f"the click-to-call row ({outcome})") == outcome
+
+        # The operator is back in inbound routing once the call is over.
+        async def anna_available() -> bool:
+            return parts.router.engine.snapshot().operator("anna").state.value == "available"
+
+        await eventually(anna_available, what="anna available again")
