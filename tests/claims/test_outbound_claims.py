@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -24,7 +25,7 @@ TWO_OPERATORS = {
 }
 
 
-async def _customer_lines(control: SimControl) -> list[dict[str, object]]:
+async def _customer_lines(control: SimControl) -> list[dict[str, Any]]:
     log = await control.requests()
     return [r for r in log if str(r["params"].get("endpoint", "")).endswith("@pstn")]
 
@@ -161,3 +162,34 @@ async def test_a_click_to_call_that_fails_has_that_outcome(
             return parts.router.engine.snapshot().operator("anna").state.value == "available"
 
         await eventually(anna_available, what="anna available again")
+
+
+async def test_callbacks_are_dialled_oldest_place_first(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    # README: callbacks "dialled when an operator of their queue is free, oldest place
+    # first". The older place asked for its callback later: place, not request, decides.
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    for phone in ("+4930555001", "+4930555002"):
+        await sim_control.set_endpoint(
+            "PJSIP", f"{phone}@pstn", behavior="answer", answer_after=0.1
+        )
+    now = datetime.now(UTC)
+    conn = await asyncpg.connect(db_dsn)
+    try:
+        await conn.executemany(
+            "INSERT INTO callbacks (queue_name, phone, queued_at, requested_at, due_at)"
+            " VALUES ('support', $1, $2, $3, $3)",
+            [
+                ("+4930555001", now - timedelta(minutes=5), now - timedelta(minutes=4)),
+                ("+4930555002", now - timedelta(minutes=9), now - timedelta(minutes=1)),
+            ],
+        )
+    finally:
+        await conn.close()
+    settings = make_settings(sim, dialer=DIALER)
+    async with running_service(settings, db_dsn):
+        await eventually(lambda: _customer_lines(sim_control), what="the first callback dialled")
+        first = (await _customer_lines(sim_control))[0]
+    assert first["params"]["endpoint"] == "PJSIP/+4930555002@pstn"
