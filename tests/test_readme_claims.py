@@ -216,6 +216,8 @@ CLAIMS: list[Claim] = [
     Claim(RECORDING, "`on_demand` records only after `POST /api/v1/calls/{id}/recording/start`",
           _t("tests/calls/test_inbound_flow.py::test_on_demand_recording_starts_only_when_asked",
              "tests/calls/test_api_live.py::test_recording_on_demand_pause_and_resume")),
+    Claim(RECORDING, "A campaign's `recording` applies to its answered customers",
+          _t("tests/claims/test_outbound_claims.py::test_a_campaigns_recording_applies_to_its_answered_customers")),
     Claim(RECORDING, "`POST /api/v1/calls/{id}/recording/pause` and `/resume` pause it",
           _t("tests/calls/test_api_live.py::test_recording_on_demand_pause_and_resume",
              "tests/api/test_calls.py::test_recording_pause_and_resume")),

@@ -193,3 +193,41 @@ async def test_callbacks_are_dialled_oldest_place_first(
         await eventually(lambda: _customer_lines(sim_control), what="the first callback dialled")
         first = (await _customer_lines(sim_control))[0]
     assert first["params"]["endpoint"] == "PJSIP/+4930555002@pstn"
+
+
+@pytest.mark.parametrize("recording", ["always", "never"])
+async def test_a_campaigns_recording_applies_to_its_answered_customers(
+    recording: str, sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    # README, Recording: "A campaign's `recording` applies to its answered customers",
+    # whatever its queue says (the queue here records always, the default).
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    await sim_control.set_endpoint(
+        "PJSIP", "+14155550131@pstn", behavior="answer", answer_after=0.1
+    )
+    settings = make_settings(
+        sim,
+        dialer=DIALER,
+        campaigns={
+            "rec": {"mode": "progressive", "queue": "support", "windows": ALWAYS,
+                    "default_region": "US", "recording": recording}
+        },
+    )  # fmt: skip
+    async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+        await sync_campaigns(conn, settings)
+        await import_leads(conn, "rec", ["phone\n", "+14155550131\n"], now=datetime.now(UTC))
+        await change_campaign_state(conn, "rec", CampaignEvent.START)
+    async with running_service(settings, db_dsn):
+        await eventually(lambda: bridged_pairs(sim_control), what="the customer connected")
+
+        async def recorded() -> bool:
+            log = await sim_control.requests()
+            return any(r["method"] == "POST" and r["path"].endswith("/record") for r in log)
+
+        if recording == "always":
+            await eventually(recorded, what="the bridge recorded")
+        else:
+            # The recording starts right after the bridge; give it every chance to.
+            await asyncio.sleep(0.5)
+            assert not await recorded()
