@@ -163,9 +163,10 @@ def plan_adoption(
             # Connect them now, as the core had decided before the crash.
             busy_operators.add(operator_id or "")
             claimed_legs.add(leg.id)
+            # The caller waits until the bridge, now: that is when the call is answered
+            # for them (and for the service level).
             call = replace(
-                call, operator_id=operator_id, operator_channel_id=leg.id,
-                answered_at=(row.answered_at if row else None) or min(leg.creationtime, now),
+                call, operator_id=operator_id, operator_channel_id=leg.id, answered_at=now,
                 offered_at=(row.offered_at if row else None) or min(leg.creationtime, now),
             )  # fmt: skip
             plan.to_connect.append(call.call_id)
