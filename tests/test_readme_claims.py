@@ -446,8 +446,12 @@ CLAIMS: list[Claim] = [
     Claim(STORAGE, "`calls` (one row per call: outcome NULL while live)",
           _t("tests/calls/test_inbound_flow.py::test_waiting_caller_shows_in_the_live_row")),
     # -- Campaigns, leads and do-not-call -----------------------------------------------
+    Claim(CAMPAIGNS, "synced into PostgreSQL at start-up and by every `callrouter campaigns` command",
+          _t("tests/claims/test_reload_claims.py::test_a_reload_applies_campaigns_and_never_restarts_a_paused_one",
+             "tests/cli/test_cli_campaigns.py::test_lifecycle_through_the_state_machine")),
     Claim(CAMPAIGNS, "so a config reload never restarts a paused campaign",
-          _t("tests/dialer/test_store.py::test_sync_keeps_state_and_updates_settings")),
+          _t("tests/claims/test_reload_claims.py::test_a_reload_applies_campaigns_and_never_restarts_a_paused_one",
+             "tests/dialer/test_store.py::test_sync_keeps_state_and_updates_settings")),
     Claim(CAMPAIGNS, "A CSV (comma, semicolon or tab, detected from the header)",
           _t("tests/dialer/test_leads.py::test_delimiter_sniffing")),
     Claim(CAMPAIGNS, "Latin-1 or Windows-1252 only with `--encoding`, never guessed",
@@ -623,7 +627,8 @@ CLAIMS: list[Claim] = [
     # -- Known limitations --------------------------------------------------------------
     Claim(LIMITS, "applies queues, operators, routes, calendars and campaigns",
           _t("tests/faults/test_reload.py::test_sighup_applies_a_new_route_and_calendar_under_load",
-             "tests/acd/test_policy.py::test_reconfigure_keeps_places_and_adds_operators")),
+             "tests/acd/test_policy.py::test_reconfigure_keeps_places_and_adds_operators",
+             "tests/claims/test_reload_claims.py::test_a_reload_applies_campaigns_and_never_restarts_a_paused_one")),
 ]
 
 # Sections whose backticked test names must exist (every section that names a test, and

@@ -9,8 +9,11 @@ from pathlib import Path
 import asyncpg
 import yaml
 
+from callrouter.dialer import CampaignEvent
+from callrouter.dialer.store import change_campaign_state
 from callrouter.sim import SimControl, SimulatedAsterisk
-from tests.calls.harness import eventually
+from callrouter.store import open_pool
+from tests.calls.harness import eventually, make_settings, running_service
 from tests.faults._process import ServeProcess, free_port, until
 from tests.fixtures_sim import SIM_PASSWORD, SIM_USERNAME
 
@@ -68,3 +71,34 @@ async def test_a_broken_file_on_sighup_is_reported_and_ignored(
         assert serve.running, serve.log_tail()
     finally:
         await serve.stop()
+
+
+async def test_a_reload_applies_campaigns_and_never_restarts_a_paused_one(
+    sim: SimulatedAsterisk, db_dsn: str
+) -> None:
+    # README, Campaigns: campaigns are "synced into PostgreSQL at start-up" and "a config
+    # reload never restarts a paused campaign"; Known limitations: a reload "applies
+    # queues, operators, routes, calendars and campaigns".
+    campaign = {"mode": "progressive", "queue": "support", "caller_id": "+14155550000"}
+    before = make_settings(sim, campaigns={"spring": campaign})
+    after = make_settings(
+        sim,
+        campaigns={
+            "spring": {**campaign, "caller_id": "+14155550001"},
+            "autumn": {**campaign, "mode": "predictive"},
+        },
+    )
+    async with running_service(before, db_dsn) as service:
+        async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+            await change_campaign_state(conn, "spring", CampaignEvent.START)
+            await change_campaign_state(conn, "spring", CampaignEvent.PAUSE)
+        await service.reload(after)
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            rows = await conn.fetch("SELECT name, mode, caller_id, state FROM campaigns")
+        finally:
+            await conn.close()
+    assert {r["name"]: tuple(r)[1:] for r in rows} == {
+        "spring": ("progressive", "+14155550001", "paused"),
+        "autumn": ("predictive", "+14155550000", "created"),
+    }
