@@ -218,8 +218,8 @@ class DeliveryLog:
 
     async def _insert(self, batch: list[Delivery]) -> None:
         entries = [d.journalled for d in batch if d.journalled is not None]
-        # Taken before the first await: the state the deliveries were queued in, not an
-        # attempt their lanes begin meanwhile (that one's upsert writes it).
+        # Rows as the deliveries stand when the batch is taken, before any await: an
+        # attempt a lane begins meanwhile is written by that lane's own upsert.
         new = [(d.journalled, self._row(d)) for d in batch if not d.persisted]
         async with self._pool.acquire() as conn, conn.transaction():
             # A batch retried after a commit whose acknowledgement was lost, or a
