@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 import yaml
 
+from callrouter.config import load_settings
 from tests.cli.test_cli import REPO, callrouter
 
 
@@ -41,3 +42,12 @@ async def test_simulate_prints_queues_every_two_seconds_and_stores_every_call(
     assert placed > 0
     # Calls placed after the last table still land; none may be missing.
     assert stored >= placed
+
+
+def test_the_sample_runs_four_operators_and_callers_on_three_numbers() -> None:
+    # README: `make run` shows "four operators ... and callers arriving at random on
+    # three numbers"; each number must reach a queue or its callers are turned away.
+    settings = load_settings(REPO / "callrouter.yml", environ={})
+    assert len(settings.operators) == 4
+    assert len(settings.simulator.dids) == 3
+    assert all(settings.routes[did] in settings.queues for did in settings.simulator.dids)
