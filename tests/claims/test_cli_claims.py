@@ -4,7 +4,9 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import platform
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,11 @@ async def test_calls_show_takes_an_id_a_prefix_or_a_channel_id(how: str, db_dsn:
     shown = callrouter("calls", "show", reference, "--json", env={"CALLROUTER_DSN": db_dsn})
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["call"]["id"] == call_id
+
+
+def test_version_names_callrouter_and_python() -> None:
+    result = callrouter("version", "--json")
+    assert result.returncode == 0, result.stderr
+    # The subprocess runs on this interpreter, so it must report this Python.
+    assert json.loads(result.stdout)["python"] == platform.python_version()
+    assert json.loads(result.stdout)["callrouter"] == importlib.metadata.version("callrouter")
