@@ -10,9 +10,11 @@ tests that prove it. This module checks the map stays true while both files chan
   README lines wrap), so a promise reworded or moved is noticed and re-mapped;
 - each test named exists and is collected (a parametrised ``test_x[seed]`` counts as
   ``test_x``), so a renamed or deleted test cannot leave a promise unproven;
-- every ``test_...`` the README names in backticks exists under ``tests/``, so the
-  README never points a reader at a test that is gone.
+- every ``test_...``, ``tests/...py`` and ``tests/...py::test_...`` the README names in
+  backticks exists, so the README never points a reader at a test that is gone.
 
+A new promise in the README gets a row here; when no test proves it yet, the test goes
+in ``tests/claims/`` (real PostgreSQL, the simulated Asterisk, real processes; no mocks).
 The suite is collected once per session in a subprocess: importing every test module
 here would drag their fixtures and plugins into this session.
 """
