@@ -7,10 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from callrouter.acd import AcdEngine, CallArrived, CancelRing, RingOperator, Tick
+from callrouter.acd import (
+    AcdEngine,
+    AnnounceQueuePosition,
+    CallArrived,
+    CallCompleted,
+    CancelRing,
+    OfferAnswered,
+    QueuePolicy,
+    RingOperator,
+    Tick,
+)
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.config import Settings
 from callrouter.sim import SimControl, SimulatedAsterisk
+from tests.acd._helpers import Harness, of, op, t
 from tests.calls.harness import eventually, make_settings, running_service
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -73,3 +84,21 @@ def test_without_auto_pause_an_operator_who_did_not_answer_rests_5_s() -> None:
     assert engine.snapshot().operator("a").state.value == "available"  # not paused
     assert not rung(engine.handle(Tick(at(14.9))))
     assert rung(engine.handle(Tick(at(15))))
+
+
+def test_the_expected_wait_counts_only_the_queues_last_50_calls() -> None:
+    # README, Waiting: the expected wait uses the "average handle time of the queue's last 50
+    # calls". One very long call, then 50 short ones: the long one no longer counts.
+    h = Harness.build([QueuePolicy("q", wrapup_s=0, default_handle_s=600)], [op("a", q=0)])
+    clock = 0.0
+    for n, talk_s in enumerate([1000.0] + [10.0] * 50):
+        h(CallArrived(f"c{n}", "q", t(clock)))
+        h(OfferAnswered(f"c{n}", "a", t(clock)))
+        clock += talk_s
+        h(CallCompleted(f"c{n}", t(clock)))
+        clock += 1
+    h(CallArrived("busy", "q", t(clock)))
+    h(OfferAnswered("busy", "a", t(clock)))
+    h(CallArrived("first", "q", t(clock + 1)))
+    (ann,) = of(AnnounceQueuePosition, h(CallArrived("second", "q", t(clock + 2))))
+    assert (ann.position, ann.expected_wait_s) == (2, 20.0)  # 2 x 10 s / 1 operator
