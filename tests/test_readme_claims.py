@@ -665,6 +665,8 @@ CLAIMS: list[Claim] = [
           _t("tests/faults/test_reload.py::test_sighup_applies_a_new_route_and_calendar_under_load",
              "tests/acd/test_policy.py::test_reconfigure_keeps_places_and_adds_operators",
              "tests/claims/test_reload_claims.py::test_a_reload_applies_campaigns_and_never_restarts_a_paused_one")),
+    Claim(LIMITS, "ARI, database, AGI and HTTP settings need a restart",
+          _t("tests/claims/test_reload_claims.py::test_a_reload_reports_connection_settings_it_cannot_apply")),
 ]
 
 # Sections whose backticked test names must exist (every section that names a test, and
