@@ -48,6 +48,9 @@ class CallJournal:
         # Finished calls whose caller channel Asterisk has not destroyed yet: its
         # ChannelDestroyed brings the hangup cause after the row got its outcome.
         self._awaiting_cause: OrderedDict[str, uuid.UUID] = OrderedDict()
+        # Caller channels of calls already finished, whose hangup may still be under way:
+        # a resync meanwhile must not adopt them as new calls.
+        self._finished_channels: OrderedDict[str, None] = OrderedDict()
 
     def call_created(self, session: CallSession, *, direction: str = "inbound") -> None:
         self._writer.put(
@@ -103,6 +106,10 @@ class CallJournal:
             values["talk_s"] = round(record.talk_s, 3)
         call_id = uuid.UUID(record.call_id)
         if record.outcome is not None:
+            if session is not None:
+                self._finished_channels[session.caller_channel_id] = None
+                while len(self._finished_channels) > _AWAITING_CAUSE_MAX:
+                    self._finished_channels.popitem(last=False)
             values["outcome"] = record.outcome
             values["ended_at"] = record.ended_at
             cause = _known_cause(session)
@@ -120,6 +127,9 @@ class CallJournal:
         self._awaiting_cause[channel_id] = call_id
         while len(self._awaiting_cause) > _AWAITING_CAUSE_MAX:
             self._awaiting_cause.popitem(last=False)
+
+    def finished_channel_ids(self) -> set[str]:
+        return set(self._finished_channels)
 
     def late_hangup_cause(self, channel_id: str, cause: int) -> None:
         """Asterisk destroyed a finished call's caller channel: record its cause."""

@@ -91,7 +91,7 @@ class Recovery:
         log.info("recovery_done", reconnect=resync.reconnect, channels=len(resync.channels))
 
     async def _rebuild(self, resync: Resync) -> None:
-        known = self._sessions.known_channel_ids()
+        known = self._sessions.known_channel_ids() | self._journal.finished_channel_ids()
         unknown = [c.id for c in resync.channels if c.id not in known]
         if not unknown:
             return

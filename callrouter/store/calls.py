@@ -141,6 +141,14 @@ async def iter_queue_log(
             )
 
 
+# Answered for the caller means bridged with the operator (CONNECT), not merely that the
+# operator picked up: a crash between the two leaves a caller who never talked.
+_BRIDGED = (
+    "(answered_at IS NOT NULL AND EXISTS (SELECT 1 FROM call_events e"
+    " WHERE e.call_id = calls.id AND e.event = 'CONNECT'))"
+)
+
+
 async def close_orphaned_calls(
     conn: DbConnection, *, node: str, live_channel_ids: Sequence[str], at: datetime
 ) -> list[asyncpg.Record]:
@@ -148,7 +156,7 @@ async def close_orphaned_calls(
 
     Runs at start-up and after each ARI reconnect: whatever crashed or disconnected in
     between, a call that entered callrouter ends with a final row, and its queue_log
-    ends as report tools expect: COMPLETECALLER for an answered call (the hangup came
+    ends as report tools expect: COMPLETECALLER for a call that was bridged (the hangup came
     while callrouter was away, so who hung up is unknown), ABANDON for a caller who was
     still waiting (callrouter never hangs up on a waiting caller). Its end is the sweep's
     time, the first moment callrouter knew. Returns the closed rows (for the CRM).
@@ -157,10 +165,10 @@ async def close_orphaned_calls(
         "WITH closed AS ("
         " UPDATE calls SET"
         "  ended_at = greatest($3, created_at),"
-        "  outcome = CASE WHEN answered_at IS NOT NULL THEN 'answered' ELSE 'lost' END,"
-        "  wait_s = round(extract(epoch FROM coalesce(answered_at, greatest($3, created_at))"
-        "    - coalesce(queued_at, created_at))::numeric, 3),"
-        "  talk_s = CASE WHEN answered_at IS NOT NULL THEN"
+        "  outcome = CASE WHEN " + _BRIDGED + " THEN 'answered' ELSE 'lost' END,"
+        "  wait_s = round(extract(epoch FROM CASE WHEN " + _BRIDGED + " THEN answered_at"
+        "    ELSE greatest($3, created_at) END - coalesce(queued_at, created_at))::numeric, 3),"
+        "  talk_s = CASE WHEN " + _BRIDGED + " THEN"
         "    round(extract(epoch FROM greatest($3, created_at) - answered_at)::numeric, 3) END,"
         "  hangup_cause_txt = coalesce(hangup_cause_txt, 'channel gone while callrouter was away')"
         " WHERE outcome IS NULL AND node = $1"
