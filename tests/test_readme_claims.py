@@ -520,7 +520,9 @@ CLAIMS: list[Claim] = [
              "tests/dialer/test_store_runner.py::test_attempt_outcomes_schedule_retries")),
     # -- FastAGI ------------------------------------------------------------------------
     Claim(AGI, "limits the header block (16 KiB, 5 s)",
-          _t("tests/agi/test_server.py::test_oversize_block_is_refused",
+          _t("tests/claims/test_agi_claims.py::test_the_header_block_is_limited_to_16_kib",
+             "tests/claims/test_agi_claims.py::test_a_silent_client_is_closed_after_5_s",
+             "tests/agi/test_server.py::test_oversize_block_is_refused",
              "tests/agi/test_server.py::test_header_timeout_closes_a_slow_client")),
     Claim(AGI, "refuses repeated `agi_*` keys",
           _t("tests/agi/test_protocol.py::test_a_forged_line_in_a_caller_name_is_refused")),
