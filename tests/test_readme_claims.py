@@ -218,6 +218,13 @@ CLAIMS: list[Claim] = [
     Claim(RECORDED, "Each finished row carries the Q.850 cause Asterisk reports",
           _t("tests/calls/test_hangup_cause.py::test_the_row_gets_the_hangup_cause",
              "tests/ari/test_events.py::test_sip_bye_hangup_request_has_no_cause")),
+    Claim(RECORDED, "16 (Normal Clearing) for a SIP BYE, whose request carries no cause",
+          _t("tests/calls/test_hangup_cause.py::test_the_row_gets_the_hangup_cause",
+             "tests/ari/test_events.py::test_sip_bye_hangup_request_has_no_cause")),
+    Claim(RECORDED, "is a flag, not a Q.850 code, and is not recorded",
+          # The operator-bye case: callrouter's own DELETE of the caller is a soft request
+          # with cause 32; the row must still say 16.
+          _t("tests/calls/test_hangup_cause.py::test_the_row_gets_the_hangup_cause")),
     # -- Recording ----------------------------------------------------------------------
     Claim(RECORDING, "Every connected call is recorded by default from the moment caller and operator are bridged",
           _t("tests/calls/test_inbound_flow.py::test_direct_connect_records_and_logs")),
