@@ -583,6 +583,8 @@ CLAIMS: list[Claim] = [
           _t("tests/crm/test_log.py::test_pending_deliveries_resume_after_a_restart")),
     Claim(CRM, "Logs never contain the secret, and bodies only at debug level",
           _t("tests/crm/test_log.py::test_logs_never_hold_the_secret_nor_bodies_above_debug")),
+    Claim(CRM, "Any 2xx answer means delivered",
+          _t("tests/claims/test_crm_claims.py::test_any_2xx_answer_means_delivered")),
     Claim(CRM, "(at most 8 requests in flight)",
           _t("tests/claims/test_crm_claims.py::test_at_most_8_requests_in_flight_by_default")),
     # -- HTTP API -----------------------------------------------------------------------

@@ -1,12 +1,15 @@
-"""README, CRM webhooks: "different calls do not wait for each other (at most 8
-requests in flight)". The cap is what keeps a slow CRM from being flooded by a busy
-call center; the test uses the notifier's default, as the service does."""
+"""README, CRM webhooks: "Any 2xx answer means delivered", and "different calls do not
+wait for each other (at most 8 requests in flight)". The cap is what keeps a slow CRM
+from being flooded by a busy call center; the tests use the notifier's defaults, as the
+service does."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
+import asyncpg
+import pytest
 from aiohttp import web
 
 from tests.crm.calls import offered
@@ -31,3 +34,19 @@ async def test_at_most_8_requests_in_flight_by_default(
     receiver.release.set()
     await notifier.drain()
     assert len({h.call_id for h in receiver.hits}) == 20
+
+
+@pytest.mark.parametrize("status", [201, 202, 204, 299])
+async def test_any_2xx_answer_means_delivered(
+    status: int, make_notifier: MakeNotifier, receiver: Receiver, db_pool: asyncpg.Pool
+) -> None:
+    async def answer(_hit: Hit) -> web.StreamResponse:
+        return web.Response(status=status)
+
+    receiver.responder = answer
+    notifier = await make_notifier()
+    notifier.publish(offered(uuid.uuid4()))
+    await notifier.drain()
+    assert len(receiver.hits) == 1  # delivered: never sent again
+    row = await db_pool.fetchrow("SELECT status, last_status_code FROM webhook_deliveries")
+    assert row is not None and tuple(row) == ("delivered", status)
