@@ -12,6 +12,15 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from callrouter.sim import SimControl, SimulatedAsterisk
+from tests.calls.harness import (
+    call_events,
+    eventually,
+    final_call_row,
+    make_settings,
+    running_service,
+)
+from tests.calls.test_inbound_flow import bridged_pairs
 from tests.crm.calls import offered
 from tests.crm.conftest import MakeNotifier
 from tests.crm.receiver import Hit, Receiver
@@ -50,3 +59,28 @@ async def test_any_2xx_answer_means_delivered(
     assert len(receiver.hits) == 1  # delivered: never sent again
     row = await db_pool.fetchrow("SELECT status, last_status_code FROM webhook_deliveries")
     assert row is not None and tuple(row) == ("delivered", status)
+
+
+async def test_one_calls_events_share_its_call_id_with_its_row_and_queue_log(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    # README: "`call_id` is the same in every event of a call, in `calls` and in the
+    # queue_log export"; the screen pop comes when the operator's phone rings.
+    await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.05)
+    crm = Receiver()
+    await crm.start()
+    try:
+        kinds = ("offered", "answered", "ended")
+        settings = make_settings(sim, crm={"webhooks": {k: f"{crm.url}/{k}" for k in kinds}})
+        async with running_service(settings, db_dsn):
+            caller = await sim_control.place_call(caller_number="+4930999")
+            await eventually(lambda: bridged_pairs(sim_control), what="caller connected")
+            await sim_control.hangup(caller["id"])
+            await crm.wait_for(lambda hits: any(h.event == "call.ended" for h in hits))
+            [row] = await final_call_row(db_dsn)
+            exported = await call_events(db_dsn, row["id"])
+    finally:
+        await crm.stop()
+    assert [h.event for h in crm.hits] == ["call.offered", "call.answered", "call.ended"]
+    assert {h.call_id for h in crm.hits} == {str(row["id"])}
+    assert exported[0] == "ENTERQUEUE"  # the queue_log lines are keyed by the same id
