@@ -316,9 +316,7 @@ class CommandExecutor(ReadsSettings):
         bridge_id = f"cr-{session.call_id}"
         now = self._clock.now()
         try:
-            await self._ari.bridges.create(
-                type="mixing", name=f"callrouter-{session.call_id[:8]}", bridge_id=bridge_id
-            )
+            await self._create_bridge(bridge_id, session.call_id)
             session.bridge_id = bridge_id
             if session.on_hold:
                 await self._quietly(
@@ -343,6 +341,16 @@ class CommandExecutor(ReadsSettings):
         )
         self._journal.crm.answered(session, cmd.operator_id, now)
         await self._start_recording(session)
+
+    async def _create_bridge(self, bridge_id: str, call_id: str) -> None:
+        try:
+            await self._ari.bridges.create(
+                type="mixing", name=f"callrouter-{call_id[:8]}", bridge_id=bridge_id
+            )
+        except AriHttpError as exc:
+            # Made before a crash, whose restart connects the call again: use it.
+            if exc.status != 409:
+                raise
 
     async def _start_recording(self, session: CallSession, *, on_demand: bool = False) -> None:
         queue = self._settings.queues.get(session.queue)

@@ -58,6 +58,8 @@ class AdoptedCall:
     offered_at: datetime | None = None
     # The queue time reached the row, so the call's ENTERQUEUE was logged before.
     queue_logged: bool = False
+    # Its CONNECT reached the event log before the crash.
+    connect_logged: bool = False
 
 
 @dataclass(slots=True)
@@ -241,6 +243,7 @@ def _connected(
         queued_at=queued,
         has_row=row is not None,
         queue_logged=row is not None and row.queued_at is not None,
+        connect_logged=row is not None and row.connected,
         operator_id=operator_id,
         operator_channel_id=leg.id,
         bridge_id=bridge.id if bridge else None,
@@ -277,6 +280,7 @@ def _operator_left(
         queued_at=(row.queued_at if row else None) or arrived,
         has_row=row is not None,
         queue_logged=row is not None and row.queued_at is not None,
+        connect_logged=row is not None and row.connected,
         operator_id=operator_id,
         bridge_id=bridge.id,
         answered_at=(row.answered_at if row else None) or min(bridge.creationtime, now),
@@ -308,6 +312,7 @@ def _waiting(
         queued_at=(row.queued_at if row else None) or arrived,
         has_row=row is not None,
         queue_logged=row is not None and row.queued_at is not None,
+        connect_logged=row is not None and row.connected,
     )
 
 

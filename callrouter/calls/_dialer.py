@@ -71,7 +71,7 @@ log = structlog.get_logger(__name__)
 # towards an abandoned call.
 OUTBOUND_PRIORITY = 1_000_000
 # The tick is a backstop: an operator's state change wakes the pacing at once.
-PACE_EVERY_S = 1.0
+PACE_EVERY_S = 0.25
 OUTBOUND_CONTEXT = "callrouter-outbound"
 # Before this many calls are handled in the window the measured handle time is biased
 # short (only short calls have ended), so nobody is dialled ahead for.

@@ -173,6 +173,14 @@ class Recovery:
             session.operator_id = call.operator_id
             session.bridge_id = call.bridge_id
             session.recording_name = f"callrouter-{call.call_id}"
+            if not call.connect_logged:
+                # Bridged just before the crash, before its CONNECT was logged.
+                at = call.answered_at or self._router.now()
+                self._journal.event(
+                    session, at, "CONNECT", operator_id=call.operator_id,
+                    holdtime=round((at - call.queued_at).total_seconds()),
+                    bridged_channel=call.operator_channel_id or "", ringtime=0,
+                )  # fmt: skip
         elif call.operator_id is None or call.call_id in to_connect:
             # Alone in Stasis: its music may still play (stopped before any bridge).
             session.on_hold = True

@@ -22,6 +22,7 @@ class OpenRow:
     answered_at: datetime | None
     offered_at: datetime | None
     operator_id: str | None  # from the row, else its last CONNECT event
+    connected: bool = False  # its CONNECT reached the event log
 
 
 async def open_rows_for_channels(
@@ -33,7 +34,9 @@ async def open_rows_for_channels(
         " c.created_at, c.queued_at, c.answered_at, c.offered_at,"
         " coalesce(c.operator_id, (SELECT e.operator_id FROM call_events e"
         "   WHERE e.call_id = c.id AND e.event = 'CONNECT' ORDER BY e.id DESC LIMIT 1))"
-        "   AS operator_id"
+        "   AS operator_id,"
+        " EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.event = 'CONNECT')"
+        "   AS connected"
         " FROM calls c WHERE c.channel_id = ANY($1::text[]) AND c.outcome IS NULL"
         " ORDER BY c.channel_id, c.created_at DESC",
         channel_ids,
@@ -48,6 +51,7 @@ async def open_rows_for_channels(
             answered_at=r["answered_at"],
             offered_at=r["offered_at"],
             operator_id=r["operator_id"],
+            connected=r["connected"],
         )
         for r in rows
     }
