@@ -19,6 +19,10 @@ from tests.calls.harness import eventually, make_settings, running_service
 from tests.calls.test_inbound_flow import bridged_pairs
 from tests.calls.test_outbound_flow import ALWAYS, DIALER
 
+# Long enough for several pacing passes of the dialer (never under a second, whatever
+# its pace): how long a test waits to be sure a line that must not be dialled is not.
+DIALER_PASSES_S = max(1.0, 3 * PACE_EVERY_S)
+
 TWO_OPERATORS = {
     "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
     "boris": {"endpoint": "PJSIP/102", "queues": {"support": 0}, "logged_in": True},
@@ -30,8 +34,21 @@ async def _customer_lines(control: SimControl) -> list[dict[str, Any]]:
     return [r for r in log if str(r["params"].get("endpoint", "")).endswith("@pstn")]
 
 
-async def test_inbound_reserve_keeps_operators_from_the_dialer(
-    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+# Two ways the README says the dialer keeps a line back although two operators are
+# free: the inbound reserve (dialer section) and a campaign's own concurrency limit.
+HOLD_BACK = {
+    "inbound-reserve": ({"inbound_reserve": 1}, {}),
+    "campaign-max-concurrent": ({}, {"limits": {"max_concurrent": 1}}),
+}
+
+
+@pytest.mark.parametrize(("dialer", "campaign"), HOLD_BACK.values(), ids=HOLD_BACK.keys())
+async def test_one_line_for_two_free_operators_under_a_reserve_or_a_limit(
+    dialer: dict[str, object],
+    campaign: dict[str, object],
+    sim: SimulatedAsterisk,
+    sim_control: SimControl,
+    db_dsn: str,
 ) -> None:
     await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
     for phone in ("+14155550121", "+14155550122"):
@@ -42,12 +59,12 @@ async def test_inbound_reserve_keeps_operators_from_the_dialer(
         await sim_control.set_endpoint("PJSIP", endpoint, behavior="answer", answer_after=0.1)
     settings = make_settings(
         sim,
-        dialer={**DIALER, "inbound_reserve": 1},
+        dialer={**DIALER, **dialer},
         queues={"support": {"wrapup_s": 0.1}},
         operators=TWO_OPERATORS,
         campaigns={
             "reserve": {"mode": "progressive", "queue": "support", "windows": ALWAYS,
-                        "default_region": "US"}
+                        "default_region": "US", **campaign}
         },
     )  # fmt: skip
     async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
@@ -60,10 +77,10 @@ async def test_inbound_reserve_keeps_operators_from_the_dialer(
         await eventually(lambda: bridged_pairs(sim_control), what="the first customer connected")
         # Two operators were free: progressive alone would have dialled both leads at once.
         # Proving the dialer holds back needs it to have had its chances: a few passes.
-        await asyncio.sleep(3 * PACE_EVERY_S)
+        await asyncio.sleep(DIALER_PASSES_S)
         [first] = await _customer_lines(sim_control)
-        # The one operator left free is the reserve; once the call ends and both are free
-        # again, the dialer takes one of them for the second lead.
+        # Once the call ends and both are free again, the second lead gets its line: the
+        # dialer was held back, not stuck.
         await sim_control.hangup(str(first["path"]).rsplit("/", 1)[1])
 
         async def second_line() -> bool:
@@ -112,7 +129,7 @@ async def test_a_failed_callback_is_retried_10_minutes_later_up_to_3_attempts(
                 await conn.execute("UPDATE callbacks SET due_at = now()")
             finally:
                 await conn.close()
-        await asyncio.sleep(3 * PACE_EVERY_S)  # passes in which a 4th dial would start
+        await asyncio.sleep(DIALER_PASSES_S)  # passes in which a 4th dial would start
         row = await callback()
         dialled = len(await _customer_lines(sim_control))
     assert (row["status"], row["attempts"], dialled) == ("failed", 3, 3)
