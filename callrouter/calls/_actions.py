@@ -275,6 +275,9 @@ class CommandExecutor(ReadsSettings):
         channel_id = f"cr-{uuid.uuid4().hex}"
         leg = OperatorLeg(channel_id=channel_id, operator_id=cmd.operator_id, call_id=cmd.call_id)
         self._sessions.add_leg(leg)
+        # The screen pop is published before the ring, not after: a kill during the
+        # originate must not leave a ring the CRM never heard of.
+        self._journal.crm.offered(session, cmd.operator_id, self._clock.now())
         try:
             await self._ari.channels.originate(
                 endpoint=cmd.endpoint,
@@ -290,7 +293,6 @@ class CommandExecutor(ReadsSettings):
             self._sessions.drop_leg(leg)
             self._post(OfferFailed(cmd.call_id, cmd.operator_id, "unreachable", self._clock.now()))
             return
-        self._journal.crm.offered(session, cmd.operator_id, self._clock.now())
 
     async def _CancelRing(self, cmd: CancelRing, session: CallSession | None) -> None:
         leg = session.legs.get(cmd.operator_id) if session else None

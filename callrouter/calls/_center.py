@@ -184,6 +184,7 @@ class CallCenter(ReadsSettings):
             raise Conflict("the recording is already paused")
         await self._ari.recordings.pause(name)
         session.recording_paused = True
+        session.recording_paused_at = self._router.now()
         self._journal.recording_changed(name, "paused")
 
     async def resume_recording(self, call_id: str) -> None:
@@ -192,6 +193,10 @@ class CallCenter(ReadsSettings):
             raise Conflict("the recording is not paused")
         await self._ari.recordings.unpause(name)
         session.recording_paused = False
+        if session.recording_paused_at is not None:
+            paused = self._router.now() - session.recording_paused_at
+            session.recording_paused_s += paused.total_seconds()
+            session.recording_paused_at = None
         self._journal.recording_changed(name, "recording")
 
     async def queue_status(self) -> dict[str, Any]:

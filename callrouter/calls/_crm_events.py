@@ -6,8 +6,6 @@ so routing code calls one method per moment of a call and never awaits the CRM.
 
 from __future__ import annotations
 
-import asyncio
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,13 +21,7 @@ from callrouter.crm import (
     callback_requested,
 )
 
-__all__ = ["RECORDING_WAIT_S", "CrmEvents", "Publisher"]
-
-# How long call.ended waits for its recording's duration before it goes without it.
-# Asterisk finishes a bridge recording milliseconds after the bridge empties; the wait is
-# short because a call.ended held here is lost if the process is killed meanwhile.
-RECORDING_WAIT_S = 3.0
-_DURATIONS_KEPT = 1_000
+__all__ = ["CrmEvents", "Publisher"]
 
 
 class Publisher(Protocol):
@@ -37,24 +29,9 @@ class Publisher(Protocol):
 
 
 class CrmEvents(ReadsSettings):
-    """``call.ended`` of a recorded call waits for Asterisk's RecordingFinished (at most
-    ``RECORDING_WAIT_S``, and never past shutdown), so the CRM gets the recording's real
-    duration with it."""
-
-    def __init__(
-        self,
-        *,
-        publisher: Publisher | None,
-        settings: SettingsHolder,
-        recording_wait_s: float = RECORDING_WAIT_S,
-    ) -> None:
+    def __init__(self, *, publisher: Publisher | None, settings: SettingsHolder) -> None:
         self._publisher = publisher
         self._holder = settings
-        self._recording_wait_s = recording_wait_s
-        # Recording name -> the call.ended waiting for its duration, and its deadline.
-        self._waiting: dict[str, tuple[dict[str, Any], asyncio.TimerHandle]] = {}
-        # Durations of recordings that finished before their call's row did.
-        self._durations: OrderedDict[str, float | None] = OrderedDict()
 
     def _operator(self, operator_id: str | None) -> tuple[str, str]:
         op = self._settings.operators.get(operator_id or "")
@@ -125,16 +102,11 @@ class CrmEvents(ReadsSettings):
             "recording_url": self.recording_url(record.call_id) if recording else None,
             "ended_at": record.ended_at,
         }
-        if recording is None:
-            self._publisher.publish(call_ended(**ended))
-        elif recording in self._durations:
-            ended["recording_duration_s"] = self._durations.pop(recording)
-            self._publisher.publish(call_ended(**ended))
-        else:
-            deadline = asyncio.get_running_loop().call_later(
-                self._recording_wait_s, self.recording_finished, recording, None
-            )
-            self._waiting[recording] = (ended, deadline)
+        if recording is not None:
+            ended["recording_duration_s"] = _recorded_s(session, record.ended_at)
+        # Published at once, never held back: a webhook waiting in memory is one a kill
+        # would lose. (Asterisk's own figure lands in recordings.duration_s afterwards.)
+        self._publisher.publish(call_ended(**ended))
 
     def swept(self, row: Mapping[str, Any]) -> None:
         """A call closed by the restart sweep (its end came while callrouter was away)."""
@@ -152,24 +124,6 @@ class CrmEvents(ReadsSettings):
             )
         )  # fmt: skip
 
-    def flush(self) -> None:
-        """At shutdown: send every call.ended still waiting, without its duration."""
-        for name in list(self._waiting):
-            self.recording_finished(name, None)
-
-    def recording_finished(self, name: str, duration_s: float | None) -> None:
-        """Asterisk finished (or failed, or never said) the recording ``name``."""
-        waiting = self._waiting.pop(name, None)
-        if waiting is None:
-            self._durations[name] = duration_s
-            while len(self._durations) > _DURATIONS_KEPT:
-                self._durations.popitem(last=False)
-            return
-        ended, deadline = waiting
-        deadline.cancel()
-        if self._publisher is not None:
-            self._publisher.publish(call_ended(**ended, recording_duration_s=duration_s))
-
     def callback(self, cmd: StoreCallback, session: CallSession | None, at: datetime) -> None:
         if self._publisher is None:
             return
@@ -184,3 +138,15 @@ class CrmEvents(ReadsSettings):
                 due_at=at,
             )
         )
+
+
+def _recorded_s(session: CallSession, ended_at: datetime) -> float | None:
+    """Seconds recorded, by callrouter's clock: from the start to the call's end, less
+    the time it was paused."""
+    started = session.recording_started_at
+    if started is None:
+        return None
+    paused = session.recording_paused_s
+    if session.recording_paused_at is not None:
+        paused += (ended_at - session.recording_paused_at).total_seconds()
+    return round(max(0.0, (ended_at - started).total_seconds() - paused), 3)

@@ -207,6 +207,7 @@ class CallJournal:
         )
 
     def recording_started(self, session: CallSession, name: str, fmt: str, at: datetime) -> None:
+        session.recording_started_at = at
         self._writer.put(RecordingInsert(session.call_uuid, name, fmt, at))
         self.event(session, at, "RECORDING", operator_id=session.operator_id, name=name)
 

@@ -44,6 +44,10 @@ class CallSession:
     # always / never / on_demand; None: the queue's policy (a campaign sets its own).
     recording_policy: str | None = None
     recording_paused: bool = False
+    # The recording's own clock, for the CRM: when it started, and time spent paused.
+    recording_started_at: datetime | None = None
+    recording_paused_at: datetime | None = None
+    recording_paused_s: float = 0.0
     on_hold: bool = False
     queued: bool = False
     moh_class: str = "default"

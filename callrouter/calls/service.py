@@ -152,7 +152,9 @@ class CallrouterService:
                     await sync_campaigns(conn, settings)
             await writer.start()
             if settings.crm.webhooks:
-                notifier = WebhookNotifier(settings=settings.crm, pool=pool, node=self.node)
+                notifier = WebhookNotifier(
+                    settings=settings.crm, pool=pool, node=self.node, spool_dir=self._spool_dir
+                )
                 await notifier.start()
             async with self._build_ari() as ari:
                 parts = self._wire(pool, writer, ari, notifier)
@@ -353,8 +355,6 @@ class CallrouterService:
                 with contextlib.suppress(Exception):
                     await parts.api.stop()
             await parts.lanes.close()
-            if parts.crm is not None:
-                parts.crm.flush()
             if parts.claims is not None:
                 await parts.claims.close()
         if notifier is not None:

@@ -331,14 +331,12 @@ class StasisHandlers(ReadsSettings):
         self._journal.recording_changed(
             name, "done", ended_at=self._router.now(), duration_s=duration
         )
-        self._journal.crm.recording_finished(name, duration)
 
     async def on_recording_failed(self, event: RecordingFailed) -> None:
         name = event.recording.name
         self._executor.recordings.pop(name, None)
         cause = event.recording.cause or "recording failed"
         self._journal.recording_changed(name, "failed", ended_at=self._router.now(), error=cause)
-        self._journal.crm.recording_finished(name, None)
 
     async def on_endpoint_state(self, event: EndpointStateChange) -> None:
         endpoint = f"{event.endpoint.technology}/{event.endpoint.resource}".lower()
