@@ -79,8 +79,9 @@ class HoldCaller:
     # A caller who was already waiting before a restart: no new ENTERQUEUE, no new
     # queue time; only the music has to be sure to play.
     resumed: bool = False
-    # 1-based place in line on joining (queue_log ENTERQUEUE's position).
+    # 1-based place in line on joining (queue_log ENTERQUEUE's position), and when.
     position: int = 1
+    queued_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

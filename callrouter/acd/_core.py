@@ -232,7 +232,10 @@ class Core:
         self._enqueue(call)
         call.entry_position = self._waiting.position(call)
         self._out.append(
-            HoldCaller(call.call_id, call.queue, policy.music_class, resumed, call.entry_position)
+            HoldCaller(
+                call.call_id, call.queue, policy.music_class, resumed, call.entry_position,
+                call.queued_at,
+            )
         )
         if not resumed:  # a resumed caller heard their position before the restart
             self._joined.append(call)

@@ -117,6 +117,9 @@ class CommandExecutor(ReadsSettings):
             # new queue (rung first, see Router) stay.
             await self._unbridge(session, keep_new_legs=True)
         session.queue = cmd.queue
+        # The core's time of joining, not this step's: ENTERQUEUE lines stay in the order
+        # callers joined, however long each one's answer and music took.
+        queued_at = cmd.queued_at or self._clock.now()
         session.moh_class = cmd.music_class
         await self._quietly("answer", self._ari.channels.answer(session.caller_channel_id))
         started = await self._quietly(
@@ -128,12 +131,12 @@ class CommandExecutor(ReadsSettings):
             # The live row shows the caller waiting (queues status) before the core's
             # own record of the wait arrives with the outcome.
             session.queued = True
-            self._journal.call_update(session, queued_at=self._clock.now(), queue_name=cmd.queue)
+            self._journal.call_update(session, queued_at=queued_at, queue_name=cmd.queue)
         if cmd.resumed:
             return  # waiting since before a restart: ENTERQUEUE was logged then
         self._journal.event(
             session,
-            self._clock.now(),
+            queued_at,
             "ENTERQUEUE",
             queue=cmd.queue,
             url="",
@@ -328,6 +331,7 @@ class CommandExecutor(ReadsSettings):
             await self._ari.bridges.add_channel(
                 bridge_id, [session.caller_channel_id, leg.channel_id]
             )
+            session.bridged = True
         except AriError as exc:
             # Either side hung up in the meantime; its StasisEnd ends the call in the core.
             log.warning("connect_failed", operator=cmd.operator_id, error=str(exc))

@@ -66,7 +66,7 @@ class DatabaseLeadSource(ReadsSettings):
             overrides["caller_id"] = configured.caller_id
         overrides["timezone"] = configured.default_timezone
         for key in ("abandon_cap", "abandon_after_s", "abandon_window_s",
-                    "apology_sound", "dial_ahead"):  # fmt: skip
+                    "abandon_min_answered", "apology_sound", "dial_ahead"):  # fmt: skip
             value = getattr(configured, key)
             if value is not None:
                 overrides[key] = value

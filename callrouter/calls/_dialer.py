@@ -215,6 +215,7 @@ class OutboundDialer(ReadsSettings):
             abandon_cap=plan.abandon_cap,
             anticipation=1.0 if plan.dial_ahead else 0.0,
             min_handled_for_anticipation=DIAL_AHEAD_MIN_HANDLED,
+            min_answered=plan.abandon_min_answered,
             campaign_limits=plan.limits,
             trunk_limits=plan.trunk_limits,
         )

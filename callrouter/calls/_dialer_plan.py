@@ -38,6 +38,7 @@ class CampaignPlan:
     # customer's answer (AMD time included), or abandoned with ``apology_sound``.
     abandon_after_s: float = 2.0
     abandon_window_s: float = 3600.0
+    abandon_min_answered: int = 50
     apology_sound: str = "sorry-youre-having-problems"
     dial_ahead: bool = True
     # The campaign's day, for its daily abandon rate, starts at midnight here.
@@ -67,6 +68,7 @@ def plan_from_dialer(
         "abandon_cap": dialer.abandon_cap,
         "abandon_after_s": dialer.abandon_after_s,
         "abandon_window_s": dialer.abandon_window_s,
+        "abandon_min_answered": dialer.abandon_min_answered,
         "apology_sound": dialer.apology_sound,
         "dial_ahead": dialer.dial_ahead,
         "inbound_reserve": dialer.inbound_reserve,

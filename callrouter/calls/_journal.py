@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +94,10 @@ class CallJournal:
         self._writer.put(CallUpdate(session.call_uuid, values))
 
     def call_record(self, record: CallRecord, session: CallSession | None) -> None:
+        if record.outcome == "answered" and session is not None and not session.bridged:
+            # The operator picked up, but a side hung up before the bridge was made: the
+            # caller never talked to anyone. Logged as the abandon it was for them.
+            record = replace(record, outcome="abandoned", talk_s=None, answered_at=None)
         values: dict[str, Any] = {
             "queue_name": record.queue,
             "priority": record.priority,

@@ -172,6 +172,7 @@ class Recovery:
         if call.operator_id is not None and call.bridge_id is not None:
             session.operator_id = call.operator_id
             session.bridge_id = call.bridge_id
+            session.bridged = True
             session.recording_name = f"callrouter-{call.call_id}"
             if not call.connect_logged:
                 # Bridged just before the crash, before its CONNECT was logged.

@@ -49,6 +49,8 @@ class CallSession:
     recording_paused_at: datetime | None = None
     recording_paused_s: float = 0.0
     on_hold: bool = False
+    # Caller and operator were put in one bridge: the call was answered for the caller.
+    bridged: bool = False
     queued: bool = False
     moh_class: str = "default"
     # Set once the caller's channel left Stasis or hung up: never touch it again.

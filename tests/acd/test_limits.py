@@ -45,7 +45,7 @@ def test_full_queue_overflows_to_another_queue() -> None:
     h(CallArrived("1", "q", t(1)))
     out = h(CallArrived("2", "q", t(2)))
     assert of(Overflow, out) == [Overflow("2", "queue", "spill")]
-    assert of(HoldCaller, out)[-1] == HoldCaller("2", "spill", "jazz")
+    assert of(HoldCaller, out)[-1] == HoldCaller("2", "spill", "jazz", queued_at=t(2))
     assert h.engine.snapshot().call("2").queue == "spill"
     assert h.outcome("2") is None
 

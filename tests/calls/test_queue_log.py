@@ -58,14 +58,17 @@ async def test_positions_exit_key_and_operator_lines(
     )
     async with running_service(settings, db_dsn):
         assert await _api(port, "/operators/anna/pause", {"reason": "lunch"}) == 200
-        first = await sim_control.place_call(caller_number="+first")
-        second = await sim_control.place_call(caller_number="+second")
-        third = await sim_control.place_call(caller_number="+third")
+        callers = []
+        for n, number in enumerate(("+first", "+second", "+third"), start=1):
+            # One at a time, so each joins behind the last (lookups may finish in any
+            # order, and a caller keeps the place of their arrival).
+            callers.append(await sim_control.place_call(caller_number=number))
 
-        async def three_waiting() -> bool:
-            return len(_lines(await _export(db_dsn), "ENTERQUEUE")) == 3
+            async def in_line(n: int = n) -> bool:
+                return len(_lines(await _export(db_dsn), "ENTERQUEUE")) == n
 
-        await eventually(three_waiting, what="three callers in line")
+            await eventually(in_line, what=f"{n} callers in line")
+        first, second, third = callers
         await sim_control.send_dtmf(second["id"], "1")  # leaves at place 2 of 3
         await sim_control.hangup(third["id"])  # now place 2 of 2
         await final_call_row(db_dsn, count=2)
