@@ -214,7 +214,7 @@ class Recovery:
     async def _open_rows(self, channel_ids: list[str]) -> dict[str, OpenRow]:
         try:
             async with self._pool.acquire() as conn:
-                return await open_rows_for_channels(conn, channel_ids)
+                return await open_rows_for_channels(conn, channel_ids, node=self._node)
         except DB_ERRORS as exc:
             # Asterisk still says who talks to whom; only queue times are lost.
             log.warning("recovery_rows_unavailable", error=str(exc))

@@ -26,9 +26,10 @@ class OpenRow:
 
 
 async def open_rows_for_channels(
-    conn: DbConnection, channel_ids: list[str]
+    conn: DbConnection, channel_ids: list[str], *, node: str
 ) -> dict[str, OpenRow]:
-    """The newest open row of each channel, in one round trip."""
+    """The newest open row of each channel of ``node``, in one round trip. Channel ids
+    are unique per Asterisk only: two nodes' Asterisks may both have a ``1796457718.0``."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (c.channel_id) c.channel_id, c.id, c.queue_name, c.priority,"
         " c.created_at, c.queued_at, c.answered_at, c.offered_at,"
@@ -38,8 +39,10 @@ async def open_rows_for_channels(
         " EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.event = 'CONNECT')"
         "   AS connected"
         " FROM calls c WHERE c.channel_id = ANY($1::text[]) AND c.outcome IS NULL"
+        " AND c.node = $2"
         " ORDER BY c.channel_id, c.created_at DESC",
         channel_ids,
+        node,
     )
     return {
         r["channel_id"]: OpenRow(
