@@ -17,11 +17,12 @@ from callrouter.acd import (
     QueuePolicy,
     RingOperator,
     Tick,
+    TransferToQueue,
 )
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.config import Settings
 from callrouter.sim import SimControl, SimulatedAsterisk
-from tests.acd._helpers import Harness, of, op, t
+from tests.acd._helpers import Harness, of, op, rings, t
 from tests.calls.harness import eventually, make_settings, running_service
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -102,3 +103,14 @@ def test_the_expected_wait_counts_only_the_queues_last_50_calls() -> None:
     h(CallArrived("first", "q", t(clock + 1)))
     (ann,) = of(AnnounceQueuePosition, h(CallArrived("second", "q", t(clock + 2))))
     assert (ann.position, ann.expected_wait_s) == (2, 20.0)  # 2 x 10 s / 1 operator
+
+
+def test_a_waiting_call_can_be_transferred_too() -> None:
+    # README, Transfer: "blind-transfers a connected (or waiting) call"; the connected
+    # case is tested in tests/acd and tests/calls, the waiting one here.
+    queues = [QueuePolicy("sales", join_empty=True), QueuePolicy("billing")]
+    h = Harness.build(queues, [op("b", billing=0)])
+    assert rings(h(CallArrived("1", "sales", t(0)))) == []  # nobody serves sales
+    assert [c.call_id for c in h.engine.snapshot().queue("sales").waiting] == ["1"]
+    assert rings(h(TransferToQueue("1", "billing", t(30)))) == [("1", "b")]
+    assert h.engine.snapshot().queue("sales").waiting == ()
