@@ -31,7 +31,7 @@ import asyncpg
 
 from callrouter.store import apply_migrations, open_pool
 from callrouter.store._embedded import start_embedded_postgres, stop_embedded_postgres
-from callrouter.store._records import (
+from callrouter.store.records import (
     CallbackInsert,
     CallEventRow,
     CallInsert,

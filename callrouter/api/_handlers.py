@@ -51,10 +51,9 @@ from callrouter.api._models import (
 from callrouter.api._table import Handler, Inputs, json_response
 from callrouter.api.ports import OperatorAction
 from callrouter.dialer import store as dialer_store
+from callrouter.store import DbConnection, database_errors
 from callrouter.store import callbacks as store_callbacks
 from callrouter.store import calls as call_log
-from callrouter.store import database_errors
-from callrouter.store._pool import DbConnection
 from callrouter.store.directory import list_operators
 
 __all__ = [

@@ -38,7 +38,7 @@ from callrouter.calls._journal import CallJournal
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.legs import OPERATOR_LEG, OperatorLegInput
-from callrouter.store._records import CallbackInsert
+from callrouter.store.records import CallbackInsert
 from callrouter.store.writer import RecordWriter
 
 __all__ = ["CommandExecutor"]

@@ -17,7 +17,7 @@ import structlog
 
 from callrouter.calls._clock import Clock
 from callrouter.calls._serial import SerialExecutor
-from callrouter.store._batching import DB_ERRORS
+from callrouter.store import DB_ERRORS
 from callrouter.store.claims import claim_operator, release_operator
 
 __all__ = ["OperatorClaims"]

@@ -15,7 +15,7 @@ from typing import Any
 from callrouter.acd import CallRecord, OperatorStateChanged
 from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._sessions import CallSession
-from callrouter.store._records import (
+from callrouter.store.records import (
     CallEventRow,
     CallInsert,
     CallUpdate,

@@ -23,7 +23,7 @@ from callrouter.acd import (
     OperatorUnpaused,
 )
 from callrouter.calls._router import Router
-from callrouter.store._batching import DB_ERRORS
+from callrouter.store import DB_ERRORS
 from callrouter.store.directory import (
     OPERATOR_REQUESTS_CHANNEL,
     list_operators,

@@ -36,7 +36,7 @@ from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
 from callrouter.config import Settings
 from callrouter.legs import OperatorLegState
-from callrouter.store._batching import DB_ERRORS
+from callrouter.store import DB_ERRORS
 from callrouter.store.calls import close_orphaned_calls
 from callrouter.store.recovery import OpenRow, open_rows_for_channels
 from callrouter.store.writer import RecordWriter

@@ -25,8 +25,7 @@ from callrouter.cli._runtime import (
 )
 from callrouter.dialer import CampaignEvent, CampaignState
 from callrouter.dialer import store as dialer_store
-from callrouter.store import directory
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection, directory
 from callrouter.store.occupancy import occupancy
 
 campaigns_app = typer.Typer(

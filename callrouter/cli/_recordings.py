@@ -34,8 +34,8 @@ from callrouter.cli._runtime import (
     state_of,
 )
 from callrouter.errors import ExternalError, NotFound
+from callrouter.store import DbConnection
 from callrouter.store import calls as call_log
-from callrouter.store._pool import DbConnection
 from callrouter.store.recordings import list_recordings
 from callrouter.store.retention import PurgeResult, purge_recordings, recordings_to_purge
 

@@ -27,8 +27,7 @@ from callrouter.errors import (
     NotFound,
 )
 from callrouter.log import configure_logging, register_secret
-from callrouter.store import open_pool, resolve_dsn
-from callrouter.store._pool import resolve_spool_dir
+from callrouter.store import open_pool, resolve_dsn, resolve_spool_dir
 
 __all__ = [
     "EXIT_CODES",

@@ -1,6 +1,14 @@
 """PostgreSQL: the pool, the migrations runner and the repositories."""
 
-from callrouter.store._pool import create_pool, database_errors, open_pool, resolve_dsn
+from callrouter.store._batching import DB_ERRORS, RETRYABLE
+from callrouter.store._pool import (
+    DbConnection,
+    create_pool,
+    database_errors,
+    open_pool,
+    resolve_dsn,
+    resolve_spool_dir,
+)
 from callrouter.store.migrations import (
     DEFAULT_MIGRATIONS_DIR,
     MigrationChanged,
@@ -12,7 +20,10 @@ from callrouter.store.migrations import (
 )
 
 __all__ = [
+    "DB_ERRORS",
     "DEFAULT_MIGRATIONS_DIR",
+    "RETRYABLE",
+    "DbConnection",
     "MigrationChanged",
     "MigrationError",
     "MigrationState",
@@ -23,4 +34,5 @@ __all__ = [
     "migration_status",
     "open_pool",
     "resolve_dsn",
+    "resolve_spool_dir",
 ]

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Generic
 import structlog
 from typing_extensions import TypeVar
 
-from callrouter.store._records import (
+from callrouter.store.records import (
     CallbackInsert,
     CallEventRow,
     CallInsert,

@@ -52,7 +52,8 @@ import structlog
 
 from callrouter.store._batching import DEFAULT_RETRY_MAX_S, BatchQueue
 from callrouter.store._pool import DbConnection
-from callrouter.store._records import (
+from callrouter.store._spool import Spool, Spooled
+from callrouter.store.records import (
     CallbackInsert,
     CallEventRow,
     CallInsert,
@@ -62,7 +63,6 @@ from callrouter.store._records import (
     RecordingInsert,
     RecordingUpdate,
 )
-from callrouter.store._spool import Spool, Spooled
 
 __all__ = ["RecordWriter", "Spool"]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import structlog
 
 from callrouter.store import open_pool
-from callrouter.store._records import (
+from callrouter.store.records import (
     CallbackInsert,
     CallEventRow,
     CallInsert,

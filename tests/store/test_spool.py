@@ -16,9 +16,9 @@ from structlog.testing import capture_logs
 
 from callrouter.config import DatabaseSettings
 from callrouter.store._pool import resolve_spool_dir
-from callrouter.store._records import CallEventRow, CallUpdate, Record
 from callrouter.store._spool import Spool, Spooled, SpoolError
 from callrouter.store._spool_codec import decode_line, encode_line
+from callrouter.store.records import CallEventRow, CallUpdate, Record
 from tests.store.spool_child import a_call
 
 pytestmark = pytest.mark.filterwarnings("error")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from callrouter.store import open_pool
-from callrouter.store._records import (
+from callrouter.store.records import (
     CallEventRow,
     CallInsert,
     CallUpdate,

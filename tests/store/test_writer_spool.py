@@ -13,8 +13,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from callrouter.store._records import CallEventRow, CallUpdate
 from callrouter.store._spool import Spool
+from callrouter.store.records import CallEventRow, CallUpdate
 from callrouter.store.writer import RecordWriter
 from tests.store.spool_child import OPERATOR, T0, call_id
 from tests.store.tcp_proxy import PgProxy
