@@ -284,6 +284,9 @@ class DialerSettings(_Section):
     abandon_after_s: PositiveSeconds = 2.0
     # Abandons are counted over this rolling window, from the database (every node's).
     abandon_window_s: PositiveSeconds = 3600.0
+    # A rate is judged over at least this many answered calls: one early abandon does
+    # not stop a campaign for the whole window.
+    abandon_min_answered: int = Field(50, ge=0)
     # What an abandoned customer hears (a sound name on Asterisk, checked at start).
     apology_sound: str = Field("sorry-youre-having-problems", min_length=1)
     # Predictive: dial for operators about to be free (measured ring + AMD time vs.
@@ -354,6 +357,7 @@ class CampaignSettings(_Section):
     # None: the dialer section's value.
     abandon_after_s: PositiveSeconds | None = None
     abandon_window_s: PositiveSeconds | None = None
+    abandon_min_answered: int | None = Field(None, ge=0)
     apology_sound: str | None = Field(None, min_length=1)
     dial_ahead: bool | None = None
     # Wrap-up codes operators may give an attempt, and their effect on the lead; empty:

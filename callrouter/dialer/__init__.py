@@ -49,6 +49,7 @@ from ._pacing import (
     ABANDON_AFTER,
     DEFAULT_ABANDON_CAP,
     DEFAULT_BRAKE_FROM,
+    DEFAULT_MIN_ANSWERED,
     AbandonCounts,
     Limits,
     Load,
@@ -59,6 +60,7 @@ from ._pacing import (
     PacingStats,
     decide,
     expected_abandon_ratio,
+    judged_rate,
 )
 from ._retry import (
     DEFAULT_RETRY_RULES,
@@ -89,6 +91,7 @@ __all__ = [
     "DAY_NAMES",
     "DEFAULT_ABANDON_CAP",
     "DEFAULT_BRAKE_FROM",
+    "DEFAULT_MIN_ANSWERED",
     "DEFAULT_RETRY_RULES",
     "AbandonCounts",
     "Abandoned",
@@ -147,6 +150,7 @@ __all__ = [
     "expected_abandon_ratio",
     "import_leads",
     "is_callable",
+    "judged_rate",
     "next_attempt",
     "next_opening",
     "normalize_dnc_number",

@@ -17,6 +17,9 @@ Rules
   abandons age out of the window. A day at the cap allows no overdial: at most one line
   per free operator, so that answered calls bring the day's rate back down (no line at
   all would keep it where it is until midnight).
+* A rate is never judged on a handful of calls: it is abandoned / max(answered,
+  ``min_answered``) (50), so one early abandon does not stop a campaign for the length
+  of the window, while two in the first 50 answered calls do (4% > 3%).
 * An abandoned call is a person who answered and was not connected to an operator
   within ``ABANDON_AFTER`` (2 s) *of the answer* (not of the end of answering-machine
   detection). The shell starts that timer and reports the result.
@@ -95,6 +98,7 @@ __all__ = [
     "PacingStats",
     "decide",
     "expected_abandon_ratio",
+    "judged_rate",
 ]
 
 ABANDON_AFTER = timedelta(seconds=2)
@@ -107,6 +111,8 @@ DEFAULT_MAX_LINES_PER_OPERATOR = 5.0
 MIN_HANDLED_FOR_ANTICIPATION = 50
 # From half the cap, new lines shrink linearly to none at the cap.
 DEFAULT_BRAKE_FROM = 0.5
+# Rates are judged over at least this many answered calls (see the rules).
+DEFAULT_MIN_ANSWERED = 50
 
 
 class PacingMode(enum.StrEnum):
@@ -186,6 +192,12 @@ class AbandonCounts:
         return self.day_abandoned / self.day_answered if self.day_answered else 0.0
 
 
+def judged_rate(abandoned: int, answered: int, min_answered: int) -> float:
+    """Abandoned / answered, over at least ``min_answered`` answered calls."""
+    denominator = max(answered, min_answered)
+    return abandoned / denominator if denominator else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class PacingConfig:
     mode: PacingMode
@@ -202,6 +214,8 @@ class PacingConfig:
     """0..1: how far to count operators likely to finish within the time to answer."""
     brake_from: float = DEFAULT_BRAKE_FROM
     """Share of the cap from which new lines shrink (to none at the cap)."""
+    min_answered: int = DEFAULT_MIN_ANSWERED
+    """Answered calls a rate is judged over, at least."""
     min_handled_for_anticipation: int = MIN_HANDLED_FOR_ANTICIPATION
     campaign_limits: Limits = field(default_factory=Limits)
     trunk_limits: Limits = field(default_factory=Limits)
@@ -217,6 +231,7 @@ class PacingConfig:
             (0.0 <= self.anticipation <= 1.0, "anticipation must be in [0, 1]"),
             (0.0 <= self.brake_from <= 1.0, "brake_from must be in [0, 1]"),
             (self.min_handled_for_anticipation >= 0, "min_handled must not be negative"),
+            (self.min_answered >= 0, "min_answered must not be negative"),
         )
         for ok, message in checks:
             if not ok:
@@ -315,21 +330,24 @@ def _anticipated(config: PacingConfig, snapshot: PacingSnapshot, caution: float)
             1 for elapsed in snapshot.busy_elapsed
             if stats.aht - elapsed <= stats.time_to_answer
         )  # fmt: skip
-        return int(freeing * config.anticipation * caution)
+        # Rounded, not truncated: one operator freeing at caution 0.7 still counts.
+        return math.floor(freeing * config.anticipation * caution + 0.5)
     # Handle times are roughly exponential, so a busy operator finishes within the time a
     # new call takes to be answered with probability 1 - exp(-tta / aht).
     fraction = 1.0 - math.exp(-stats.time_to_answer / stats.aht)
     return int(snapshot.busy_operators * fraction * config.anticipation * caution)
 
 
-def _observed(snapshot: PacingSnapshot) -> tuple[float, float]:
-    """The window's and the day's abandon rates."""
-    stats = snapshot.stats
-    local = stats.abandon_rate or 0.0
-    if snapshot.abandons is not None:
+def _observed(config: PacingConfig, snapshot: PacingSnapshot) -> tuple[float, float]:
+    """The window's and the day's abandon rates, as judged (``judged_rate``)."""
+    stats, least = snapshot.stats, config.min_answered
+    local = judged_rate(stats.abandoned, stats.answered, least)
+    shared = snapshot.abandons
+    if shared is not None:
         # This process's own window too: its latest abandons may not be written yet.
-        return max(snapshot.abandons.window_rate, local), snapshot.abandons.day_rate
-    return local, stats.lifetime_abandon_rate or 0.0
+        window = judged_rate(shared.window_abandoned, shared.window_answered, least)
+        return max(window, local), judged_rate(shared.day_abandoned, shared.day_answered, least)
+    return local, judged_rate(stats.lifetime_abandoned, stats.lifetime_answered, least)
 
 
 def _brake(config: PacingConfig, observed: float) -> float:
@@ -351,7 +369,7 @@ def decide(snapshot: PacingSnapshot, config: PacingConfig) -> PacingDecision:
     if config.mode is PacingMode.PREVIEW:
         offers = min(max(0, available), headroom)
         return PacingDecision(0, offers, "one lead per free operator", headroom)
-    window_rate, day_rate = _observed(snapshot)
+    window_rate, day_rate = _observed(config, snapshot)
     observed = max(window_rate, day_rate)
     brake = _brake(config, window_rate)
     if brake <= 0.0:

@@ -71,6 +71,7 @@ async def test_slow_operators_brake_the_dialer_until_the_window_allows_again(
         campaigns={"slow": campaign(
             mode="predictive", abandon_cap=0.2, abandon_after_s=0.4,
             abandon_window_s=window_s, apology_sound="custom/sorry-we-missed-you",
+            abandon_min_answered=0,  # judge the rate on these few calls
         )},
     )  # fmt: skip
     await start_campaign(db_dsn, settings, "slow", phones)
@@ -116,8 +117,9 @@ async def test_abandons_of_another_node_hold_this_node_back(
         campaign_id, lead_id = await conn.fetchrow(
             "SELECT campaign_id, id FROM leads ORDER BY id LIMIT 1"
         )
-        # Another node's morning: one abandon in three answered calls, just now.
-        for outcome in ("abandoned", "connected", "connected"):
+        # Another node's morning: two abandons in three answered calls, just now
+        # (2 / 50, the fewest answered calls a rate is judged on: 4%, over the cap).
+        for outcome in ("abandoned", "abandoned", "connected"):
             await conn.execute(
                 "INSERT INTO attempts (campaign_id, lead_id, started_at, answered_at,"
                 " ended_at, outcome, node) VALUES ($1, $2, $3, $3, $3, $4, 'other-node')",

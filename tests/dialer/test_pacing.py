@@ -27,6 +27,7 @@ from callrouter.dialer import (
     Unanswered,
     decide,
     expected_abandon_ratio,
+    judged_rate,
     simulate_campaign,
 )
 from callrouter.errors import InvalidInput
@@ -107,6 +108,22 @@ def test_lines_shrink_as_the_rate_nears_the_cap() -> None:
             [lines(a, config) for a in (0, 3, 4, 6, 8, 9)], reverse=True)
         assert lines(8, config) < 20 and lines(9, config) == 0
     assert lines(0, PREDICTIVE) > 20 and lines(0, PROGRESSIVE) == 20
+
+
+def test_one_early_abandon_slows_but_two_in_fifty_stop() -> None:
+    """Rates are judged over at least 50 answered calls."""
+    def lines(abandoned: int, answered: int) -> int:
+        counts = AbandonCounts(window_answered=answered, window_abandoned=abandoned)
+        snap = PacingSnapshot(free_operators=10, ringing=0, abandons=counts)
+        return decide(snap, PROGRESSIVE).originate
+
+    assert lines(1, 1) == 6  # 1/50 = 2%: braking, not stopped
+    assert lines(2, 20) == 0  # 2/50 = 4%
+    assert lines(1, 100) == 10  # 1%: under the brake's start (half the cap)
+    strict = PacingConfig(mode=PacingMode.PROGRESSIVE, min_answered=0)
+    counts = AbandonCounts(window_answered=1, window_abandoned=1)
+    assert decide(PacingSnapshot(free_operators=10, ringing=0, abandons=counts),
+                  strict).originate == 0
 
 
 def test_dial_ahead_counts_operators_about_to_be_free() -> None:
@@ -305,9 +322,11 @@ def test_never_a_new_line_at_or_over_the_cap(
         campaign_load=snap.campaign_load, trunk_load=snap.trunk_load,
     )
     decision = decide(shared, config)
-    if counts.window_rate >= config.abandon_cap and config.mode is not PacingMode.PREVIEW:
+    least = config.min_answered
+    window = judged_rate(counts.window_abandoned, counts.window_answered, least)
+    if window >= config.abandon_cap and config.mode is not PacingMode.PREVIEW:
         assert decision.originate == 0
-    if counts.day_rate >= config.abandon_cap:
+    if judged_rate(counts.day_abandoned, counts.day_answered, least) >= config.abandon_cap:
         assert decision.originate <= max(0, snap.free_operators - snap.waiting - snap.ringing)
     # a worse shared rate never yields more lines
     worse = AbandonCounts(counts.window_answered, counts.window_abandoned + 1,
