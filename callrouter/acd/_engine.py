@@ -69,6 +69,7 @@ from callrouter.acd._events import (
 )
 from callrouter.acd._model import AcdConfig
 from callrouter.acd._operators import DEFERRED, Operator, OpInput, next_state
+from callrouter.acd._ordering import ring_first
 from callrouter.acd._queues import Call, CallStatus
 from callrouter.acd._reload import Reloadable
 from callrouter.acd._snapshot import AcdSnapshot, build_snapshot
@@ -171,7 +172,7 @@ class AcdEngine(Reloadable):
             raise
         self._settle()
         out, self._out = self._out, []
-        return out
+        return ring_first(out)
 
     def _op(self, operator_id: str) -> Operator:
         op = self._ops.get(operator_id)

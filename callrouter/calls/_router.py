@@ -21,9 +21,7 @@ from callrouter.acd import (
     AcdEngine,
     AcdEvent,
     CallRecord,
-    HoldCaller,
     OperatorStateChanged,
-    RingOperator,
     Tick,
 )
 from callrouter.calls._clock import Clock
@@ -88,7 +86,7 @@ class Router:
 
     def dispatch(self, commands: list[AcdCommand]) -> None:
         run_command, finish = self._run_command, self._finish
-        for command in _ring_first(commands):
+        for command in commands:
             if isinstance(command, CallRecord):
                 session = self._sessions.get(command.call_id)
                 self._journal.call_record(command, session)
@@ -118,23 +116,3 @@ class Router:
                 async with asyncio.timeout(delay):
                     await self._deadline_moved.wait()
 
-
-def _ring_first(commands: list[AcdCommand]) -> list[AcdCommand]:
-    """Ring the operator before answering the caller and starting their music.
-
-    The core says "hold (and announce), then ring" for a caller who can be served at
-    once; the ring does not depend on those, and sending it first takes their ARI round
-    trips off the time a caller waits for an operator (bench/bench_routing.py).
-    """
-    held_at: dict[str, int] = {}
-    out: list[AcdCommand] = []
-    for command in commands:
-        if isinstance(command, HoldCaller):
-            held_at.setdefault(command.call_id, len(out))
-        elif isinstance(command, RingOperator) and command.call_id in held_at:
-            position = held_at[command.call_id]
-            out.insert(position, command)
-            held_at = {c: p + 1 if p >= position else p for c, p in held_at.items()}
-            continue
-        out.append(command)
-    return out

@@ -10,7 +10,7 @@ from callrouter.acd import (
     HoldCaller,
     RingOperator,
 )
-from callrouter.calls._router import _ring_first
+from callrouter.acd._ordering import ring_first as _ring_first
 
 
 def test_ring_moves_before_hold_of_the_same_call() -> None:
