@@ -6,6 +6,7 @@ rules and theory of operation and ``_dispatch`` for the routing policy.
 """
 
 from callrouter.acd._calendar import is_open
+from callrouter.acd._causes import offer_failure_for_cause
 from callrouter.acd._commands import (
     AcdCommand,
     AnnounceQueuePosition,
@@ -108,4 +109,5 @@ __all__ = [
     "Tick",
     "TransferToQueue",
     "is_open",
+    "offer_failure_for_cause",
 ]

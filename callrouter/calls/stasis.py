@@ -24,9 +24,9 @@ from callrouter.acd import (
     CallerHungUp,
     OfferAnswered,
     OfferFailed,
-    OfferFailure,
     OperatorEndpointOffline,
     OperatorEndpointOnline,
+    offer_failure_for_cause,
 )
 from callrouter.ari import (
     AriClient,
@@ -51,26 +51,11 @@ from callrouter.calls._settings import Derived, ReadsSettings, SettingsHolder
 from callrouter.legs import OPERATOR_LEG, OperatorLegInput, OperatorLegState
 from callrouter.store.directory import CustomerCard, find_customer
 
-__all__ = ["StasisHandlers", "offer_failure_for_cause"]
+__all__ = ["StasisHandlers"]
 
 log = structlog.get_logger(__name__)
 
 NORMAL_CLEARING = 16
-# Hangup causes of an operator leg that never answered, as the core's failure kinds.
-_BUSY_CAUSES = {17}
-_NO_ANSWER_CAUSES = {18, 19}
-_REJECTED_CAUSES = {21}
-
-
-def offer_failure_for_cause(cause: int) -> OfferFailure:
-    if cause in _BUSY_CAUSES:
-        return "busy"
-    if cause in _NO_ANSWER_CAUSES:
-        return "no_answer"
-    if cause in _REJECTED_CAUSES:
-        return "rejected"
-    return "unreachable"
-
 
 class StasisHandlers(ReadsSettings):
     def __init__(
