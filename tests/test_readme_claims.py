@@ -767,20 +767,36 @@ def _without_params(node_id: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def collected() -> frozenset[str]:
-    """Node ids of the whole suite, parameters stripped, collected once per session."""
-    result = subprocess.run(
+def collection() -> subprocess.CompletedProcess[str]:
+    """``pytest --collect-only`` over the whole suite, once per session."""
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
          "tests"],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def collected(collection: subprocess.CompletedProcess[str]) -> frozenset[str]:
+    """Node ids of the whole suite, parameters stripped."""
     # Not asserting on the exit code: a file another developer is midway through
     # editing may fail to import; only the tests the table names must be collected.
     ids = frozenset(
-        _without_params(line.strip()) for line in result.stdout.splitlines() if "::" in line
+        _without_params(line.strip()) for line in collection.stdout.splitlines() if "::" in line
     )
-    assert ids, f"nothing collected:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    assert ids, f"nothing collected:\n{collection.stdout[-2000:]}\n{collection.stderr[-2000:]}"
     return ids
+
+
+@pytest.fixture(scope="session")
+def import_errors(collection: subprocess.CompletedProcess[str]) -> list[str]:
+    """Why test files failed to import, so a missing test says whether it was renamed
+    or its whole file is broken."""
+    return [
+        line.strip()
+        for line in collection.stdout.splitlines()
+        if line.startswith(("ERROR ", "E   "))
+    ]
 
 
 def _claim_id(claim: Claim) -> str:
@@ -797,7 +813,7 @@ def test_the_table_is_large_and_has_no_duplicate_quotes() -> None:
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=_claim_id)
 def test_readme_claim_is_proved_by_a_collected_test(
-    claim: Claim, collected: frozenset[str]
+    claim: Claim, collected: frozenset[str], import_errors: list[str]
 ) -> None:
     sections = _sections()
     assert claim.section in sections, f"README has no section {claim.section!r} any more"
@@ -809,7 +825,9 @@ def test_readme_claim_is_proved_by_a_collected_test(
             + (f" (now in {elsewhere})" if elsewhere else ": find what replaced it")
         )
     missing = [t for t in claim.tests if _without_params(t) not in collected]
-    assert not missing, f"not collected: {missing}"
+    assert not missing, f"not collected: {missing}" + (
+        f"; some test files failed to import: {import_errors}" if import_errors else ""
+    )
 
 
 @pytest.mark.parametrize("section", COVERED_SECTIONS)
