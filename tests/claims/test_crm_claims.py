@@ -13,6 +13,8 @@ import pytest
 from aiohttp import web
 
 from callrouter.sim import SimControl, SimulatedAsterisk
+from callrouter.store import open_pool
+from callrouter.store.callbacks import list_callbacks
 from tests.calls.harness import (
     call_events,
     eventually,
@@ -84,3 +86,72 @@ async def test_one_calls_events_share_its_call_id_with_its_row_and_queue_log(
     assert [h.event for h in crm.hits] == ["call.offered", "call.answered", "call.ended"]
     assert {h.call_id for h in crm.hits} == {str(row["id"])}
     assert exported[0] == "ENTERQUEUE"  # the queue_log lines are keyed by the same id
+
+
+# How a caller comes to ask for a callback: the key while waiting, or a full queue.
+HOW_CALLBACKS_ARE_ASKED = {
+    "callback-key": {"join_empty": True, "callback_key": "5"},
+    "overflow": {"join_empty": True, "max_waiting": 1, "overflow": {"kind": "callback"}},
+}
+
+
+@pytest.mark.parametrize(
+    "queue", HOW_CALLBACKS_ARE_ASKED.values(), ids=HOW_CALLBACKS_ARE_ASKED.keys()
+)
+async def test_callback_requested_is_identified_by_its_call_id(
+    queue: dict[str, object], sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    # README, callback.requested: "(the caller pressed the callback key, or the queue
+    # overflowed to a callback)"; "`callback_id` (always null here ...; `call_id`
+    # identifies the callback, one per call, in `GET /api/v1/callbacks` too)".
+    crm = Receiver()
+    await crm.start()
+    try:
+        settings = make_settings(
+            sim,
+            queues={"support": queue},
+            operators={"anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}}},
+            crm={"webhooks": {"callback": f"{crm.url}/callback"}},
+        )
+        async with running_service(settings, db_dsn):
+            first = await sim_control.place_call(caller_number="+4930111")
+            if "callback_key" in queue:
+
+                async def on_hold() -> bool:
+                    log = await sim_control.requests()
+                    return any(r["path"].endswith("/moh") for r in log)
+
+                await eventually(on_hold, what="the caller waiting")
+                await sim_control.send_dtmf(first["id"], "5")
+            else:  # the first caller fills the queue; the second overflows
+                await eventually(lambda: _waiting(db_dsn), what="the first caller queued")
+                await sim_control.place_call(caller_number="+4930222")
+            await crm.wait_for(lambda hits: any(h.event == "callback.requested" for h in hits))
+
+            # The row comes through the batched writer, possibly after the webhook.
+            async def stored() -> list[asyncpg.Record] | None:
+                conn = await asyncpg.connect(db_dsn)
+                try:
+                    return await conn.fetch("SELECT call_id, phone FROM callbacks") or None
+                finally:
+                    await conn.close()
+
+            [row] = await eventually(stored, what="the callback's row")
+            # What GET /api/v1/callbacks lists (nobody is logged in: still pending).
+            async with open_pool(db_dsn, max_size=1) as pool, pool.acquire() as conn:
+                listed = await list_callbacks(conn, status="pending", queue=None, limit=10)
+    finally:
+        await crm.stop()
+    [hit] = [h for h in crm.hits if h.event == "callback.requested"]
+    assert hit.json["callback_id"] is None
+    assert hit.json["call_id"] == str(row["call_id"])
+    assert hit.json["caller"]["number"] == row["phone"]
+    assert [str(r["call_id"]) for r in listed] == [hit.json["call_id"]]
+
+
+async def _waiting(dsn: str) -> bool:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return bool(await conn.fetchval("SELECT count(*) FROM calls WHERE queued_at IS NOT NULL"))
+    finally:
+        await conn.close()
