@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +41,7 @@ from callrouter.acd import (
     OperatorState,
     OperatorStateChanged,
 )
-from callrouter.ari import AriClient, AriError, Channel, PlaybackFinished, StasisStart
+from callrouter.ari import AriClient, AriError, PlaybackFinished, StasisStart
 from callrouter.calls._dialer_apology import Apologies
 from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg, DialedLegs
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource
@@ -60,8 +60,8 @@ from callrouter.dialer import (
     Unanswered,
     decide,
 )
-from callrouter.dialer.store import OpenAttempt, outcome_of_call
-from callrouter.legs import DIALED_LEG, DialedInput, DialedState, OperatorLegState
+from callrouter.dialer.store import outcome_of_call
+from callrouter.legs import DIALED_LEG, DialedInput, OperatorLegState
 
 __all__ = ["OUTBOUND_PRIORITY", "OutboundDialer"]
 
@@ -150,7 +150,13 @@ class OutboundDialer(ReadsSettings):
         for source in self._sources:
             for attempt in await source.open_attempts():
                 plan = await source.plan_named(attempt.campaign)
-                if plan is None or not self._reattach(source, plan, attempt, channels, now):
+                leg = self._book.reattach(source, plan, attempt, channels, now) if plan else None
+                if leg is not None:
+                    log.info("attempt_reattached", attempt=attempt.id, call_id=leg.call_id,
+                             state=str(leg.state))  # fmt: skip
+                    if leg.answered_at is not None:
+                        self._later(self._abandon_if_waiting(leg), f"abandon:{leg.call_id}")
+                else:
                     outcome = outcome_of_call(attempt.call_outcome)
                     log.warning("attempt_closed_after_restart", attempt=attempt.id,
                                 lead=attempt.lead_id, outcome=str(outcome))  # fmt: skip
@@ -161,34 +167,6 @@ class OutboundDialer(ReadsSettings):
             released = await source.release_claims(now)
             if released:
                 log.info("lead_claims_released", count=released)
-
-    def _reattach(
-        self, source: LeadSource, plan: CampaignPlan, attempt: OpenAttempt,
-        channels: Mapping[str, Channel], now: datetime,
-    ) -> bool:  # fmt: skip
-        call_id = str(attempt.call_id) if attempt.call_id else ""
-        session = self._sessions.get(call_id)
-        channel = channels.get(attempt.channel_id or "")
-        if not call_id or attempt.channel_id is None or (session is None and channel is None):
-            return False
-        lead = DialLead(attempt.lead_id, attempt.phone, attempt.name)
-        leg = DialedLeg(
-            source, plan, lead, attempt.id, call_id, attempt.channel_id, attempt.started_at
-        )
-        # A rebuilt state, as recovery rebuilds calls: what Asterisk holds says where the
-        # leg is (adopted into the queue, answered and in AMD, or still ringing).
-        if session is not None:
-            leg.state = DialedState.QUEUED
-        elif channel is not None and channel.state == "Up":
-            leg.state = DialedState.AMD
-        if leg.state is not DialedState.RINGING:
-            # The answer was before the restart; when it is not known, the restart
-            # bounds it.
-            leg.answered_at = attempt.answered_at or now
-            self._later(self._abandon_if_waiting(leg), f"abandon:{call_id}")
-        self._book.add(leg)
-        log.info("attempt_reattached", attempt=attempt.id, call_id=call_id, state=str(leg.state))
-        return True
 
     def _operator_state(self, change: OperatorStateChanged) -> None:
         self._book.operator_state(change)

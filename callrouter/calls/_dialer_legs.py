@@ -9,13 +9,16 @@ of the operators, into the numbers the pure ``decide`` takes. Nothing here dials
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from callrouter.acd import AcdSnapshot, OperatorState, OperatorStateChanged
+from callrouter.ari import Channel
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource
 from callrouter.calls._sessions import SessionRegistry
 from callrouter.dialer import AbandonCounts, Load, Originated, PacingSnapshot, RollingStats
+from callrouter.dialer.store import OpenAttempt
 from callrouter.legs import DialedState
 
 __all__ = ["OUTBOUND_PRIORITY", "UNANSWERED", "DialedLeg", "DialedLegs"]
@@ -61,6 +64,34 @@ class DialedLegs:
     def forget(self, leg: DialedLeg) -> None:
         self._by_channel.pop(leg.channel_id, None)
         self._by_call.pop(leg.call_id, None)
+
+    def reattach(
+        self, source: LeadSource, plan: CampaignPlan, attempt: OpenAttempt,
+        channels: Mapping[str, Channel], now: datetime,
+    ) -> DialedLeg | None:  # fmt: skip
+        """An attempt left open by a crash, back in the book if Asterisk still holds its
+        customer (None: its call is gone)."""
+        call_id = str(attempt.call_id) if attempt.call_id else ""
+        session = self._sessions.get(call_id)
+        channel = channels.get(attempt.channel_id or "")
+        if not call_id or attempt.channel_id is None or (session is None and channel is None):
+            return None
+        lead = DialLead(attempt.lead_id, attempt.phone, attempt.name)
+        leg = DialedLeg(
+            source, plan, lead, attempt.id, call_id, attempt.channel_id, attempt.started_at
+        )
+        # A rebuilt state, as recovery rebuilds calls: what Asterisk holds says where the
+        # leg is (adopted into the queue, answered and in AMD, or still ringing).
+        if session is not None:
+            leg.state = DialedState.QUEUED
+        elif channel is not None and channel.state == "Up":
+            leg.state = DialedState.AMD
+        if leg.state is not DialedState.RINGING:
+            # The answer was before the restart; when it is not known, the restart
+            # bounds it.
+            leg.answered_at = attempt.answered_at or now
+        self.add(leg)
+        return leg
 
     def legs(self) -> list[DialedLeg]:
         return list(self._by_call.values())
