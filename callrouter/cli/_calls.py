@@ -19,6 +19,7 @@ from callrouter.cli._runtime import (
     state_of,
 )
 from callrouter.store import calls as call_log
+from callrouter.store import directory
 from callrouter.store.occupancy import occupancy
 
 calls_app = typer.Typer(help="The call log: list, show, export.", no_args_is_help=True)
@@ -177,15 +178,8 @@ def queues_status(
                 since=day_start,
                 service_levels={n: q.service_level_s for n, q in settings.queues.items()},
             )
-            waiting = await conn.fetch(
-                "SELECT queue_name, id, caller_number, queued_at FROM calls"
-                " WHERE outcome IS NULL AND queued_at IS NOT NULL AND answered_at IS NULL"
-                " ORDER BY queued_at"
-            )
-            operators = await conn.fetch(
-                "SELECT m.queue_name, o.state, count(*) AS n FROM queue_members m"
-                " JOIN operators o ON o.id = m.operator_id GROUP BY 1, 2"
-            )
+            waiting = await call_log.waiting_callers(conn)
+            operators = await directory.operator_states_by_queue(conn)
             occupancies = {
                 name: await occupancy(
                     conn,

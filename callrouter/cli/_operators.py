@@ -75,10 +75,7 @@ def _request(ctx: typer.Context, operator_id: str, action: str, reason: str | No
             # Wait briefly for a running callrouter to apply it, to report the outcome.
             deadline = asyncio.get_running_loop().time() + _APPLY_WAIT_S
             while asyncio.get_running_loop().time() < deadline:
-                result: str | None = await conn.fetchval(
-                    "SELECT result FROM operator_requests WHERE id = $1 AND applied_at IS NOT NULL",
-                    request_id,
-                )
+                result = await directory.request_result(conn, request_id)
                 if result is not None:
                     return result
                 await asyncio.sleep(0.1)

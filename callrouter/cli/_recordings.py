@@ -36,6 +36,7 @@ from callrouter.cli._runtime import (
 from callrouter.errors import ExternalError, NotFound
 from callrouter.store import DbConnection
 from callrouter.store import calls as call_log
+from callrouter.store import recordings as store_recordings
 from callrouter.store.recordings import list_recordings
 from callrouter.store.retention import PurgeResult, purge_recordings, recordings_to_purge
 
@@ -157,17 +158,14 @@ def list_command(
 
 async def _targets(conn: DbConnection, ident: str) -> list[asyncpg.Record]:
     """The rows ``ident`` names: one recording by name, else a call's recordings."""
-    rows = await conn.fetch("SELECT name, format, state FROM recordings WHERE name = $1", ident)
+    rows = await store_recordings.recordings_by_name(conn, ident)
     if rows:
         return rows
     try:
         call_id = await _call_id(conn, ident)
     except NotFound:
         return []
-    return await conn.fetch(
-        "SELECT name, format, state FROM recordings WHERE call_id = $1 ORDER BY started_at",
-        call_id,
-    )
+    return await store_recordings.recordings_of_call(conn, call_id)
 
 
 @recordings_app.command("get")
@@ -250,16 +248,7 @@ def _write_index(path: Path, rows: list[list[str]]) -> None:
 async def _in_range(
     conn: DbConnection, since: datetime | None, until: datetime | None
 ) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT r.name, r.format, r.started_at, r.duration_s, r.call_id, c.caller_number,"
-        " c.caller_name, c.queue_name, c.operator_id"
-        " FROM recordings r JOIN calls c ON c.id = r.call_id"
-        " WHERE r.state <> 'deleted' AND ($1::timestamptz IS NULL OR r.started_at >= $1)"
-        " AND ($2::timestamptz IS NULL OR r.started_at < $2)"
-        " ORDER BY r.started_at, r.name",
-        since,
-        until,
-    )
+    return await store_recordings.recordings_started_between(conn, since, until)
 
 
 @recordings_app.command("export")

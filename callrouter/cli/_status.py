@@ -19,7 +19,8 @@ from callrouter.cli._runtime import (
     state_of,
 )
 from callrouter.errors import DatabaseError
-from callrouter.store import DEFAULT_MIGRATIONS_DIR, database_errors, migration_status
+from callrouter.store import DEFAULT_MIGRATIONS_DIR, database_errors, directory, migration_status
+from callrouter.store import calls as call_log
 
 __all__ = ["health_url", "register"]
 
@@ -81,10 +82,8 @@ async def _database(state: CliState) -> dict[str, Any]:
     try:
         async with database_pool(state) as pool, pool.acquire() as conn:
             with database_errors("cannot read the status"):
-                live = await conn.fetchval("SELECT count(*) FROM calls WHERE outcome IS NULL")
-                ops = await conn.fetch(
-                    "SELECT state, count(*) AS n FROM operators GROUP BY state ORDER BY state"
-                )
+                live = await call_log.live_call_count(conn)
+                ops = await directory.operators_by_state(conn)
                 migrations = await migration_status(conn, folder)
     except DatabaseError as exc:
         return {"reachable": False, "error": str(exc)}
@@ -94,7 +93,7 @@ async def _database(state: CliState) -> dict[str, Any]:
     return {
         "reachable": True,
         "live_calls": live,
-        "operators": {row["state"]: row["n"] for row in ops},
+        "operators": dict(sorted(ops.items())),
         "migrations": counts,
     }
 

@@ -19,8 +19,10 @@ __all__ = [
     "get_call",
     "iter_queue_log",
     "list_calls",
+    "live_call_count",
     "live_calls",
     "queue_figures",
+    "waiting_callers",
 ]
 
 _CALL_LIST_COLUMNS = (
@@ -263,3 +265,17 @@ async def queue_figures(
 
 # The queue's service-level threshold, seconds (20 when the queue is not configured).
 _THRESHOLD = "coalesce(($2::jsonb ->> queue_name)::numeric, 20)"
+
+
+async def live_call_count(conn: DbConnection) -> int:
+    count: int = await conn.fetchval("SELECT count(*) FROM calls WHERE outcome IS NULL")
+    return count
+
+
+async def waiting_callers(conn: DbConnection) -> list[asyncpg.Record]:
+    """Callers in a queue now, longest waiting first."""
+    return await conn.fetch(
+        "SELECT queue_name, id, caller_number, queued_at FROM calls"
+        " WHERE outcome IS NULL AND queued_at IS NOT NULL AND answered_at IS NULL"
+        " ORDER BY queued_at"
+    )

@@ -24,8 +24,11 @@ __all__ = [
     "OperatorRequest",
     "find_customer",
     "list_operators",
+    "operator_states_by_queue",
+    "operators_by_state",
     "phone_keys",
     "request_operator_action",
+    "request_result",
     "sync_directory",
     "upsert_customer",
 ]
@@ -179,3 +182,25 @@ async def upsert_customer(
         notes,
     )
     return customer_id
+
+
+async def operators_by_state(conn: DbConnection) -> dict[str, int]:
+    rows = await conn.fetch("SELECT state, count(*) AS n FROM operators GROUP BY state")
+    return {row["state"]: row["n"] for row in rows}
+
+
+async def operator_states_by_queue(conn: DbConnection) -> list[asyncpg.Record]:
+    """(queue, state, how many operators) over queue memberships."""
+    return await conn.fetch(
+        "SELECT m.queue_name, o.state, count(*) AS n FROM queue_members m"
+        " JOIN operators o ON o.id = m.operator_id GROUP BY 1, 2"
+    )
+
+
+async def request_result(conn: DbConnection, request_id: int) -> str | None:
+    """An operator request's result once a running callrouter applied it, else None."""
+    result: str | None = await conn.fetchval(
+        "SELECT result FROM operator_requests WHERE id = $1 AND applied_at IS NOT NULL",
+        request_id,
+    )
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 
@@ -12,6 +13,9 @@ __all__ = [
     "latest_recording",
     "list_recordings",
     "mark_recording_deleted",
+    "recordings_by_name",
+    "recordings_of_call",
+    "recordings_started_between",
 ]
 
 
@@ -41,3 +45,30 @@ async def latest_recording(conn: DbConnection, call_id: uuid.UUID) -> asyncpg.Re
         call_id,
     )
     return row
+
+
+async def recordings_by_name(conn: DbConnection, name: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT name, format, state FROM recordings WHERE name = $1", name)
+
+
+async def recordings_of_call(conn: DbConnection, call_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT name, format, state FROM recordings WHERE call_id = $1 ORDER BY started_at",
+        call_id,
+    )
+
+
+async def recordings_started_between(
+    conn: DbConnection, since: datetime | None, until: datetime | None
+) -> list[asyncpg.Record]:
+    """Recordings not deleted, with their call's caller, queue and operator (export)."""
+    return await conn.fetch(
+        "SELECT r.name, r.format, r.started_at, r.duration_s, r.call_id, c.caller_number,"
+        " c.caller_name, c.queue_name, c.operator_id"
+        " FROM recordings r JOIN calls c ON c.id = r.call_id"
+        " WHERE r.state <> 'deleted' AND ($1::timestamptz IS NULL OR r.started_at >= $1)"
+        " AND ($2::timestamptz IS NULL OR r.started_at < $2)"
+        " ORDER BY r.started_at, r.name",
+        since,
+        until,
+    )
