@@ -1,9 +1,10 @@
-"""README, Design: "`acd/` and `dialer/` never await and never read a clock" (and the
-legs' lifecycles are pure tables too). That purity is what lets the state machines and
+"""README, Design. "`acd/` and `dialer/` never await and never read a clock" (and the
+legs' lifecycles are pure tables too): that purity is what lets the state machines and
 the benchmarks run the cores without a loop or a clock, so it is checked on the source.
-
 ``dialer/store.py`` and the ``dialer/_db_*.py`` modules behind it are the dialer's
-PostgreSQL side (README: "store.py: its PostgreSQL side") and are exempt."""
+PostgreSQL side (README: "store.py: its PostgreSQL side") and are exempt.
+
+And the core "decides what an operator leg's hangup cause means"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import ast
 from pathlib import Path
 
 import pytest
+
+from callrouter.acd import CallArrived, OfferFailed, QueuePolicy, offer_failure_for_cause
+from tests.acd._helpers import Harness, op, rings, t
 
 PACKAGE = Path(__file__).resolve().parents[2] / "callrouter"
 PURE = ("acd", "legs", "dialer")
@@ -68,3 +72,24 @@ def test_the_check_flags_what_it_looks_for(tmp_path: Path) -> None:
     assert {v.split(": ", 1)[1] for v in _violations(impure)} == {
         "imports asyncio", "AsyncFunctionDef", "Await", "reads the clock (datetime.now)",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cause", "paused"),
+    [(17, False), (18, True), (19, True), (21, False), (34, False)],
+    ids=["17-busy", "18-no-user-responding", "19-no-answer", "21-rejected", "34-other"],
+)
+def test_the_core_decides_what_an_operator_legs_hangup_cause_means(
+    cause: int, paused: bool
+) -> None:
+    # README, Design: the core "decides what an operator leg's hangup cause means
+    # (`acd/_causes.py`)": a ring that ran out (18, 19) is a ring timeout and auto-pauses
+    # the operator; a busy, rejected or unreachable phone only rests them.
+    h = Harness.build([QueuePolicy("q")], [op("a", q=0)])
+    assert rings(h(CallArrived("1", "q", t(0)))) == [("1", "a")]
+    h(OfferFailed("1", "a", offer_failure_for_cause(cause), t(1)))
+    snapshot = h.engine.snapshot().operator("a")
+    if paused:
+        assert (snapshot.state.value, snapshot.pause_reason) == ("paused", "no-answer")
+    else:
+        assert (snapshot.state.value, snapshot.routable) == ("available", False)
