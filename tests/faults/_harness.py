@@ -344,7 +344,10 @@ async def verify(center: CallCenter, *, extra: Mapping[str, list[str]] | None = 
         sims.append(sim_record(node.name, requests, await node.control.channel_log()))
     db = await db_record(center.dsn)
     adopted = {(r.node, channel) for r in center.restarts for channel in r.adopted}
-    violations = check_all(sims, db, center.receiver.hits, adopted)
+    downtimes = [
+        (r.node, r.killed_at, r.restarted_at) for r in center.restarts if r.restarted_at
+    ]
+    violations = check_all(sims, db, center.receiver.hits, adopted, downtimes)
     violations.update(extra or {})
     if any(violations.values()):
         raise AssertionError(

@@ -4,6 +4,7 @@ or a green fault run would prove nothing."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -144,3 +145,24 @@ def test_a_webhook_the_crm_never_got_is_lost() -> None:
         "no call.ended for answered call call-1",
         "call.ended delivery d3 (call call-1) pending, never received",
     ]
+
+
+@pytest.mark.parametrize(
+    ("killed_at", "reported"),
+    [(T0 + 2.05, False), (T0 + 1.5, False), (T0 + 3, True)],
+    ids=["in-flight-at-kill", "entered-while-down", "handled-before-kill"],
+)
+def test_only_a_caller_whose_whole_stay_fell_in_a_kill_may_have_no_row(
+    killed_at: float, reported: bool
+) -> None:
+    """c2 enters at T0+2 and hangs up at T0+9; serve is back at T0+10."""
+    record = sim_record("node-a", [_originate("cr-1", "call-1")], _two_calls(T0 + 6))
+    db = DbRecord(
+        calls=(CallRow("call-1", "node-a", "c1", "answered", 1.0, "anna"),),
+        events={},
+        deliveries=(),
+    )
+    back = datetime.fromtimestamp(T0 + 10, UTC)
+    down = [("node-a", datetime.fromtimestamp(killed_at, UTC), back)]
+    found = every_call_has_one_final_row([record], db, down)
+    assert any("c2: 0 call rows" in line for line in found) is reported
