@@ -260,8 +260,9 @@ async def set_disposition(inp: Inputs) -> DispositionOut:
     attempt_id = inp.path_as(AttemptPath).attempt_id
     body = inp.body_as(DispositionIn)
     async with _db(inp, "cannot record the disposition") as conn:
-        row = await dialer_store.set_disposition(conn, attempt_id, body.disposition)
-    # The note is not written anywhere yet: attempts has no column for it (see README).
+        row = await dialer_store.set_disposition(
+            conn, attempt_id, body.disposition, note=body.note, callback_at=body.callback_at
+        )
     log.info(
         "api.disposition",
         attempt_id=attempt_id,

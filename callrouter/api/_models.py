@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     JsonValue,
     RootModel,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -133,12 +135,28 @@ class PauseIn(_In):
 
 class ClickToCallIn(_In):
     operator_id: Name
-    number: Annotated[
-        str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9*#][0-9*# ().-]{0,39}$")
-    ] = Field(description="The customer's number as typed; the service normalises it")
-    caller_id: Annotated[str, StringConstraints(max_length=80)] | None = None
     campaign_id: int | None = Field(None, ge=1)
     lead_id: int | None = Field(None, ge=1)
+    number: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9*#][0-9*# ().-]{0,39}$"),
+        ]
+        | None
+    ) = Field(
+        None,
+        validate_default=True,
+        description="The customer's number as typed (the service normalises it); may be"
+        " left out with lead_id: the lead's own number is dialled",
+    )
+    caller_id: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+    @field_validator("number")
+    @classmethod
+    def _number_or_lead(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("lead_id") is None:
+            raise ValueError("give the number to dial, or lead_id for a preview lead")
+        return value
 
 
 class DispositionIn(_In):
@@ -146,6 +164,8 @@ class DispositionIn(_In):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
     ]
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    # For a disposition whose effect is a callback: when to call back.
+    callback_at: AwareDatetime | None = None
 
 
 # --- responses ---------------------------------------------------------------------

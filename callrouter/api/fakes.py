@@ -96,7 +96,7 @@ class FakeCallCenter:
         self,
         *,
         operator_id: str,
-        number: str,
+        number: str | None,
         caller_id: str | None,
         campaign_id: int | None,
         lead_id: int | None,

@@ -48,12 +48,13 @@ class CallCenterPort(Protocol):
         self,
         *,
         operator_id: str,
-        number: str,
+        number: str | None,
         caller_id: str | None,
         campaign_id: int | None,
         lead_id: int | None,
     ) -> str:
-        """Ring the operator's phone, then dial ``number``; return the new call's id.
+        """Ring the operator's phone, then dial ``number`` (the lead's own number when
+        ``lead_id`` is given without one); return the new call's id.
 
         Returns once the call is started, not answered. ``number`` is as the client
         typed it; normalising it (E.164, dial plan prefix) is the service's job.

@@ -183,6 +183,10 @@ def plan_adoption(
         if not our_leg(channel) or channel.id in decided:
             continue
         args = stasis_args(channel)
+        if channel.id in rows and not args:
+            # A customer the dialer is still ringing (or AMD is listening to): the dialer
+            # re-attaches its attempt to it (calls/_dialer.py), not an orphan.
+            continue
         if args and args[0] == "click":
             continue  # click-to-call legs are their own flow; left as they are
         plan.hangup.append(channel.id)

@@ -88,14 +88,16 @@ class CallCenter(ReadsSettings):
         self,
         *,
         operator_id: str,
-        number: str,
+        number: str | None,
         caller_id: str | None,
         campaign_id: int | None,
         lead_id: int | None,
     ) -> str:
+        if number is None and lead_id is None:
+            raise InvalidInput("give the number to dial, or the lead_id of a preview lead")
         return await self._clicks.start(
             operator_id=operator_id,
-            number=self._e164(number),
+            number=self._e164(number) if number is not None else None,
             caller_id=caller_id,
             campaign_id=campaign_id,
             lead_id=lead_id,

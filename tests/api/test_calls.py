@@ -255,3 +255,12 @@ async def test_recording_pause_and_resume(
 async def test_recording_control_of_unknown_call_is_404(client: aiohttp.ClientSession) -> None:
     async with client.post(f"/api/v1/calls/{uuid.uuid4()}/recording/resume") as response:
         assert response.status == 404
+
+
+async def test_click_to_call_may_leave_the_number_out_with_a_lead(
+    client: aiohttp.ClientSession,
+) -> None:
+    """A preview call dials the lead's own number: with lead_id, number is optional."""
+    body = {"operator_id": "ben", "lead_id": 7, "campaign_id": 1}
+    async with client.post("/api/v1/calls", json=body) as r:
+        assert r.status == 202, await r.text()
