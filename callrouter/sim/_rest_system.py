@@ -238,3 +238,15 @@ async def change_device_state(request: web.Request) -> web.Response:
     watchers = [a.name for a in core.hub.applications.values() if name in a.device_names]
     core.hub.emit("DeviceStateChanged", watchers, device_state={"name": name, "state": state})
     return no_content()
+
+
+@routes.get("/ari/sounds/{soundId:.+}")
+async def get_sound(request: web.Request) -> web.Response:
+    """A sound set with ``PUT /sim/sounds/{name}`` exists; any other is 404, as a sound not
+    installed on Asterisk is (callrouter checks its apology sounds this way at start)."""
+    name = request.match_info["soundId"]
+    if name not in core_of(request).media.sound_seconds:
+        raise SimAriError(404, "Sound not found")
+    return json_response(
+        {"id": name, "text": "", "formats": [{"language": "en", "format": "gsm"}]}
+    )

@@ -216,3 +216,21 @@ async def test_an_amd_verdict_past_the_limit_is_an_abandon_with_the_apology(
     assert not [r for r in log if r["params"].get("endpoint") == "PJSIP/101"]
     call = await fetch(db_dsn, "SELECT outcome FROM calls")
     assert [c["outcome"] for c in call] == ["abandoned"]
+
+
+async def test_an_installed_apology_sound_passes_the_check(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_sound("custom/apology", 2.0)
+    settings = make_settings(
+        sim, campaigns={"polite": campaign(apology_sound="custom/apology")}
+    )
+    with capture_logs() as logs:
+        async with running_service(settings, db_dsn):
+
+            async def checked() -> bool:
+                return sum(e["event"].startswith("apology_sound") for e in logs) >= 2
+
+            await eventually(checked, what="every apology sound checked")
+    missing = {e["sound"] for e in logs if e["event"] == "apology_sound_missing"}
+    assert "custom/apology" not in missing
