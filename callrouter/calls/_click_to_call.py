@@ -168,6 +168,9 @@ class ClickToCall(ReadsSettings):
         if follow_up is not None:
             click.attempt_log, key = follow_up
             click.attempt_id = await click.attempt_log.start(key, call_id, operator_id)
+        # The CRM hears of an outbound call as of any other: a screen pop as the
+        # operator's phone rings, then answered and ended.
+        self._journal.crm.offered(session, operator_id, self._router.now())
         try:
             await self._ari.channels.originate(
                 endpoint=operator.endpoint,
@@ -253,6 +256,7 @@ class ClickToCall(ReadsSettings):
             click.session, now, "CONNECT", operator_id=click.operator_id,
             holdtime=0, bridged_channel=click.customer_channel, ringtime=0,
         )  # fmt: skip
+        self._journal.crm.answered(click.session, click.operator_id, now)
         await self._record(click)
 
     async def _record(self, click: _Click) -> None:
@@ -333,6 +337,11 @@ class ClickToCall(ReadsSettings):
         if cause_txt:
             values["hangup_cause_txt"] = cause_txt[:500]
         self._journal.call_update(click.session, **values)
+        self._journal.crm.ended_outbound(
+            click.session, outcome=outcome, operator_id=click.operator_id,
+            talk_s=float(values.get("talk_s", 0.0)),  # type: ignore[arg-type]
+            hangup_cause=cause, ended_at=now,
+        )  # fmt: skip
         for channel in (click.operator_channel, click.customer_channel):
             if channel:
                 self._by_channel.pop(channel, None)

@@ -108,6 +108,34 @@ class CrmEvents(ReadsSettings):
         # would lose. (Asterisk's own figure lands in recordings.duration_s afterwards.)
         self._publisher.publish(call_ended(**ended))
 
+    def ended_outbound(
+        self,
+        session: CallSession,
+        *,
+        outcome: str,
+        operator_id: str,
+        talk_s: float,
+        hangup_cause: int | None,
+        ended_at: datetime,
+    ) -> None:
+        """A click-to-call (the operator dialled the customer) ended."""
+        if self._publisher is None:
+            return
+        name, endpoint = self._operator(operator_id)
+        recording = session.recording_name
+        self._publisher.publish(
+            call_ended(
+                call_id=session.call_id, queue=session.queue or None,
+                caller_number=session.caller_number, caller_name=session.caller_name,
+                outcome=outcome, wait_s=0.0, talk_s=talk_s,  # type: ignore[arg-type]
+                operator_id=operator_id, operator_name=name, operator_endpoint=endpoint,
+                hangup_cause=hangup_cause, recording_name=recording,
+                recording_url=self.recording_url(session.call_id) if recording else None,
+                recording_duration_s=_recorded_s(session, ended_at) if recording else None,
+                ended_at=ended_at,
+            )
+        )  # fmt: skip
+
     def swept(self, row: Mapping[str, Any]) -> None:
         """A call closed by the restart sweep (its end came while callrouter was away)."""
         if self._publisher is None:
