@@ -12,7 +12,9 @@ legs we originate to operators (StasisStart means the operator answered), and
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import datetime
 
 import asyncpg
 import structlog
@@ -80,6 +82,9 @@ class StasisHandlers(ReadsSettings):
         self._holder = settings
         self._clicks = clicks
         self.dialer = dialer
+        # The last inbound caller still on its way into the core (see _inbound).
+        self._last_arrival = asyncio.Event()
+        self._last_arrival.set()
         self._operators_by_endpoint = Derived(
             settings,
             lambda s: {op.endpoint.lower(): op_id for op_id, op in s.operators.items()},
@@ -144,7 +149,27 @@ class StasisHandlers(ReadsSettings):
         )
         # The row first: a crash during the lookup must still leave the call its row.
         self._journal.call_created(session)
-        customer = await self._lookup_customer(channel.caller.number)
+        # Lookups run concurrently but callers reach the core in the order they arrived:
+        # who gets the last place in a full queue must not depend on lookup speed.
+        earlier, mine = self._last_arrival, asyncio.Event()
+        self._last_arrival = mine
+        try:
+            customer = await self._lookup_customer(channel.caller.number)
+            await earlier.wait()
+            self._admit(session, customer, queue, target, now)
+        finally:
+            mine.set()
+        if queue is None:
+            await self._hangup(channel.id, reason="unallocated")
+
+    def _admit(
+        self,
+        session: CallSession,
+        customer: CustomerCard | None,
+        queue: str | None,
+        target: str,
+        now: datetime,
+    ) -> None:
         if customer is not None:
             session.priority = customer.priority
             session.customer_card = {
@@ -157,12 +182,11 @@ class StasisHandlers(ReadsSettings):
         self._sessions.add(session)
         if queue is None:
             # Nothing to route to: the call still gets its row and a clear outcome.
-            log.warning("inbound_without_queue", channel=channel.id, target=target)
+            log.warning("inbound_without_queue", channel=session.caller_channel_id, target=target)
             self._journal.call_update(
                 session, outcome="failed", ended_at=now, hangup_cause_txt=f"no queue for {target!r}"
             )
             self._sessions.remove(session.call_id)
-            await self._hangup(channel.id, reason="unallocated")
             return
         self._router.apply(
             CallArrived(
