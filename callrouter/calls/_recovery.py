@@ -182,6 +182,8 @@ class Recovery:
                     holdtime=round((at - call.queued_at).total_seconds()),
                     bridged_channel=call.operator_channel_id or "", ringtime=0,
                 )  # fmt: skip
+                # Its call.answered was due at the same moment, and lost the same way.
+                self._journal.crm.answered(session, call.operator_id, at)
         elif call.operator_id is None or call.call_id in to_connect:
             # Alone in Stasis: its music may still play (stopped before any bridge).
             session.on_hold = True
