@@ -18,6 +18,7 @@ from callrouter.cli._runtime import (
     run_async,
     state_of,
 )
+from callrouter.dialer import store as dialer_store
 from callrouter.store import calls as call_log
 from callrouter.store import directory
 from callrouter.store.occupancy import occupancy
@@ -178,6 +179,7 @@ def queues_status(
                 since=day_start,
                 service_levels={n: q.service_level_s for n, q in settings.queues.items()},
             )
+            outbound = await dialer_store.outbound_queue_figures(conn, since=day_start)
             waiting = await call_log.waiting_callers(conn)
             operators = await directory.operator_states_by_queue(conn)
             occupancies = {
@@ -203,6 +205,16 @@ def queues_status(
             by_queue[row["queue_name"]]["operators"][row["state"]] = row["n"]
         for name, value in occupancies.items():
             by_queue[name]["operator_occupancy"] = value
+        for out in outbound:
+            # The queue's campaigns' customers, beside its inbound callers.
+            by_queue.setdefault(out.queue, {"waiting": [], "operators": {}})["outbound_today"] = {
+                "dialled": out.dialled,
+                "answered": out.answered,
+                "connected": out.connected,
+                "abandoned": out.abandoned,
+                "avg_wait_s": out.avg_wait_s,
+                "avg_talk_s": out.avg_talk_s,
+            }
         for fig in figures:
             by_queue.setdefault(fig.queue, {"waiting": [], "operators": {}})["today"] = {
                 "offered": fig.offered,

@@ -42,6 +42,21 @@ async def _seed(dsn: str, day_start: datetime) -> None:
                 " talk_s, outcome) VALUES ($1, 'inbound', 'support', $2, $2, $3, $4, $5)",
                 uuid.uuid4(), created, wait, talk, outcome,
             )  # fmt: skip
+        # One customer of a campaign dialled into the queue, connected.
+        await conn.execute("INSERT INTO queues (name) VALUES ('support') ON CONFLICT DO NOTHING")
+        campaign = await conn.fetchval(
+            "INSERT INTO campaigns (name, mode, queue_name) VALUES ('spring', 'progressive',"
+            " 'support') RETURNING id"
+        )
+        lead = await conn.fetchval(
+            "INSERT INTO leads (campaign_id, key, phone, timezone) VALUES ($1, 'k', '+15550001',"
+            " 'UTC') RETURNING id", campaign,
+        )  # fmt: skip
+        await conn.execute(
+            "INSERT INTO attempts (campaign_id, lead_id, started_at, answered_at, ended_at,"
+            " outcome, talk_s) VALUES ($1, $2, $3, $3, $3, 'connected', 30)",
+            campaign, lead, day_start + timedelta(minutes=2),
+        )  # fmt: skip
         # Yesterday in the center's zone (though maybe "today" in UTC): not counted.
         await conn.execute(
             "INSERT INTO calls (id, direction, queue_name, created_at, ended_at, wait_s,"
@@ -69,3 +84,5 @@ async def test_queue_figures_as_reporting_tools_count_them(db_dsn: str, tmp_path
     assert today["service_level_target"] == 0.9 and today["service_level_at_risk"] is True
     assert today["avg_handle_s"] == 210.0  # mean talk 200 + wrap-up 10
     assert today["abandon_rate"] == 0.4
+    outbound = json.loads(result.stdout)["support"]["outbound_today"]
+    assert (outbound["dialled"], outbound["connected"]) == (1, 1)
