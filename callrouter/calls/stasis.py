@@ -45,7 +45,7 @@ from callrouter.ari import (
 )
 from callrouter.calls._actions import CommandExecutor
 from callrouter.calls._click_to_call import ClickToCall
-from callrouter.calls._dialer import OutboundDialer
+from callrouter.calls._dialer import OUTBOUND_PRIORITY, OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
@@ -171,7 +171,8 @@ class StasisHandlers(ReadsSettings):
         now: datetime,
     ) -> None:
         if customer is not None:
-            session.priority = customer.priority
+            # Answered outbound customers stay above every inbound caller, VIPs included.
+            session.priority = min(customer.priority, OUTBOUND_PRIORITY - 1)
             session.customer_card = {
                 "name": customer.name,
                 "tier": customer.tier,
