@@ -206,6 +206,43 @@ def _operator_leg_beside(
     return None
 
 
+def _caller_call(
+    call_id: str,
+    caller: Channel,
+    row: OpenRow | None,
+    queue: str,
+    now: datetime,
+    **connected: object,
+) -> AdoptedCall:
+    """What every adopted caller has: its row's times and priority, or, without a row,
+    Asterisk's channel creation time. Asterisk's clock is not ours (another host, NTP
+    steps): its times only ever fill in for a missing row, and never reach past our now."""
+    arrived = row.created_at if row else min(caller.creationtime, now)
+    return AdoptedCall(
+        call_id=call_id,
+        channel=caller,
+        queue=queue,
+        priority=row.priority if row else 0,
+        arrived_at=arrived,
+        queued_at=(row.queued_at if row else None) or arrived,
+        has_row=row is not None,
+        queue_logged=row is not None and row.queued_at is not None,
+        connect_logged=row is not None and row.connected,
+        **connected,  # type: ignore[arg-type]
+    )
+
+
+def _queue_of(
+    caller: Channel,
+    row: OpenRow | None,
+    queue_for: Callable[[str, str], str | None],
+    args: list[str],
+) -> str | None:
+    return (row.queue if row else None) or queue_for(
+        args[1] if len(args) > 1 else "", caller.dialplan.exten
+    )
+
+
 def _connected(
     caller: Channel,
     leg: Channel,
@@ -222,38 +259,18 @@ def _connected(
     if not operator_id or operator_id not in operators:
         return None
     call_id = row.call_id if row else _valid_uuid(leg_call_id)
-    if call_id is None:
+    queue = _queue_of(caller, row, queue_for, args) or next(iter(operators[operator_id]), None)
+    if call_id is None or queue is None:
         return None
-    queue = (
-        (row.queue if row else None)
-        or queue_for(args[1] if len(args) > 1 else "", caller.dialplan.exten)
-        or (operators[operator_id][0] if operators[operator_id] else None)
-    )
-    if queue is None:
-        return None
-    # Asterisk's clock is not ours (another host, NTP steps): its times only ever
-    # fill in for a missing row, and never reach past our now.
-    arrived = row.created_at if row else min(caller.creationtime, now)
-    queued = (row.queued_at if row else None) or arrived
     answered = (row.answered_at if row else None) or min(
         bridge.creationtime if bridge else leg.creationtime, now
     )
-    return AdoptedCall(
-        call_id=call_id,
-        channel=caller,
-        queue=queue,
-        priority=row.priority if row else 0,
-        arrived_at=arrived,
-        queued_at=queued,
-        has_row=row is not None,
-        queue_logged=row is not None and row.queued_at is not None,
-        connect_logged=row is not None and row.connected,
-        operator_id=operator_id,
-        operator_channel_id=leg.id,
-        bridge_id=bridge.id if bridge else None,
-        answered_at=answered,
+    return _caller_call(
+        call_id, caller, row, queue, now,
+        operator_id=operator_id, operator_channel_id=leg.id,
+        bridge_id=bridge.id if bridge else None, answered_at=answered,
         offered_at=(row.offered_at if row else None) or min(leg.creationtime, now),
-    )
+    )  # fmt: skip
 
 
 def _operator_left(
@@ -267,29 +284,15 @@ def _operator_left(
 ) -> AdoptedCall | None:
     operator_id = row.operator_id if row else None
     call_id = row.call_id if row else _valid_uuid(bridge.id[len(_OUR_PREFIX) :])
-    if not operator_id or operator_id not in operators or call_id is None:
+    queue = _queue_of(caller, row, queue_for, args)
+    if not operator_id or operator_id not in operators or call_id is None or queue is None:
         return None  # who talked is unknown: the caller is served again
-    queue = (row.queue if row else None) or queue_for(
-        args[1] if len(args) > 1 else "", caller.dialplan.exten
-    )
-    if queue is None:
-        return None
-    arrived = row.created_at if row else min(caller.creationtime, now)
-    return AdoptedCall(
-        call_id=call_id,
-        channel=caller,
-        queue=queue,
-        priority=row.priority if row else 0,
-        arrived_at=arrived,
-        queued_at=(row.queued_at if row else None) or arrived,
-        has_row=row is not None,
-        queue_logged=row is not None and row.queued_at is not None,
-        connect_logged=row is not None and row.connected,
-        operator_id=operator_id,
-        bridge_id=bridge.id,
+    return _caller_call(
+        call_id, caller, row, queue, now,
+        operator_id=operator_id, bridge_id=bridge.id,
         answered_at=(row.answered_at if row else None) or min(bridge.creationtime, now),
         offered_at=row.offered_at if row else None,
-    )
+    )  # fmt: skip
 
 
 def _waiting(
@@ -301,23 +304,10 @@ def _waiting(
 ) -> AdoptedCall | None:
     if row is None and args[0] != "inbound":
         return None  # a dialer leg nobody logged: its attempt is the dialer's to close
-    queue = (row.queue if row else None) or queue_for(
-        args[1] if len(args) > 1 else "", channel.dialplan.exten
-    )
+    queue = _queue_of(channel, row, queue_for, args)
     if queue is None:
         return None
-    arrived = row.created_at if row else min(channel.creationtime, now)
-    return AdoptedCall(
-        call_id=row.call_id if row else str(uuid.uuid4()),
-        channel=channel,
-        queue=queue,
-        priority=row.priority if row else 0,
-        arrived_at=arrived,
-        queued_at=(row.queued_at if row else None) or arrived,
-        has_row=row is not None,
-        queue_logged=row is not None and row.queued_at is not None,
-        connect_logged=row is not None and row.connected,
-    )
+    return _caller_call(row.call_id if row else str(uuid.uuid4()), channel, row, queue, now)
 
 
 def _valid_uuid(text: str) -> str | None:
