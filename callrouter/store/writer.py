@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Sequence
 
 import asyncpg
@@ -52,7 +51,7 @@ import structlog
 
 from callrouter.store._batching import DEFAULT_RETRY_MAX_S, BatchQueue
 from callrouter.store._pool import DbConnection
-from callrouter.store._spool import Spool, Spooled
+from callrouter.store._spool import Spool, Spooled, read_marks, write_marks
 from callrouter.store.records import (
     CallbackInsert,
     CallEventRow,
@@ -157,7 +156,7 @@ class RecordWriter:
     async def _write(self, batch: list[Spooled]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             await _write_batch(conn, await _not_yet_written(conn, batch))
-            await _mark_written(conn, batch)
+            await write_marks(conn, batch)
         if self._spool is not None:
             self._spool.committed(batch[-1])
 
@@ -172,33 +171,14 @@ class RecordWriter:
                 if self._spool is not None:
                     # Passed all the same, so a replay does not offer it again.
                     async with self._pool.acquire() as conn:
-                        await _mark_written(conn, [entry])
+                        await write_marks(conn, [entry])
                     self._spool.committed(entry)
 
 
 async def _not_yet_written(conn: DbConnection, batch: Sequence[Spooled]) -> list[Record]:
     """The batch's records PostgreSQL does not have yet; locks each run's mark."""
-    marks: dict[uuid.UUID, int] = {}
-    for run in {entry.run for entry in batch if entry.run is not None}:
-        mark = await conn.fetchval(
-            "SELECT seq FROM record_spools WHERE spool_id = $1 FOR UPDATE", run
-        )
-        marks[run] = mark or 0
-    return [e.record for e in batch if e.run is None or e.seq > marks[e.run]]
-
-
-async def _mark_written(conn: DbConnection, batch: Sequence[Spooled]) -> None:
-    last: dict[uuid.UUID, int] = {}
-    for entry in batch:
-        if entry.run is not None:
-            last[entry.run] = entry.seq
-    for run, seq in last.items():
-        await conn.execute(
-            "INSERT INTO record_spools (spool_id, seq) VALUES ($1, $2) ON CONFLICT (spool_id)"
-            " DO UPDATE SET seq = greatest(record_spools.seq, excluded.seq), updated_at = now()",
-            run,
-            seq,
-        )
+    marks = await read_marks(conn, batch)
+    return [entry.record for entry in batch if not entry.written(marks)]
 
 
 async def _write_batch(conn: DbConnection, batch: Sequence[Record]) -> None:
