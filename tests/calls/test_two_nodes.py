@@ -128,9 +128,16 @@ async def test_an_operator_request_is_applied_by_every_node_once(
                 return states == [("paused", "lunch")] * 2
 
             await eventually(both_paused, what="anna paused on both nodes")
-            applied = await conn.fetch(
-                "SELECT node, result FROM operator_request_nodes ORDER BY node"
-            )
+
+
+            async def both_marked() -> list[asyncpg.Record] | None:
+                # Each node records its application just after applying it.
+                rows = await conn.fetch(
+                    "SELECT node, result FROM operator_request_nodes ORDER BY node"
+                )
+                return rows if len(rows) == 2 else None
+
+            applied = await eventually(both_marked, what="both nodes' applications recorded")
             assert [(r["node"], r["result"]) for r in applied] == [
                 ("node-a", "ok"), ("node-b", "ok"),
             ]  # fmt: skip
