@@ -25,19 +25,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
+
+from tests.claims_tables import Claim, extra_claims
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 TESTS = REPO / "tests"
-
-
-class Claim(NamedTuple):
-    section: str
-    quote: str
-    tests: tuple[str, ...]
 
 
 def _t(*node_ids: str) -> tuple[str, ...]:
@@ -770,6 +765,7 @@ CLAIMS: list[Claim] = [
     Claim(LIMITS, "ARI, database, AGI and HTTP settings need a restart",
           _t("tests/claims/test_reload_claims.py::test_a_reload_reports_connection_settings_it_cannot_apply")),
 ]
+CLAIMS += extra_claims()
 
 # Sections whose backticked test names must exist (every section that names a test, and
 # the rest too, so a test named in a new sentence anywhere is checked).
