@@ -72,7 +72,9 @@ def start_embedded_postgres(data_dir: Path) -> str:
     except Exception as exc:
         raise DatabaseError(f"could not start embedded PostgreSQL in {data_dir}: {exc}") from exc
     uri: str = server.get_uri()
-    log.info(
+    # Debug: every CLI command opens the database, and a line on stderr for each one is
+    # noise to a sysadmin (serve's own start-up lines say it is ready).
+    log.debug(
         "embedded_postgres_adopted" if adopted else "embedded_postgres_started",
         data_dir=str(data_dir),
         pid=server.get_pid(),
