@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from callrouter.acd._commands import OperatorState
 from callrouter.acd._dispatch import Routing
@@ -12,6 +12,8 @@ from callrouter.acd._operators import Operator
 from callrouter.acd._queues import Call, CallStatus, WaitingCalls
 
 __all__ = ["AcdSnapshot", "CallView", "OperatorView", "QueueView", "build_snapshot"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class OperatorView:
     routable: bool
     queues: Mapping[str, int]
     pending: str | None
+    # When the operator entered ``state`` (the core's clock): the wallboard's time in state.
+    since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,7 @@ def _operator_view(op: Operator) -> OperatorView:
         routable=op.routable,
         queues=dict(op.spec.queues),
         pending=pending,
+        since=_EPOCH + timedelta(microseconds=op.since_us),
     )
 
 

@@ -46,6 +46,7 @@ __all__ = [
 Seconds = Annotated[float, Field(ge=0)]
 PositiveSeconds = Annotated[float, Field(gt=0)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+ScriptText = Annotated[str, Field(max_length=20_000)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -233,6 +234,9 @@ class QueueSettings(_Section):
     auto_pause_on_no_answer: bool = True
     recording: Literal["always", "never", "on_demand"] = "always"
     script_url: str | None = None
+    # What the operator panel shows the operator to say; {name}, {phone}, {account}, ...
+    # are the caller's fields (callrouter.web._script).
+    script: ScriptText | None = None
 
 
 class OperatorSettings(_Section):
@@ -241,6 +245,11 @@ class OperatorSettings(_Section):
     queues: dict[str, int] = Field(default_factory=dict)
     wrapup_s: Seconds | None = None
     logged_in: bool = False
+    # The operator's own secret for the operator panel, hashed: the line printed by
+    # `callrouter operators panel-secret` (pbkdf2_sha256$<iterations>$<salt>$<hash>).
+    panel_secret_hash: str | None = Field(
+        None, pattern=r"^pbkdf2_sha256\$[0-9]{4,7}\$[A-Za-z0-9_-]{8,64}\$[A-Za-z0-9_-]{16,128}$"
+    )
 
 
 class CalendarSettings(_Section):
@@ -351,6 +360,7 @@ class CampaignSettings(_Section):
     retry: dict[RetryOutcome, RetryRuleSettings] = Field(default_factory=dict)
     max_attempts: int = Field(10, ge=1)
     script_url: str | None = None
+    script: ScriptText | None = None
     recording: Literal["always", "never", "on_demand"] = "always"
     limits: CampaignLimits = CampaignLimits()
     abandon_cap: float | None = Field(None, ge=0, le=1)
