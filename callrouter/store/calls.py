@@ -13,6 +13,7 @@ from callrouter.store._pool import DbConnection
 from callrouter.store.queue_log import format_queue_log_line
 
 __all__ = [
+    "QUEUE_CALLS",
     "CallDetail",
     "QueueFigures",
     "close_orphaned_calls",
@@ -21,7 +22,9 @@ __all__ = [
     "list_calls",
     "live_call_count",
     "live_calls",
+    "queue_figure_columns",
     "queue_figures",
+    "queue_figures_of",
     "waiting_callers",
 ]
 
@@ -229,42 +232,59 @@ class QueueFigures:
         return None if self.avg_talk_s is None else self.avg_talk_s + wrapup_s
 
 
+# The calls a queue's figures count: inbound calls of a queue that have ended.
+QUEUE_CALLS = "direction = 'inbound' AND queue_name IS NOT NULL AND outcome IS NOT NULL"
+
+
+def queue_figure_columns(service_levels: str) -> str:
+    """The select list :func:`queue_figures_of` reads, aggregated over :data:`QUEUE_CALLS`.
+
+    One definition for ``queues status`` (today) and the interval reports (per interval),
+    so the two can never count differently. ``service_levels`` is the placeholder of a
+    jsonb ``{queue: service_level_s}``; a queue missing from it counts 20 s.
+    """
+    threshold = f"coalesce(({service_levels}::jsonb ->> queue_name)::numeric, 20)"
+    return (
+        " count(*) AS offered,"
+        " count(*) FILTER (WHERE outcome = 'answered') AS answered,"
+        " count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,"
+        f" count(*) FILTER (WHERE outcome = 'answered' AND wait_s <= {threshold})"
+        "   AS answered_in_sl,"
+        f" count(*) FILTER (WHERE outcome = 'abandoned' AND wait_s <= {threshold})"
+        "   AS abandoned_in_sl,"
+        " avg(wait_s) FILTER (WHERE outcome = 'answered') AS asa,"
+        " avg(talk_s) FILTER (WHERE outcome = 'answered') AS talk"
+    )
+
+
+def queue_figures_of(row: asyncpg.Record) -> QueueFigures:
+    """A row of :func:`queue_figure_columns` (plus its ``queue_name``) as figures."""
+    return QueueFigures(
+        queue=row["queue_name"],
+        offered=row["offered"],
+        answered=row["answered"],
+        abandoned=row["abandoned"],
+        answered_in_sl=row["answered_in_sl"],
+        abandoned_in_sl=row["abandoned_in_sl"],
+        avg_speed_of_answer_s=float(row["asa"]) if row["asa"] is not None else None,
+        avg_talk_s=float(row["talk"]) if row["talk"] is not None else None,
+    )
+
+
 async def queue_figures(
     conn: DbConnection, *, since: datetime, service_levels: dict[str, float]
 ) -> list[QueueFigures]:
     """Figures per queue of the calls that entered since ``since`` and have ended."""
     rows = await conn.fetch(
-        "SELECT queue_name, count(*) AS offered,"
-        " count(*) FILTER (WHERE outcome = 'answered') AS answered,"
-        " count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,"
-        " count(*) FILTER (WHERE outcome = 'answered' AND wait_s <= " + _THRESHOLD + ")"
-        "   AS answered_in_sl,"
-        " count(*) FILTER (WHERE outcome = 'abandoned' AND wait_s <= " + _THRESHOLD + ")"
-        "   AS abandoned_in_sl,"
-        " avg(wait_s) FILTER (WHERE outcome = 'answered') AS asa,"
-        " avg(talk_s) FILTER (WHERE outcome = 'answered') AS talk"
-        " FROM calls WHERE direction = 'inbound' AND queue_name IS NOT NULL"
-        " AND created_at >= $1 AND outcome IS NOT NULL GROUP BY queue_name ORDER BY queue_name",
+        "SELECT queue_name,"
+        + queue_figure_columns("$2")
+        + " FROM calls WHERE "
+        + QUEUE_CALLS
+        + " AND created_at >= $1 GROUP BY queue_name ORDER BY queue_name",
         since,
         service_levels,
     )
-    return [
-        QueueFigures(
-            queue=row["queue_name"],
-            offered=row["offered"],
-            answered=row["answered"],
-            abandoned=row["abandoned"],
-            answered_in_sl=row["answered_in_sl"],
-            abandoned_in_sl=row["abandoned_in_sl"],
-            avg_speed_of_answer_s=float(row["asa"]) if row["asa"] is not None else None,
-            avg_talk_s=float(row["talk"]) if row["talk"] is not None else None,
-        )
-        for row in rows
-    ]
-
-
-# The queue's service-level threshold, seconds (20 when the queue is not configured).
-_THRESHOLD = "coalesce(($2::jsonb ->> queue_name)::numeric, 20)"
+    return [queue_figures_of(row) for row in rows]
 
 
 async def live_call_count(conn: DbConnection) -> int:

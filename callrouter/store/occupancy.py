@@ -13,9 +13,15 @@ from datetime import datetime
 
 from callrouter.store._pool import DbConnection
 
-__all__ = ["occupancy"]
+__all__ = ["BUSY_STATE", "occupancy"]
 
-_SQL = """
+# The states occupancy counts as work, over the columns ``state`` and ``reason`` of
+# operator_state_log (also read by the operators' interval report).
+BUSY_STATE = (
+    "(state IN ('offered', 'on_call', 'wrapup') OR (state = 'paused' AND reason = 'outbound'))"
+)
+
+_SQL = f"""
 WITH spans AS (
     SELECT operator_id, state, reason,
            greatest(at, $2) AS start_at,
@@ -30,9 +36,7 @@ clipped AS (
 )
 SELECT
     coalesce(sum(seconds) FILTER (WHERE state <> 'logged_out'), 0) AS logged_in_s,
-    coalesce(sum(seconds) FILTER (
-        WHERE state IN ('offered', 'on_call', 'wrapup')
-           OR (state = 'paused' AND reason = 'outbound')), 0) AS busy_s
+    coalesce(sum(seconds) FILTER (WHERE {BUSY_STATE}), 0) AS busy_s
 FROM clipped
 """
 
