@@ -23,6 +23,7 @@ __all__ = [
     "CallRecord",
     "CancelRing",
     "ConnectCall",
+    "ConsultReserved",
     "HoldCaller",
     "LeaveQueue",
     "LeaveReason",
@@ -34,7 +35,9 @@ __all__ = [
     "StoreCallback",
 ]
 
-CallOutcome = Literal["answered", "abandoned", "overflowed", "callback", "closed", "failed"]
+CallOutcome = Literal[
+    "answered", "abandoned", "overflowed", "callback", "closed", "failed", "transferred"
+]
 LeaveReason = Literal["max_wait", "no_operators", "full"]
 
 
@@ -67,6 +70,17 @@ class ConnectCall:
     operator_id: str
     # Seconds in the current queue (after a transfer: since entering it), for CONNECT.
     waited_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultReserved:
+    """An operator was reserved (paused ``consult``) to be consulted on ``call_id``:
+    ring their phone for the connected operator, at most ``timeout_s``."""
+
+    call_id: str
+    operator_id: str
+    endpoint: str
+    timeout_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +181,7 @@ AcdCommand = (
     RingOperator
     | CancelRing
     | ConnectCall
+    | ConsultReserved
     | HoldCaller
     | AnnounceQueuePosition
     | Overflow

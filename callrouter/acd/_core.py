@@ -40,9 +40,9 @@ from callrouter.acd._model import AcdConfig, OverflowTarget, QueuePolicy
 from callrouter.acd._operators import Operator, OpInput, next_state
 from callrouter.acd._queues import Call, CallKey, CallStatus, QueueMembers, WaitingCalls
 from callrouter.acd._timers import TimerKind, Timers
-from callrouter.errors import InternalError
+from callrouter.errors import InternalError, NotFound
 
-__all__ = ["EPOCH", "MAX_OVERFLOW_HOPS", "Core", "to_us"]
+__all__ = ["CONSULT_REASON", "EPOCH", "MAX_OVERFLOW_HOPS", "Core", "to_us"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
@@ -50,6 +50,8 @@ _ONE_US = timedelta(microseconds=1)
 MAX_OVERFLOW_HOPS = 4
 # Handle times kept per queue for the expected-wait estimate.
 HANDLE_SAMPLES = 50
+# The pause reason of an operator reserved to be consulted before a transfer.
+CONSULT_REASON = "consult"
 S = OperatorState
 
 
@@ -76,6 +78,22 @@ class Core:
         self._fresh_ops: list[Operator] = []
         self._joined: list[Call] = []
         self._emptied: set[str] = set()
+        # call id -> the operator reserved to be consulted on it (see _transfers).
+        self._consults: dict[str, str] = {}
+
+    # -- lookups -----------------------------------------------------------------
+
+    def _op(self, operator_id: str) -> Operator:
+        op = self._ops.get(operator_id)
+        if op is None:
+            raise NotFound(f"no operator {operator_id!r}")
+        return op
+
+    def _call(self, call_id: str) -> Call:
+        call = self._calls.get(call_id)
+        if call is None:
+            raise NotFound(f"no call {call_id!r} in the ACD")
+        return call
 
     # -- operators ---------------------------------------------------------------
 
@@ -323,11 +341,22 @@ class Core:
             )
         )
 
-    def _finish(self, call: Call, outcome: CallOutcome, reason: str) -> None:
-        self._record(call, outcome, reason)
+    def _finish(
+        self, call: Call, outcome: CallOutcome, reason: str, *, to: str | None = None
+    ) -> None:
+        self._record(call, outcome, reason, to=to)
+        consulted = self._consults.pop(call.call_id, None)
+        if consulted is not None:
+            self._release_consulted(consulted)
         for kind in (TimerKind.RING, TimerKind.MAX_WAIT, TimerKind.ESCALATE, TimerKind.ANNOUNCE):
             self._timers.cancel(kind, call.call_id)
         del self._calls[call.call_id]
+
+    def _release_consulted(self, operator_id: str) -> None:
+        """A consult is over without a transfer: the reserved operator is free again."""
+        op = self._ops.get(operator_id)
+        if op is not None and op.state is S.PAUSED and op.pause_reason == CONSULT_REASON:
+            self._transition(op, OpInput.UNPAUSE, "consult-ended")
 
     # -- announcements ------------------------------------------------------------
 

@@ -25,7 +25,8 @@ a ring timeout or ``OfferFailed`` puts it back at the head of its line with its
 original ``queued_at``, the next operator is tried, and the operator who failed is
 paused ("no-answer", if the queue auto-pauses) or rests ``retry_s``. ``CallCompleted``
 ends the call (outcome answered) and starts the operator's wrap-up, after which they
-take the best waiting call across all their queues (see ``_dispatch``).
+take the best waiting call across all their queues (see ``_dispatch``). Transfers and
+consultations follow their own rules (``_transfers``).
 
 Timed behaviour (ring timeouts, wrap-up, rest, announcements, max wait, escalation
 steps) is kept as deadlines; the shell sends ``Tick(at)`` at ``next_deadline()`` and the
@@ -65,7 +66,6 @@ from callrouter.acd._events import (
     OperatorPaused,
     OperatorUnpaused,
     Tick,
-    TransferToQueue,
 )
 from callrouter.acd._model import AcdConfig
 from callrouter.acd._operators import DEFERRED, Operator, OpInput, next_state
@@ -74,6 +74,7 @@ from callrouter.acd._queues import Call, CallStatus
 from callrouter.acd._reload import Reloadable
 from callrouter.acd._snapshot import AcdSnapshot, build_snapshot
 from callrouter.acd._timers import TimerKind
+from callrouter.acd._transfers import TransferRules
 from callrouter.errors import Conflict, DomainError, InvalidInput, NotFound
 
 __all__ = ["AcdEngine"]
@@ -81,7 +82,7 @@ __all__ = ["AcdEngine"]
 S = OperatorState
 
 
-class AcdEngine(Reloadable):
+class AcdEngine(Reloadable, TransferRules):
     def __init__(
         self, config: AcdConfig, *, rng: random.Random | None = None, start: datetime = EPOCH
     ) -> None:
@@ -100,10 +101,10 @@ class AcdEngine(Reloadable):
             OfferAnswered: self._on_offer_answered,
             OfferFailed: self._on_offer_failed,
             CallCompleted: self._on_call_completed,
-            TransferToQueue: self._on_transfer,
             CallbackRequested: self._on_callback_requested,
             CallsRestored: self._on_calls_restored,
             Tick: self._on_tick,
+            **self._transfer_handlers(),
         }
         self._install(config)
         # Operators configured as logged in start available, silently: there is no
@@ -173,18 +174,6 @@ class AcdEngine(Reloadable):
         self._settle()
         out, self._out = self._out, []
         return ring_first(out)
-
-    def _op(self, operator_id: str) -> Operator:
-        op = self._ops.get(operator_id)
-        if op is None:
-            raise NotFound(f"no operator {operator_id!r}")
-        return op
-
-    def _call(self, call_id: str) -> Call:
-        call = self._calls.get(call_id)
-        if call is None:
-            raise NotFound(f"no call {call_id!r} in the ACD")
-        return call
 
     def _ringing_call(self, call_id: str, operator_id: str) -> tuple[Call, Operator]:
         call, op = self._call(call_id), self._op(operator_id)
@@ -300,22 +289,6 @@ class AcdEngine(Reloadable):
         samples.append(talk_s + self._wrapup_s(op))
         self._finish(call, "answered", "")
         self._call_done(op)
-
-    def _on_transfer(self, ev: TransferToQueue) -> None:
-        call = self._call(ev.call_id)
-        if ev.queue not in self._routing.policies:
-            raise NotFound(f"no queue {ev.queue!r}")
-        if call.status is CallStatus.OFFERED:
-            raise Conflict(f"call {ev.call_id} is ringing; answer it before transferring")
-        if call.status is CallStatus.CONNECTED:
-            self._record(call, None, "transfer", to=ev.queue)
-            op = self._ops[call.operator_id or ""]
-            call.offered_at = call.answered_at = call.operator_id = None
-            self._call_done(op)
-        else:
-            self._waiting.remove(call)
-        call.hops = 0
-        self._join(call, ev.queue)
 
     def _on_offer_answered(self, ev: OfferAnswered) -> None:
         call, op = self._ringing_call(ev.call_id, ev.operator_id)

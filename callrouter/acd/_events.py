@@ -17,6 +17,9 @@ __all__ = [
     "CallbackRequested",
     "CallerHungUp",
     "CallsRestored",
+    "ConsultCompleted",
+    "ConsultEnded",
+    "ConsultStarted",
     "OfferAnswered",
     "OfferFailed",
     "OfferFailure",
@@ -28,7 +31,9 @@ __all__ = [
     "OperatorUnpaused",
     "RestoredCall",
     "Tick",
+    "TransferToOperator",
     "TransferToQueue",
+    "TransferredOut",
 ]
 
 # "no_answer": the phone rang out on Asterisk's side before our ring timeout fired;
@@ -157,6 +162,56 @@ class TransferToQueue:
 
 
 @dataclass(frozen=True, slots=True)
+class TransferToOperator:
+    """Blind transfer of a connected (or waiting) call to one operator, who must be free:
+    only their phone rings; unanswered, the caller waits in the call's queue again."""
+
+    call_id: str
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransferredOut:
+    """The call leaves callrouter for a number outside (outcome ``transferred``)."""
+
+    call_id: str
+    target: str
+    at: datetime
+    attended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultStarted:
+    """The connected operator consults a colleague before a transfer: ``operator_id``
+    (who must be free) or the next free operator of ``queue``, picked by the queue's
+    strategy. The consulted operator is reserved (paused, reason ``consult``)."""
+
+    call_id: str
+    at: datetime
+    queue: str | None = None
+    operator_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultEnded:
+    """The consulted operator is released: no answer, hung up, or sent back."""
+
+    call_id: str
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultCompleted:
+    """The consulted operator takes the call over; the first one goes to wrap-up."""
+
+    call_id: str
+    operator_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CallbackRequested:
     call_id: str
     at: datetime
@@ -182,6 +237,11 @@ AcdEvent = (
     | OfferFailed
     | CallCompleted
     | TransferToQueue
+    | TransferToOperator
+    | TransferredOut
+    | ConsultStarted
+    | ConsultEnded
+    | ConsultCompleted
     | CallbackRequested
     | CallsRestored
     | Tick

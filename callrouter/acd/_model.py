@@ -131,6 +131,9 @@ class QueuePolicy:
     escalation: Sequence[EscalationStep] = ()
     auto_pause_on_no_answer: bool = True
     default_handle_s: float = DEFAULT_HANDLE_S
+    # Callers transferred into this queue go ahead of every caller of equal priority
+    # who was not (False: they keep the place their original arrival gives them).
+    escalated_first: bool = False
 
     def __post_init__(self) -> None:
         steps = tuple(sorted(self.escalation, key=lambda s: s.after_s))

@@ -106,10 +106,14 @@ class Call:
     # Place in line when it joined its queue, and when it last left the line.
     entry_position: int = 1
     position: int = 1
+    # A transferred caller's place in line: their original arrival (or ahead of every
+    # caller not escalated), while ``queued_us`` stays when they entered this queue.
+    rank_us: int | None = None
 
     @property
     def key(self) -> CallKey:
-        return (-self.priority, self.queued_us, self.seq, self.call_id)
+        rank = self.queued_us if self.rank_us is None else self.rank_us
+        return (-self.priority, rank, self.seq, self.call_id)
 
 
 Bucket = tuple[str, int]

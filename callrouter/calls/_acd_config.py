@@ -51,6 +51,7 @@ def _queue_policy(name: str, queue: QueueSettings) -> QueuePolicy:
             for s in queue.escalation
         ],
         auto_pause_on_no_answer=queue.auto_pause_on_no_answer,
+        escalated_first=queue.escalated_first,
     )
 
 

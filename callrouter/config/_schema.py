@@ -232,6 +232,8 @@ class QueueSettings(_Section):
     max_penalty: int | None = Field(None, ge=0)
     escalation: list[EscalationStep] = Field(default_factory=list)
     auto_pause_on_no_answer: bool = True
+    # Callers transferred (escalated) into this queue go first among equal priorities.
+    escalated_first: bool = False
     recording: Literal["always", "never", "on_demand"] = "always"
     script_url: str | None = None
     # What the operator panel shows the operator to say; {name}, {phone}, {account}, ...
