@@ -11,8 +11,16 @@ of being acted on twice.
 - :data:`OPERATOR_LEG`: the leg that rings an operator for a queued call.
 - :data:`CLICK_CALL`: click-to-call, the operator's phone first, then the customer.
 - :data:`DIALED_LEG`: the dialer's customer leg, from originate to the queue.
+- :data:`CONSULT`: a connected call's consult, transfer and conference lifecycle.
 """
 
+from callrouter.legs._consult import (
+    CALLER_HEARS,
+    CONSULT,
+    CONSULTED_HEARS_CALLER,
+    ConsultInput,
+    ConsultState,
+)
 from callrouter.legs._machine import IllegalLegTransition, LegMachine
 from callrouter.legs._tables import (
     CLICK_CALL,
@@ -27,11 +35,16 @@ from callrouter.legs._tables import (
 )
 
 __all__ = [
+    "CALLER_HEARS",
     "CLICK_CALL",
+    "CONSULT",
+    "CONSULTED_HEARS_CALLER",
     "DIALED_LEG",
     "OPERATOR_LEG",
     "ClickInput",
     "ClickState",
+    "ConsultInput",
+    "ConsultState",
     "DialedInput",
     "DialedState",
     "IllegalLegTransition",
