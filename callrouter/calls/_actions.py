@@ -35,7 +35,13 @@ from callrouter.ari import AriClient, AriError, AriHttpError
 from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
-from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
+from callrouter.calls._sessions import (
+    CallSession,
+    OperatorLeg,
+    SessionRegistry,
+    end_recording_part,
+    recording_part_name,
+)
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.legs import OPERATOR_LEG, OperatorLegInput
 from callrouter.store.records import CallbackInsert
@@ -365,7 +371,8 @@ class CommandExecutor(ReadsSettings):
         if not wanted or session.bridge_id is None or session.recording_name is not None:
             return
         fmt = self._settings.recording.format
-        name = f"callrouter-{session.call_id}"
+        # One recording per bridge the caller is in (a transfer starts the next part).
+        name = recording_part_name(session.call_id, session.recording_parts + 1)
         try:
             await self._ari.bridges.record(
                 session.bridge_id,
@@ -380,6 +387,7 @@ class CommandExecutor(ReadsSettings):
             self._journal.call_update(session, recording_error=str(exc)[:500])
             return
         session.recording_name = name
+        session.recording_parts += 1
         self.recordings[name] = session.call_id
         self._journal.recording_started(session, name, fmt, self._clock.now())
 
@@ -400,6 +408,7 @@ class CommandExecutor(ReadsSettings):
             await self._quietly("destroy bridge", self._ari.bridges.destroy(session.bridge_id))
         session.bridge_id = None
         session.operator_id = None
+        end_recording_part(session)  # the bridge took its recording with it
 
     async def finish(self, call_id: str) -> None:
         """The core gave the call its outcome: release whatever Asterisk still holds."""

@@ -14,7 +14,13 @@ from typing import Literal
 
 from callrouter.legs import OperatorLegState
 
-__all__ = ["CallSession", "OperatorLeg", "SessionRegistry"]
+__all__ = [
+    "CallSession",
+    "OperatorLeg",
+    "SessionRegistry",
+    "end_recording_part",
+    "recording_part_name",
+]
 
 
 
@@ -41,6 +47,8 @@ class CallSession:
     bridge_id: str | None = None
     operator_id: str | None = None  # the connected one
     recording_name: str | None = None
+    # Recordings started so far: one part per bridge (a transfer starts the next).
+    recording_parts: int = 0
     # always / never / on_demand; None: the queue's policy (a campaign sets its own).
     recording_policy: str | None = None
     recording_paused: bool = False
@@ -66,10 +74,25 @@ class CallSession:
     exit_key: str | None = None
     # An outbound customer nobody could take in time hears this before the hangup.
     abandon_message: str | None = None
+    # The last transfer's who/why, for the next operator's screen pop (call.offered).
+    transfer_note: dict[str, object] | None = None
 
     @property
     def call_uuid(self) -> uuid.UUID:
         return uuid.UUID(self.call_id)
+
+
+def recording_part_name(call_id: str, part: int) -> str:
+    """``callrouter-<call id>`` for the first part, then ``-2``, ``-3``: the first keeps
+    the name every single-bridge call has always had."""
+    return f"callrouter-{call_id}" if part <= 1 else f"callrouter-{call_id}-{part}"
+
+
+def end_recording_part(session: CallSession) -> None:
+    """The bridge recorded is gone: the next bridge starts a new part."""
+    session.recording_name = None
+    session.recording_paused = False
+    session.recording_paused_at = None
 
 
 class SessionRegistry:
