@@ -25,6 +25,7 @@ __all__ = [
     "queue_figure_columns",
     "queue_figures",
     "queue_figures_of",
+    "service_level_threshold",
     "waiting_callers",
 ]
 
@@ -236,6 +237,16 @@ class QueueFigures:
 QUEUE_CALLS = "direction = 'inbound' AND queue_name IS NOT NULL AND outcome IS NOT NULL"
 
 
+def service_level_threshold(service_levels: str) -> str:
+    """SQL for the queue's ``service_level_s`` (20 when not configured), from the jsonb
+    ``{queue: service_level_s}`` at the placeholder ``service_levels``."""
+    return f"coalesce(({service_levels}::jsonb ->> queue_name)::numeric, 20)"
+
+
+# The threshold at $2 (store/wallboard.py reads it; new code takes queue_figure_columns).
+_THRESHOLD = service_level_threshold("$2")
+
+
 def queue_figure_columns(service_levels: str) -> str:
     """The select list :func:`queue_figures_of` reads, aggregated over :data:`QUEUE_CALLS`.
 
@@ -243,7 +254,7 @@ def queue_figure_columns(service_levels: str) -> str:
     so the two can never count differently. ``service_levels`` is the placeholder of a
     jsonb ``{queue: service_level_s}``; a queue missing from it counts 20 s.
     """
-    threshold = f"coalesce(({service_levels}::jsonb ->> queue_name)::numeric, 20)"
+    threshold = service_level_threshold(service_levels)
     return (
         " count(*) AS offered,"
         " count(*) FILTER (WHERE outcome = 'answered') AS answered,"
