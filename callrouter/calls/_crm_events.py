@@ -18,6 +18,7 @@ from callrouter.crm import (
     call_answered,
     call_ended,
     call_offered,
+    call_transferred,
     callback_requested,
 )
 
@@ -60,8 +61,27 @@ class CrmEvents(ReadsSettings):
                 customer=session.customer_card,
                 script_url=queue.script_url if queue else None,
                 offered_at=at,
+                transfer=session.transfer_note,
             )
         )
+
+    def transferred(
+        self, session: CallSession, *, kind: str, to_kind: str, to: str, at: datetime
+    ) -> None:
+        """``call.transferred``: who handed the call on, why, and to whom."""
+        if self._publisher is None:
+            return
+        note = session.transfer_note or {}
+        self._publisher.publish(
+            call_transferred(
+                call_id=session.call_id, queue=session.queue or None,
+                caller_number=session.caller_number, caller_name=session.caller_name,
+                kind=kind, to_kind=to_kind, to=to,
+                from_operator=_text(note.get("from_operator")),
+                reason=_text(note.get("reason")), note=_text(note.get("note")),
+                transferred_at=at,
+            )
+        )  # fmt: skip
 
     def answered(self, session: CallSession, operator_id: str, at: datetime) -> None:
         if self._publisher is None:
@@ -166,6 +186,10 @@ class CrmEvents(ReadsSettings):
                 due_at=at,
             )
         )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _recorded_s(session: CallSession, ended_at: datetime) -> float | None:

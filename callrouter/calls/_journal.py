@@ -125,7 +125,7 @@ class CallJournal:
         self._writer.put(CallUpdate(call_id, values))
         if record.outcome is not None and record.ended_at is not None:
             self._final_event(record, call_id, session)
-        elif record.reason == "transfer":
+        elif record.reason in _TRANSFER_REASONS:
             self._transfer_event(record, call_id)
 
     def _await_cause(self, channel_id: str, call_id: uuid.UUID) -> None:
@@ -167,6 +167,11 @@ class CallJournal:
             verb, data = "CALLBACK", {"position": record.position, "waittime": wait}
         elif record.outcome == "closed":
             verb, data = "CLOSED", {}
+        elif record.outcome == "transferred":
+            self._transfer_event(record, call_id)
+            if session is not None:
+                self.crm.ended(record, session)
+            return
         else:
             verb = _LEAVE_EVENTS.get(record.reason, "EXITWITHTIMEOUT")
             data = {**places, "waittime": wait}
@@ -175,15 +180,21 @@ class CallJournal:
             self.crm.ended(record, session)
 
     def _transfer_event(self, record: CallRecord, call_id: uuid.UUID) -> None:
-        """A connected call sent to another queue: app_queue's BLINDTRANSFER, in the
-        queue it leaves (the new queue is the "extension")."""
+        """A call handed on, in the queue it leaves: app_queue's BLINDTRANSFER (the
+        target as extension@context: a queue, ``operator`` or ``callrouter-transfer``
+        for a number) or ATTENDEDTRANSFER (BRIDGE: the caller's bridge was kept)."""
         at = record.at or record.queued_at
         talk = round((at - record.answered_at).total_seconds()) if record.answered_at else 0
+        times = {"holdtime": round(record.wait_s), "calltime": talk,
+                 "origposition": record.origposition}  # fmt: skip
+        if record.reason == "attended-transfer":
+            target = {"method": "BRIDGE", "method_data": f"cr-{record.call_id}"}
+            self._queue_log(record, call_id, "ATTENDEDTRANSFER", {**target, **times})
+            return
+        extension, context = _transfer_target(record.transferred_to or "")
         self._queue_log(
             record, call_id, "BLINDTRANSFER",
-            {"extension": record.transferred_to or "", "context": "callrouter",
-             "holdtime": round(record.wait_s), "calltime": talk,
-             "origposition": record.origposition},
+            {"extension": extension, "context": context, **times},
         )  # fmt: skip
 
     def _queue_log(
@@ -218,6 +229,19 @@ class CallJournal:
 
     def recording_changed(self, name: str, state: str, **values: Any) -> None:
         self._writer.put(RecordingUpdate(name=name, state=state, **values))
+
+
+_TRANSFER_REASONS = frozenset({"transfer", "attended-transfer"})
+
+
+def _transfer_target(to: str) -> tuple[str, str]:
+    """A transfer target as queue_log's extension and context."""
+    kind, _, rest = to.partition(":")
+    if kind == "operator":
+        return rest, "operator"
+    if to.startswith("+") or to.isdigit():
+        return to, "callrouter-transfer"
+    return to, "callrouter"
 
 
 def _known_cause(session: CallSession | None) -> int | None:

@@ -397,7 +397,9 @@ class CampaignSettings(_Section):
 
 
 class CrmSettings(_Section):
-    webhooks: dict[Literal["offered", "answered", "ended", "callback"], str] = Field(
+    webhooks: dict[
+        Literal["offered", "answered", "ended", "callback", "transferred"], str
+    ] = Field(
         default_factory=dict
     )
     secret: SecretStr | None = None

@@ -85,6 +85,7 @@ ring: a call offered to a second operator after a no-answer gives a second one.
 | `customer` | the matching customer card, or null when the number is unknown |
 | `script_url` | the queue's `script_url` (call script for the operator), or null |
 | `offered_at` | when the phone started ringing |
+| `transfer` | a transferred call only: `from_operator`, `reason`, `note` |
 
 Example:
 
@@ -130,6 +131,16 @@ waiting), `overflowed` (sent to another queue or context), `callback` (left for 
 callback), `closed` (outside business hours), `failed`, `busy`, `no_answer`, `machine`
 (answering machine), `congestion`, `unreachable`, `transferred`, `lost` (still open when
 callrouter restarted and its channel was gone).
+
+`call.transferred`: an operator handed the call on (the call keeps its `call_id`).
+
+| field | meaning |
+| --- | --- |
+| `call_id`, `queue`, `caller` | as in `call.offered` (`queue`: the one the call leaves) |
+| `kind` | `blind`, `attended` (after a consultation) or `conference` |
+| `to` | `{"queue": ...}`, `{"operator": ...}` or `{"number": ...}` |
+| `transfer` | `from_operator`, `reason` (a reason code) and `note`, as given |
+| `transferred_at` | when the call was handed on |
 
 `callback.requested`: a caller asked to be called back instead of waiting.
 
@@ -230,14 +241,17 @@ from callrouter.crm._payloads import (
     CallEnded,
     Caller,
     CallOffered,
+    CallTransferred,
     CustomerCard,
     Operator,
     Outcome,
     Recording,
+    TransferNote,
     WebhookPayload,
     call_answered,
     call_ended,
     call_offered,
+    call_transferred,
     callback_requested,
 )
 from callrouter.crm._retry import RetryPolicy
@@ -259,6 +273,7 @@ __all__ = [
     "CallAnswered",
     "CallEnded",
     "CallOffered",
+    "CallTransferred",
     "CallbackRequested",
     "Caller",
     "Clock",
@@ -273,11 +288,13 @@ __all__ = [
     "Recording",
     "RetryPolicy",
     "SystemClock",
+    "TransferNote",
     "WebhookNotifier",
     "WebhookPayload",
     "call_answered",
     "call_ended",
     "call_offered",
+    "call_transferred",
     "callback_requested",
     "sign",
     "verify_signature",

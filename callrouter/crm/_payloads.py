@@ -24,26 +24,30 @@ __all__ = [
     "CallAnswered",
     "CallEnded",
     "CallOffered",
+    "CallTransferred",
     "CallbackRequested",
     "Caller",
     "CustomerCard",
     "Operator",
     "Outcome",
     "Recording",
+    "TransferNote",
     "WebhookPayload",
     "call_answered",
     "call_ended",
     "call_offered",
+    "call_transferred",
     "callback_requested",
 ]
 
 SCHEMA_VERSION = 1
 
-EVENTS: Mapping[str, Literal["offered", "answered", "ended", "callback"]] = {
+EVENTS: Mapping[str, Literal["offered", "answered", "ended", "callback", "transferred"]] = {
     "call.offered": "offered",
     "call.answered": "answered",
     "call.ended": "ended",
     "callback.requested": "callback",
+    "call.transferred": "transferred",
 }
 """Event name on the wire → its key under ``crm.webhooks`` in the configuration."""
 
@@ -93,6 +97,14 @@ class Recording(_Part):
     duration_s: NonNegativeFloat | None = None
 
 
+class TransferNote(_Part):
+    """Why a call was handed on, by whom: the next operator's screen pop shows it."""
+
+    from_operator: str | None
+    reason: str | None = None
+    note: str | None = None
+
+
 class WebhookPayload(_Part):
     """Fields every body has. ``event`` is repeated from the header for logs and queues."""
 
@@ -112,6 +124,14 @@ class CallOffered(WebhookPayload):
     customer: CustomerCard | None
     script_url: str | None
     offered_at: AwareDatetime
+    # Set when the call was transferred to this operator: who sent it, and why.
+    transfer: TransferNote | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body = super().to_json()
+        if body["transfer"] is None:
+            del body["transfer"]  # only a transferred call's screen pop carries it
+        return body
 
 
 class CallAnswered(WebhookPayload):
@@ -137,6 +157,18 @@ class CallEnded(WebhookPayload):
     hangup_cause_txt: str | None
     recording: Recording | None
     ended_at: AwareDatetime
+
+
+class CallTransferred(WebhookPayload):
+    event: Literal["call.transferred"] = "call.transferred"
+    call_id: UUID
+    queue: str | None
+    caller: Caller
+    kind: Literal["blind", "attended", "conference"]
+    # queue, operator or number, and which one.
+    to: dict[str, str]
+    transfer: TransferNote
+    transferred_at: AwareDatetime
 
 
 class CallbackRequested(WebhookPayload):
@@ -165,6 +197,7 @@ def call_offered(
     customer: Mapping[str, Any] | asyncpg.Record | None = None,
     script_url: str | None = None,
     offered_at: datetime,
+    transfer: Mapping[str, Any] | None = None,
 ) -> CallOffered:
     """The screen pop. ``customer`` is a ``customers`` row (extra columns are ignored)."""
     return CallOffered.model_validate(
@@ -176,6 +209,34 @@ def call_offered(
             "customer": _card(customer),
             "script_url": script_url,
             "offered_at": offered_at,
+            "transfer": transfer,
+        }
+    )
+
+
+def call_transferred(
+    *,
+    call_id: UUID | str,
+    queue: str | None,
+    caller_number: str,
+    caller_name: str = "",
+    kind: str,
+    to_kind: str,
+    to: str,
+    from_operator: str | None,
+    reason: str | None,
+    note: str | None,
+    transferred_at: datetime,
+) -> CallTransferred:
+    return CallTransferred.model_validate(
+        {
+            "call_id": call_id,
+            "queue": queue,
+            "caller": {"number": caller_number, "name": caller_name},
+            "kind": kind,
+            "to": {to_kind: to},
+            "transfer": {"from_operator": from_operator, "reason": reason, "note": note},
+            "transferred_at": transferred_at,
         }
     )
 

@@ -25,6 +25,8 @@ QUEUE_LOG_FIELDS: Mapping[str, tuple[str, ...]] = {
     "EXITEMPTY": ("position", "origposition", "waittime"),
     "EXITWITHKEY": ("key", "position", "origposition", "waittime"),
     "BLINDTRANSFER": ("extension", "context", "holdtime", "calltime", "origposition"),
+    # app_queue's method (BRIDGE: the caller's bridge was kept) and its data.
+    "ATTENDEDTRANSFER": ("method", "method_data", "holdtime", "calltime", "origposition"),
     "CLOSED": (),
     "FULL": (),
     "OVERFLOW": ("target",),
