@@ -42,6 +42,11 @@ class Part(StrEnum):
     def filename(self) -> str:
         return {"pjsip": "pjsip_operators.conf", "ari": "ari.conf", "http": "http.conf"}[self.value]
 
+    @property
+    def holds_secrets(self) -> bool:
+        """SIP passwords in clear, the ARI password (or its hash): never world-readable."""
+        return self is not Part.HTTP
+
 
 @dataclass(slots=True)
 class PartResult:

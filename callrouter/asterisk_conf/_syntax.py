@@ -36,6 +36,7 @@ __all__ = [
     "Section",
     "escape_value",
     "format_sections",
+    "logical_lines",
     "parse",
     "parse_file",
 ]
@@ -62,6 +63,8 @@ class Item:
     key: str
     value: str
     arrow: bool = False  # written "key => value"
+    # Written as comment lines just above the item; never read back (parse drops comments).
+    comment: str = field(default="", compare=False)
 
 
 @dataclass(slots=True)
@@ -171,7 +174,7 @@ class _Parser:
         self.depth += 1
         if self.depth > 20:
             raise ConfSyntaxError(source, 0, "#include nested too deep (a loop?)")
-        for number, content in _logical_lines(text, source):
+        for number, content in logical_lines(text, source):
             self._line(content, source, number)
         self.depth -= 1
 
@@ -267,7 +270,7 @@ def _dequote(argument: str) -> str:
     return argument
 
 
-def _logical_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
+def logical_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
     """Each line with comments removed and ``\\;`` unescaped, as config.c does it."""
     depth = 0
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -313,9 +316,11 @@ def escape_value(value: str) -> str:
 def format_sections(blocks: Iterable[Section | str]) -> str:
     """Write sections (and comment strings between them) back as config text.
 
-    A string block is a comment: each of its lines gets a ``; `` prefix. A section's
-    ``items`` are written as they are, so build it with its own items only: what it
-    inherits from ``templates`` Asterisk copies in when it reads the file.
+    A string block is a comment: each of its lines gets a ``; `` prefix, except a line
+    that starts with ``;`` itself, written as it is (a commented-out option,
+    ``;prefix = asterisk``). An item's ``comment`` goes just above it the same way. A
+    section's ``items`` are written as they are, so build it with its own items only:
+    what it inherits from ``templates`` Asterisk copies in when it reads the file.
     """
     out: list[str] = []
     after_comment = False
@@ -323,7 +328,7 @@ def format_sections(blocks: Iterable[Section | str]) -> str:
         if isinstance(block, str):
             if after_comment:
                 out.append("")  # two comments in a row are two paragraphs
-            out.extend(f"; {line}".rstrip() for line in block.splitlines())
+            out.extend(_comment_lines(block))
             after_comment = True
             continue
         after_comment = False
@@ -332,7 +337,13 @@ def format_sections(blocks: Iterable[Section | str]) -> str:
         out.append(header)
         width = max((len(item.key) for item in block.items), default=0)
         for item in block.items:
+            out.extend(_comment_lines(item.comment))
             sep = "=>" if item.arrow else "="
             out.append(f"{item.key.ljust(width)} {sep} {escape_value(item.value)}".rstrip())
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _comment_lines(text: str) -> Iterator[str]:
+    for line in text.splitlines():
+        yield line if line.startswith(";") else f"; {line}".rstrip()

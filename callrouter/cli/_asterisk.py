@@ -16,12 +16,15 @@ from callrouter.asterisk_conf import (
     ConfFile,
     ConfSyntaxError,
     Part,
+    Placeholder,
+    conf_placeholders,
     parse_file,
     render,
+    yaml_placeholders,
 )
-from callrouter.cli._runtime import err_console, state_of
-from callrouter.config import DEFAULT_CONFIG_PATH
-from callrouter.errors import CallrouterError, ConfigError, ConfigProblem
+from callrouter.cli._runtime import emit_json, err_console, state_of
+from callrouter.config import DEFAULT_CONFIG_PATH, config_files
+from callrouter.errors import CallrouterError, ConfigError, ConfigProblem, NotFound
 
 __all__ = ["asterisk_app"]
 
@@ -31,8 +34,10 @@ asterisk_app = typer.Typer(
 )
 
 # A new file may hold secrets (SIP passwords, a plain ARI password): owner and group
-# only. The group comes from the folder, so in /etc/asterisk Asterisk can read it.
-_NEW_FILE_MODE = 0o640
+# only. The group comes from the folder, so in /etc/asterisk Asterisk can read it. A file
+# that holds secrets never keeps more than this, whatever mode it had (a sample copied in
+# with cp is 0644); one that holds none (http.conf) keeps its mode.
+SECRET_FILE_MODE = 0o640
 
 
 @asterisk_app.command("render")
@@ -96,8 +101,74 @@ def render_command(
         return
     for file in rendering.files:
         target = output / file.name
-        _write_atomically(target, file.text)
+        tightened = _write_atomically(target, file.text, secret=file.part.holds_secrets)
+        if tightened is not None:
+            err_console.print(
+                f"note: {target} was mode {tightened:04o}, readable beyond its owner and "
+                f"group; now {stat.S_IMODE(target.stat().st_mode):04o}: it holds passwords",
+                highlight=False,
+                markup=False,
+            )
         sys.stdout.write(f"wrote {target}\n")  # plain: rich would wrap long paths
+
+
+# Exit code when placeholders remain: the configuration is not ready (as for a config error).
+EXIT_PLACEHOLDERS = 3
+
+
+@asterisk_app.command("check")
+def check_command(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(
+        Path("/etc/asterisk"),
+        exists=True,
+        file_okay=False,
+        dir_okay=True,
+        help="Asterisk's config folder to check.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List every placeholder still in FOLDER/*.conf and in callrouter's config.
+
+    CHANGE-ME, sip.example.net and other example names, documentation addresses
+    (192.0.2.x, 198.51.100.x, 203.0.113.x, 2001:db8::), the sample passwords: each with
+    its file, line and what belongs there. Comments are not checked. callrouter's
+    config counts a ${NAME:-change-me} default while NAME is unset here.
+
+    Exit code 0 when none is left, 3 otherwise.
+    """
+    files = sorted(folder.glob("*.conf"))
+    if not files:
+        raise NotFound(f"no *.conf files in {folder}")
+    found: list[Placeholder] = []
+    for path in files:
+        found += conf_placeholders(str(path), _read_text(path))
+    config = state_of(ctx).config_path or DEFAULT_CONFIG_PATH
+    if config.is_file():
+        for path in config_files(config):
+            found += yaml_placeholders(str(path), _read_text(path), os.environ)
+    else:
+        err_console.print(f"note: {config} not found: callrouter's config was not checked",
+                          highlight=False, markup=False)  # fmt: skip
+    if as_json:
+        emit_json([{"file": p.file, "line": p.line, "text": p.text, "hint": p.hint}
+                   for p in found])  # fmt: skip
+    else:
+        for placeholder in found:
+            sys.stdout.write(f"{placeholder}\n")  # plain: rich would wrap long paths
+        checked = f"{len(files)} Asterisk file(s) in {folder}"
+        summary = (f"{len(found)} placeholder(s) left" if found
+                   else f"no placeholders: {checked} and {config} are filled in")  # fmt: skip
+        err_console.print(summary, highlight=False, markup=False)
+    if found:
+        raise typer.Exit(EXIT_PLACEHOLDERS)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CallrouterError(f"cannot read {path}: {exc}") from exc
 
 
 def _existing_ari(path: Path, notes: list[str]) -> ConfFile | None:
@@ -110,8 +181,16 @@ def _existing_ari(path: Path, notes: list[str]) -> ConfFile | None:
         return None
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step, keeping an existing file's mode and owner."""
+def _mode_for(current: os.stat_result | None, *, secret: bool) -> int:
+    if current is None:
+        return SECRET_FILE_MODE
+    mode = stat.S_IMODE(current.st_mode)
+    return mode & SECRET_FILE_MODE if secret else mode
+
+
+def _write_atomically(path: Path, text: str, *, secret: bool) -> int | None:
+    """Replace ``path`` in one step, keeping an existing file's owner and mode, less
+    what a file holding secrets must not have; return the old mode if it was tightened."""
     try:
         current: os.stat_result | None = path.stat()
     except FileNotFoundError:
@@ -125,7 +204,8 @@ def _write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(temporary, stat.S_IMODE(current.st_mode) if current else _NEW_FILE_MODE)
+        mode = _mode_for(current, secret=secret)
+        os.chmod(temporary, mode)
         owner = current or path.parent.stat()
         # Only root may give a file away; anyone else keeps what mkstemp gave them.
         with contextlib.suppress(PermissionError):
@@ -137,3 +217,5 @@ def _write_atomically(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise CallrouterError(f"cannot write {path}: {exc.strerror}") from exc
         raise
+    old_mode = stat.S_IMODE(current.st_mode) if current else None
+    return old_mode if old_mode is not None and old_mode != mode else None

@@ -4,6 +4,7 @@ dialplan/extensions_callrouter.conf once installed the way asterisk-conf/README.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
 from pathlib import Path
@@ -17,11 +18,13 @@ from callrouter.asterisk_conf import (
     AriPasswordFormat,
     ConfFile,
     Part,
+    parse,
     parse_file,
     render,
 )
 from callrouter.config import Settings
-from tests.asterisk_conf.conftest import DIALPLAN, SAMPLES, parsed, shape
+from tests.asterisk_conf.conftest import DIALPLAN, SAMPLES
+from tests.asterisk_conf.edited import CARRIER_DOMAIN, fill_in_trunk
 
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.conf"))
 
@@ -115,33 +118,54 @@ def test_the_expected_files_are_there() -> None:
     )
 
 
-# ---- samples == render(sample callrouter.yml) -------------------------------------
+# ---- samples == render(sample callrouter.yml), to the byte ---------------------------
+# The files callrouter renders ship as exactly what it renders for the sample
+# callrouter.yml with no secrets in the environment (ari.conf with --ari-password plain:
+# a crypt hash is salted afresh on each render), comments included.
+
+
+def rendered_text(settings: Settings, part: Part, **options: object) -> str:
+    [file] = render(settings, parts=[part], environ={}, **options).files  # type: ignore[arg-type]
+    return file.text
 
 
 def test_pjsip_operators_sample_is_what_render_produces(sample_settings: Settings) -> None:
-    rendered = parsed(render(sample_settings, parts=[Part.PJSIP], environ={}), Part.PJSIP)
-    sample = parse_file(SAMPLES / "pjsip_operators.conf", missing_templates_ok=True)
-    assert shape(sample) == shape(rendered), (
+    rendered = rendered_text(sample_settings, Part.PJSIP)
+    assert (SAMPLES / "pjsip_operators.conf").read_text() == rendered, (
         "asterisk-conf/pjsip_operators.conf is stale: run (with no CALLROUTER_SIP_PASSWORD_*) "
         "callrouter asterisk-conf render --only pjsip > asterisk-conf/pjsip_operators.conf"
     )
 
 
 def test_ari_sample_is_what_render_produces(sample_settings: Settings) -> None:
-    rendering = render(
-        sample_settings, parts=[Part.ARI], ari_password_format=AriPasswordFormat.PLAIN
-    )
-    assert shape(load("ari.conf")) == shape(parsed(rendering, Part.ARI)), (
-        "asterisk-conf/ari.conf differs from `render --only ari --ari-password plain`"
+    rendered = rendered_text(sample_settings, Part.ARI, ari_password_format=AriPasswordFormat.PLAIN)
+    assert (SAMPLES / "ari.conf").read_text() == rendered, (
+        "asterisk-conf/ari.conf is stale: run (with no CALLROUTER_ARI_PASSWORD) callrouter "
+        "asterisk-conf render --only ari --ari-password plain > asterisk-conf/ari.conf"
     )
     assert load("ari.conf").one(sample_settings.ari.username, type="user")
 
 
 def test_http_sample_is_what_render_produces(sample_settings: Settings) -> None:
-    rendered = parsed(render(sample_settings, parts=[Part.HTTP]), Part.HTTP)
-    assert shape(load("http.conf")) == shape(rendered), (
-        "asterisk-conf/http.conf differs from `render --only http`"
+    rendered = rendered_text(sample_settings, Part.HTTP)
+    assert (SAMPLES / "http.conf").read_text() == rendered, (
+        "asterisk-conf/http.conf is stale: run "
+        "callrouter asterisk-conf render --only http > asterisk-conf/http.conf"
     )
+
+
+def test_rendered_files_explain_themselves(sample_settings: Settings) -> None:
+    """What the samples' comments said before render wrote them must still be said."""
+    ari = rendered_text(sample_settings, Part.ARI, ari_password_format=AriPasswordFormat.PLAIN)
+    for said in ("websocket_write_timeout", "read_only must stay no", "ari show apps",
+                 "PLACEHOLDER", "CALLROUTER_ARI_PASSWORD", ";permit = 127.0.0.1"):  # fmt: skip
+        assert said in ari, said
+    crypt = rendered_text(sample_settings, Part.ARI)
+    assert "PLACEHOLDER" not in crypt and "SHA-512 crypt hash" in crypt
+    http = rendered_text(sample_settings, Part.HTTP)
+    for said in ("http show status", ";prefix = asterisk", ";tlsenable = yes",
+                 "last match wins", "ari.url: http://127.0.0.1:8088"):  # fmt: skip
+        assert said in http, said
 
 
 def test_pjsip_conf_includes_the_operators_after_their_templates(
@@ -163,17 +187,62 @@ def test_pjsip_conf_includes_the_operators_after_their_templates(
         assert conf.one(name, type="aor").get("max_contacts") == "1"
 
 
-def test_trunk_sample_is_complete() -> None:
-    conf = load("pjsip.conf")
+def test_trunk_sample_is_complete_once_filled_in() -> None:
+    conf = parse(fill_in_trunk((SAMPLES / "pjsip.conf").read_text()),
+                 config_dir=SAMPLES, source="pjsip.conf")  # fmt: skip
     trunk = conf.one("pstn", type="endpoint")
     assert trunk.templates == ("trunk",)
     assert trunk.get("context") == "callrouter-inbound"
-    assert conf.one(trunk.get("outbound_auth") or "", type="auth")
-    assert conf.one("pstn", type="aor").get("contact")
+    assert trunk.get("from_domain") == CARRIER_DOMAIN
+    assert conf.one(trunk.get("outbound_auth") or "", type="auth").get("username") == "acct4711"
+    aor = conf.one("pstn", type="aor")
+    assert aor.get("contact") == f"sip:{CARRIER_DOMAIN}"
+    assert aor.get("qualify_frequency") == "60"
     assert conf.one("pstn", type="identify").get("endpoint") == "pstn"
     registration = conf.one("pstn", type="registration")
     assert registration.get("outbound_auth") == trunk.get("outbound_auth")
     assert registration.get("transport") == conf.one("transport-udp").name
+    assert registration.get("server_uri") == f"sip:{CARRIER_DOMAIN}"
+    assert registration.get("client_uri") == f"sip:acct4711@{CARRIER_DOMAIN}"
+    for section in conf.sections:  # the filled-in trunk uses only checked options too
+        unknown = set(section.options()) - KNOWN_OPTIONS[("pjsip.conf", section.get("type") or "?")]
+        assert not unknown, f"[{section.name}]: {unknown}"
+
+
+def test_carrier_is_identified_by_address_and_port() -> None:
+    """A phone on the carrier's host (another port) must not be taken for the carrier."""
+    for match in load("pjsip.conf").one("pstn", type="identify").get_all("match"):
+        _host, sep, port = match.partition(":")
+        assert sep and port.partition("/")[0].isdigit(), f"match {match!r} has no port"
+
+
+def _host(uri: str) -> str:
+    """The host of a SIP URI or address: sip:user@host:port;params -> host."""
+    rest = uri.removeprefix("sip:").removeprefix("sips:").rpartition("@")[2]
+    return rest.split(";")[0].rsplit(":", 1)[0].strip("[]")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def test_shipped_samples_contact_no_outside_host(installed: Path) -> None:
+    """Asterisk started on the samples as shipped resolves and reaches nobody: no
+    registration, no static contact (so nothing to qualify or dial) beyond loopback."""
+    conf = parse_file(installed / "pjsip.conf")
+    assert conf.objects(type="registration") == []
+    for aor in conf.objects(type="aor"):
+        outside = [c for c in aor.get_all("contact") if not _loopback(_host(c))]
+        assert not outside, f"aor [{aor.name}] contacts {outside}"
+    for endpoint in conf.objects(type="endpoint"):
+        assert not endpoint.get("outbound_proxy"), endpoint.name
+    # Every line the trunk needs to reach the carrier is there, commented out, to enable.
+    text = (installed / "pjsip.conf").read_text()
+    for commented in (";contact = sip:", ";qualify_frequency = 60", ";type = registration"):
+        assert f"\n{commented}" in text, commented
 
 
 def test_music_classes_of_every_queue_exist(sample_settings: Settings) -> None:
