@@ -17,6 +17,7 @@ from callrouter.cli._db import db_app
 from callrouter.cli._dnc import dnc_app
 from callrouter.cli._operators import operators_app
 from callrouter.cli._recordings import recordings_app
+from callrouter.cli._report import register as register_report
 from callrouter.cli._runtime import (
     CliState,
     console,
@@ -47,6 +48,7 @@ app.add_typer(dnc_app, name="dnc")
 app.add_typer(recordings_app, name="recordings")
 app.add_typer(customers_app, name="customers")
 register_status(app)
+register_report(app)
 register_serve(app)
 app.add_typer(asterisk_app, name="asterisk-conf")
 

@@ -21,19 +21,33 @@ from callrouter.store.reports._period import (
     parse_bound,
 )
 from callrouter.store.reports._queues import QueueInterval, queue_report
+from callrouter.store.reports._run import (
+    REPORT_KINDS,
+    ReportKind,
+    ReportRow,
+    period_of,
+    report_rows,
+    run_report,
+)
 
 __all__ = [
     "INTERVALS",
     "MAX_INTERVALS",
+    "REPORT_KINDS",
     "CampaignInterval",
     "Frame",
     "Interval",
     "OperatorInterval",
     "QueueInterval",
+    "ReportKind",
     "ReportPeriod",
+    "ReportRow",
     "campaign_report",
     "operator_report",
     "parse_bound",
+    "period_of",
     "queue_report",
+    "report_rows",
     "resolve_frame",
+    "run_report",
 ]
