@@ -51,6 +51,7 @@ from callrouter.calls._router import Router
 from callrouter.calls._serial import SerialExecutor
 from callrouter.calls._sessions import SessionRegistry
 from callrouter.calls._settings import SettingsHolder
+from callrouter.calls._transfers import CallTransfers
 from callrouter.calls.stasis import StasisHandlers
 from callrouter.config import Settings
 from callrouter.crm import WebhookNotifier
@@ -279,6 +280,11 @@ class CallrouterService:
             journal=journal, clicks=clicks, preview=preview, executor=executor,
             settings=holder,
         )  # fmt: skip
+        transfers = CallTransfers(
+            ari=ari, router=router, sessions=sessions, journal=journal, settings=holder,
+            clock=clock,
+        )  # fmt: skip
+        transfers.subscribe()  # first: it sees an operator's hangup mid-consult first
         handlers.subscribe()
         recovery = Recovery(
             ari=ari, pool=pool, router=router, sessions=sessions,
@@ -315,7 +321,7 @@ class CallrouterService:
             operator_callbacks=OperatorCallbacks(
                 pool=pool, router=router, clicks=clicks, settings=holder
             ),
-            inbox=inbox,
+            inbox=inbox, extra={"transfers": transfers},
         )  # fmt: skip
 
     async def _announce_ready(self, ari: AriClient) -> None:

@@ -58,6 +58,8 @@ __all__ = ["StasisHandlers"]
 log = structlog.get_logger(__name__)
 
 NORMAL_CLEARING = 16
+# Stasis arguments of the legs call control originates (calls/_transfers, _monitoring).
+CALL_CONTROL_KINDS = frozenset({"consult", "snoop"})
 
 class StasisHandlers(ReadsSettings):
     def __init__(
@@ -114,6 +116,8 @@ class StasisHandlers(ReadsSettings):
             await self.dialer.on_stasis_start(event)
         elif kind == "click" and self._clicks is not None:
             await self._clicks.on_stasis_start(event)
+        elif kind in CALL_CONTROL_KINDS:
+            return  # consult and snoop legs: call control subscribes its own StasisStart
         else:
             log.warning("stasis_unknown_arguments", channel=event.channel.id, args=event.args)
             await self._hangup(event.channel.id)

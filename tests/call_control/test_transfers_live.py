@@ -1,0 +1,179 @@
+"""Transfers end to end: the service against the simulated Asterisk over real sockets,
+with the rows, queue_log lines and recordings asserted in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from callrouter.calls import CallrouterService
+from callrouter.calls._transfers import CallTransfers
+from callrouter.sim import SimControl, SimulatedAsterisk
+from tests.calls.harness import eventually, final_call_row, make_settings, running_service
+
+
+def _settings(sim: SimulatedAsterisk) -> Any:
+    return make_settings(
+        sim,
+        queues={
+            "support": {"ring_timeout_s": 3, "wrapup_s": 0.1},
+            "specialists": {"ring_timeout_s": 3, "wrapup_s": 0.1},
+        },
+        operators={
+            "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
+            "boris": {"endpoint": "PJSIP/102", "queues": {"specialists": 0}, "logged_in": True},
+        },
+    )
+
+
+@asynccontextmanager
+async def _call_with_anna(
+    sim: SimulatedAsterisk, control: SimControl, dsn: str
+) -> AsyncIterator[tuple[CallrouterService, CallTransfers, dict[str, Any], str]]:
+    await control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+    await control.set_endpoint("PJSIP", "102", behavior="answer", answer_after=0.1)
+    async with running_service(_settings(sim), dsn) as service:
+        assert service.parts is not None
+        transfers = service.parts.extra["transfers"]
+        assert isinstance(transfers, CallTransfers)
+        caller = await control.place_call(caller_number="+4930111")
+        await eventually(lambda: _bridge_with(control, caller["id"], "PJSIP/101"), what="anna")
+        [session] = service.parts.sessions.sessions()
+        yield service, transfers, caller, session.call_id
+
+
+async def _bridge_with(control: SimControl, *parts: str) -> list[str] | None:
+    """The channel names of the one bridge holding every part (ids or name prefixes)."""
+    state = await control.state()
+    names = {c["id"]: c["name"] for c in state["channels"]}
+    for bridge in state["bridges"]:
+        members = [names.get(c, c) for c in bridge["channels"]] + bridge["channels"]
+        if all(any(m.startswith(p) for m in members) for p in parts):
+            return [names.get(c, c) for c in bridge["channels"]]
+    return None
+
+
+async def _channel(control: SimControl, channel_id: str) -> dict[str, Any] | None:
+    state = await control.state()
+    return next((c for c in state["channels"] if c["id"] == channel_id), None)
+
+
+async def _rows(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def _queue_log(dsn: str, call_id: object) -> list[tuple[str, str | None, dict[str, Any]]]:
+    import json
+
+    rows = await _rows(
+        dsn,
+        "SELECT event, operator_id, data FROM call_events WHERE call_id = $1 ORDER BY id",
+        call_id,
+    )
+    return [
+        (r["event"], r["operator_id"], json.loads(r["data"]) if r["data"] else {}) for r in rows
+    ]
+
+
+async def test_attended_transfer_to_a_queue_completed(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await transfers.consult(
+            call_id, kind="queue", target="specialists", reason="billing", note="wants a refund"
+        )
+        # The caller is held with music, out of the bridge; anna talks to boris.
+        await eventually(
+            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
+        )
+        held = await _channel(sim_control, caller["id"])
+        assert held is not None and held["sim"]["on_hold"] and held["sim"]["moh_class"]
+        assert held["sim"]["bridge_id"] is None
+        await transfers.complete(call_id)
+
+        async def caller_with_boris_only() -> bool:
+            names = await _bridge_with(sim_control, caller["id"], "PJSIP/102")
+            return names is not None and len(names) == 2
+
+        await eventually(caller_with_boris_only, what="caller handed to boris")
+        back = await _channel(sim_control, caller["id"])
+        assert back is not None and not back["sim"]["on_hold"] and back["sim"]["moh_class"] is None
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"], row["queue_name"]) == ("answered", "boris", "support")
+    lines = await _queue_log(db_dsn, row["id"])
+    verbs = [v for v, _, _ in lines]
+    [atx] = [(op, data) for v, op, data in lines if v == "ATTENDEDTRANSFER"]
+    assert atx[0] == "anna" and atx[1]["method"] == "BRIDGE"
+    assert verbs.index("CONNECT") < verbs.index("ATTENDEDTRANSFER") < verbs.index("COMPLETECALLER")
+    assert {"ABANDON", "BLINDTRANSFER"}.isdisjoint(verbs)
+
+
+async def test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfer(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await transfers.blind(
+            call_id, kind="queue", target="specialists", reason="escalation", note="VIP"
+        )
+        await eventually(
+            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="with boris"
+        )
+        assert service.parts is not None
+        center = service.parts.center
+        assert center is not None
+
+        async def part_two_running() -> bool:
+            session = service.parts.sessions.get(call_id) if service.parts else None
+            return session is not None and (session.recording_name or "").endswith("-2")
+
+        await eventually(part_two_running, what="second recording part")
+        await center.pause_recording(call_id)  # the live part, not the finished one
+        await center.resume_recording(call_id)
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["operator_id"], row["queue_name"]) == ("boris", "specialists")
+    lines = await _queue_log(db_dsn, row["id"])
+    [blind] = [(op, data) for v, op, data in lines if v == "BLINDTRANSFER"]
+    assert blind == ("anna", {**blind[1], "extension": "specialists", "context": "callrouter"})
+    connects = [data for v, _, data in lines if v == "CONNECT"]
+    assert len(connects) == 2 and connects[1]["holdtime"] <= 1  # since entering specialists
+
+    async def both_parts() -> list[asyncpg.Record] | None:
+        rows = await _rows(
+            db_dsn,
+            "SELECT name FROM recordings WHERE call_id = $1 ORDER BY started_at",
+            row["id"],
+        )
+        return rows if len(rows) == 2 else None
+
+    parts = await eventually(both_parts, what="two recording rows")
+    assert [r["name"] for r in parts] == [f"callrouter-{call_id}", f"callrouter-{call_id}-2"]
+
+
+async def test_blind_transfer_to_a_number_leaves_for_the_transfer_context(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await transfers.blind(call_id, kind="number", target="+4930999", reason=None, note=None)
+
+        async def in_transfer_context() -> bool:
+            ch = await _channel(sim_control, caller["id"])
+            return ch is not None and ch["dialplan"]["context"] == "callrouter-transfer"
+
+        await eventually(in_transfer_context, what="caller in [callrouter-transfer]")
+        ch = await _channel(sim_control, caller["id"])
+        assert ch is not None and ch["dialplan"]["exten"] == "+4930999"
+        assert ch["sim"]["variables"]["CR_TRANSFER_NUMBER"] == "+4930999"
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"]) == ("transferred", "anna")
+    lines = await _queue_log(db_dsn, row["id"])
+    [blind] = [data for v, _, data in lines if v == "BLINDTRANSFER"]
+    assert (blind["extension"], blind["context"]) == ("+4930999", "callrouter-transfer")
