@@ -6,6 +6,7 @@ rules and theory of operation and ``_dispatch`` for the routing policy.
 """
 
 from callrouter.acd._calendar import is_open
+from callrouter.acd._callback_places import CallbackPlace, reserved_callback
 from callrouter.acd._causes import offer_failure_for_cause
 from callrouter.acd._commands import (
     AcdCommand,
@@ -30,6 +31,7 @@ from callrouter.acd._events import (
     AcdEvent,
     CallArrived,
     CallbackRequested,
+    CallbacksDue,
     CallCompleted,
     CallerHungUp,
     CallsRestored,
@@ -81,7 +83,9 @@ __all__ = [
     "CallRecord",
     "CallStatus",
     "CallView",
+    "CallbackPlace",
     "CallbackRequested",
+    "CallbacksDue",
     "CallerHungUp",
     "CallsRestored",
     "CancelRing",
@@ -122,4 +126,5 @@ __all__ = [
     "TransferredOut",
     "is_open",
     "offer_failure_for_cause",
+    "reserved_callback",
 ]

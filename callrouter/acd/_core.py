@@ -19,6 +19,12 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 
 from callrouter.acd._calendar import is_open
+from callrouter.acd._callback_places import (
+    RESERVATION_REASON,
+    CallbackPlaces,
+    call_rank,
+    callback_marker,
+)
 from callrouter.acd._commands import (
     AcdCommand,
     AnnounceQueuePosition,
@@ -70,6 +76,7 @@ class Core:
         self._logged_in: dict[str, int] = {}
         self._timers = Timers()
         self._handle_times: dict[str, deque[float]] = {}
+        self._callback_places = CallbackPlaces()
         self._seq = 0
         self._now = EPOCH
         self._now_us = 0
@@ -419,6 +426,8 @@ class Core:
     def _feed(self, op: Operator) -> None:
         while op.routable and op.filed:
             key = pick_call(op.spec, self._routing, self._waiting, self._now_us)
+            if self._callback_places and self._reserve_for_callback(op, key):
+                return
             if key is None:
                 return
             call = self._calls[key[3]]
@@ -426,6 +435,21 @@ class Core:
             if offer is None:
                 raise InternalError(f"{op.operator_id} may take {key[3]} but nobody can")
             self._offer(call, *self._fair(op, key, call, offer))
+
+    def _reserve_for_callback(self, op: Operator, key: CallKey | None) -> bool:
+        """``op`` is free: a due callback whose place ranks before ``key`` (the best
+        waiting call ``op`` may take) gets them, reserved (see ``_callback_places``)."""
+        best = self._callback_places.best_for(op.spec, self._routing, self._now_us)
+        if best is None:
+            return False
+        rank, queue, place = best
+        if key is not None:
+            call_queue = self._calls[key[3]].queue
+            if call_rank(self._routing, call_queue, key, self._now_us) < rank:
+                return False
+        callback_id = self._callback_places.take(queue, place)
+        self._transition(op, OpInput.PAUSE, RESERVATION_REASON, callback_marker(callback_id))
+        return True
 
     def _fair(
         self, op: Operator, key: CallKey, call: Call, offer: Offer

@@ -25,7 +25,9 @@ a ring timeout or ``OfferFailed`` puts it back at the head of its line with its
 original ``queued_at``, the next operator is tried, and the operator who failed is
 paused ("no-answer", if the queue auto-pauses) or rests ``retry_s``. ``CallCompleted``
 ends the call (outcome answered) and starts the operator's wrap-up, after which they
-take the best waiting call across all their queues (see ``_dispatch``). Transfers and
+take the best waiting call across all their queues (see ``_dispatch``), unless a due
+callback (``CallbacksDue``) ranks before it by its caller's original place: then they are
+reserved for that callback (``_callback_places``). Transfers and
 consultations follow their own rules (``_transfers``).
 
 Timed behaviour (ring timeouts, wrap-up, rest, announcements, max wait, escalation
@@ -54,6 +56,7 @@ from callrouter.acd._events import (
     AcdEvent,
     CallArrived,
     CallbackRequested,
+    CallbacksDue,
     CallCompleted,
     CallerHungUp,
     CallsRestored,
@@ -102,6 +105,7 @@ class AcdEngine(Reloadable, TransferRules):
             OfferFailed: self._on_offer_failed,
             CallCompleted: self._on_call_completed,
             CallbackRequested: self._on_callback_requested,
+            CallbacksDue: self._on_callbacks_due,
             CallsRestored: self._on_calls_restored,
             Tick: self._on_tick,
             **self._transfer_handlers(),
@@ -275,6 +279,13 @@ class AcdEngine(Reloadable, TransferRules):
             self._drop_offers(call, "callback")
         self._store_callback(call, position)
         self._finish(call, "callback", "caller-request")
+
+    def _on_callbacks_due(self, ev: CallbacksDue) -> None:
+        if ev.queue not in self._routing.policies:
+            raise NotFound(f"no queue {ev.queue!r}")
+        self._callback_places.replace(ev.queue, ev.callbacks, to_us)
+        # Operators free now may be reserved for one (rule 5 holds for callbacks too).
+        self._fresh_ops.extend(op for op in self._ops.values() if op.routable and op.filed)
 
     def _on_call_completed(self, ev: CallCompleted) -> None:
         call = self._call(ev.call_id)

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from callrouter.acd._callback_places import CallbackPlace
+
 __all__ = [
     "AcdEvent",
     "CallArrived",
     "CallCompleted",
     "CallbackRequested",
+    "CallbacksDue",
     "CallerHungUp",
     "CallsRestored",
     "ConsultCompleted",
@@ -218,6 +221,17 @@ class CallbackRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbacksDue:
+    """The callbacks of ``queue`` due now that this node may dial, replacing the last
+    list: each competes for the queue's operators by its caller's original place
+    (``_callback_places``)."""
+
+    queue: str
+    callbacks: tuple[CallbackPlace, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Time passed; send one at (or soon after) ``engine.next_deadline()``."""
 
@@ -243,6 +257,7 @@ AcdEvent = (
     | ConsultEnded
     | ConsultCompleted
     | CallbackRequested
+    | CallbacksDue
     | CallsRestored
     | Tick
 )
