@@ -85,7 +85,7 @@ async def _queue_log(dsn: str, call_id: object) -> list[tuple[str, str | None, d
 async def test_attended_transfer_to_a_queue_completed(
     sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
 ) -> None:
-    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+    async with _call_with_anna(sim, sim_control, db_dsn) as (_service, transfers, caller, call_id):
         await transfers.consult(
             call_id, kind="queue", target="specialists", reason="billing", note="wants a refund"
         )
@@ -107,7 +107,11 @@ async def test_attended_transfer_to_a_queue_completed(
         assert back is not None and not back["sim"]["on_hold"] and back["sim"]["moh_class"] is None
         await sim_control.hangup(caller["id"])
         [row] = await final_call_row(db_dsn)
-    assert (row["outcome"], row["operator_id"], row["queue_name"]) == ("answered", "boris", "support")
+    assert (row["outcome"], row["operator_id"], row["queue_name"]) == (
+        "answered",
+        "boris",
+        "support",
+    )
     lines = await _queue_log(db_dsn, row["id"])
     verbs = [v for v, _, _ in lines]
     [atx] = [(op, data) for v, op, data in lines if v == "ATTENDEDTRANSFER"]
@@ -161,7 +165,7 @@ async def test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfe
 async def test_blind_transfer_to_a_number_leaves_for_the_transfer_context(
     sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
 ) -> None:
-    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+    async with _call_with_anna(sim, sim_control, db_dsn) as (_service, transfers, caller, call_id):
         await transfers.blind(call_id, kind="number", target="+4930999", reason=None, note=None)
 
         async def in_transfer_context() -> bool:
@@ -177,3 +181,120 @@ async def test_blind_transfer_to_a_number_leaves_for_the_transfer_context(
     lines = await _queue_log(db_dsn, row["id"])
     [blind] = [data for v, _, data in lines if v == "BLINDTRANSFER"]
     assert (blind["extension"], blind["context"]) == ("+4930999", "callrouter-transfer")
+
+
+async def test_attended_transfer_turned_into_a_conference(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await transfers.consult(call_id, kind="operator", target="boris", reason=None, note=None)
+        await eventually(
+            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
+        )
+        await transfers.conference(call_id)
+
+        async def three_way() -> bool:
+            names = await _bridge_with(sim_control, caller["id"], "PJSIP/101", "PJSIP/102")
+            return names is not None and len(names) == 3
+
+        await eventually(three_way, what="three-way conference")
+        # anna leaves the conference: boris keeps the caller.
+        anna = next(
+            c for c in (await sim_control.state())["channels"] if c["name"].startswith("PJSIP/101")
+        )
+        await sim_control.hangup(anna["id"])
+        await eventually(
+            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="boris stays"
+        )
+        assert service.parts is not None
+        assert service.parts.router.engine.snapshot().operator("boris").state == "on_call"
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
+    assert "ATTENDEDTRANSFER" in [v for v, _, _ in await _queue_log(db_dsn, row["id"])]
+
+
+async def test_attended_transfer_cancelled_returns_the_operator_to_the_caller(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await transfers.consult(call_id, kind="operator", target="boris", reason=None, note=None)
+        await eventually(
+            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
+        )
+        await transfers.cancel(call_id)
+        await eventually(
+            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="back with anna"
+        )
+        assert service.parts is not None
+
+        async def boris_free() -> bool:
+            assert service.parts is not None
+            return service.parts.router.engine.snapshot().operator("boris").state == "available"
+
+        await eventually(boris_free, what="boris released")
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
+    assert "ATTENDEDTRANSFER" not in [v for v, _, _ in await _queue_log(db_dsn, row["id"])]
+
+
+async def test_consulted_operator_not_answering_returns_the_operator_to_the_caller(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (_service, transfers, caller, call_id):
+        await sim_control.set_endpoint("PJSIP", "102", behavior="busy")
+        await transfers.consult(call_id, kind="operator", target="boris", reason=None, note=None)
+        await eventually(
+            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="back with anna"
+        )
+        assert transfers.consult_of(call_id) is None
+        back = await _channel(sim_control, caller["id"])
+        assert back is not None and not back["sim"]["on_hold"]
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
+
+
+async def test_caller_hanging_up_during_the_consultation_ends_everything(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await transfers.consult(call_id, kind="queue", target="specialists", reason=None, note=None)
+        await eventually(
+            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
+        )
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+
+        async def nobody_left() -> bool:
+            state = await sim_control.state()
+            return not any(c["name"].startswith("PJSIP/10") for c in state["channels"])
+
+        await eventually(nobody_left, what="both operator legs hung up")
+        assert service.parts is not None
+        ops = service.parts.router.engine.snapshot()
+        assert ops.operator("boris").state == "available"
+    assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
+
+
+async def test_blind_transfer_to_an_operator_carries_the_note_to_their_screen_pop(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await transfers.blind(
+            call_id, kind="operator", target="boris", reason="billing", note="refund asked"
+        )
+        await eventually(
+            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="with boris"
+        )
+        assert service.parts is not None
+        session = service.parts.sessions.get(call_id)
+        assert session is not None and session.transfer_note == {
+            "from_operator": "anna", "reason": "billing", "note": "refund asked",
+        }  # fmt: skip
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
+    [blind] = [d for v, _, d in await _queue_log(db_dsn, row["id"]) if v == "BLINDTRANSFER"]
+    assert (blind["extension"], blind["context"]) == ("boris", "operator")
