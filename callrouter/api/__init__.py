@@ -10,6 +10,7 @@
 
 from callrouter.api._app import MAX_BODY_BYTES, ApiServer, create_api_app, is_loopback
 from callrouter.api._handlers import API_PREFIX
+from callrouter.api._metrics import Observability
 from callrouter.api._openapi import build_openapi
 from callrouter.api._routes import ROUTES
 from callrouter.api._table import Route
@@ -22,6 +23,7 @@ __all__ = [
     "ApiServer",
     "CallCenterPort",
     "CenterHealth",
+    "Observability",
     "OperatorAction",
     "RecordingContent",
     "Route",

@@ -13,6 +13,7 @@ from aiohttp import web
 import callrouter
 from callrouter.api._errors import error_middleware
 from callrouter.api._handlers import OPENAPI_BODY
+from callrouter.api._metrics import Observability, install_observability
 from callrouter.api._openapi import build_openapi
 from callrouter.api._routes import ROUTES
 from callrouter.api._table import DEPS, ApiDeps, bind
@@ -50,7 +51,11 @@ def _token_of(settings: HttpSettings) -> bytes | None:
 
 
 def create_api_app(
-    *, settings: HttpSettings, center: CallCenterPort, pool: asyncpg.Pool
+    *,
+    settings: HttpSettings,
+    center: CallCenterPort,
+    pool: asyncpg.Pool,
+    observability: Observability | None = None,
 ) -> web.Application:
     """The HTTP API as an aiohttp application; raises ConfigError if it would be open."""
     token = _token_of(settings)
@@ -67,6 +72,8 @@ def create_api_app(
     app[OPENAPI_BODY] = json.dumps(document, indent=1).encode()
     for route in ROUTES:
         app.router.add_route(route.method, route.path, bind(route))
+    if observability is not None:  # the service's settings (reports) and /metrics
+        install_observability(app, observability)
     return app
 
 
@@ -74,10 +81,17 @@ class ApiServer:
     """Serves :func:`create_api_app` on ``settings.host``/``port`` (0: any free port)."""
 
     def __init__(
-        self, *, settings: HttpSettings, center: CallCenterPort, pool: asyncpg.Pool
+        self,
+        *,
+        settings: HttpSettings,
+        center: CallCenterPort,
+        pool: asyncpg.Pool,
+        observability: Observability | None = None,
     ) -> None:
         # Built now, so an open API on a public address fails before anything starts.
-        self._app = create_api_app(settings=settings, center=center, pool=pool)
+        self._app = create_api_app(
+            settings=settings, center=center, pool=pool, observability=observability
+        )
         self._host = settings.host
         self._port = settings.port
         self._runner: web.AppRunner | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from callrouter.api import _handlers as h
 from callrouter.api._handlers import API_PREFIX
+from callrouter.api._metrics import METRICS_ROUTE
 from callrouter.api._models import (
     AttemptPath,
     CallAccepted,
@@ -37,6 +38,7 @@ from callrouter.api._models import (
     TransferIn,
     TransferOut,
 )
+from callrouter.api._report_routes import REPORT_ROUTES
 from callrouter.api._table import Route
 from callrouter.api.ports import OperatorAction
 
@@ -228,4 +230,6 @@ ROUTES: tuple[Route, ...] = (
         body=DispositionIn,
         errors=(404, 502),
     ),
+    *REPORT_ROUTES,
+    METRICS_ROUTE,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,11 @@ _LEAVE_EVENTS = {
 
 
 class CallJournal:
-    def __init__(self, *, writer: RecordWriter, node: str, crm: CrmEvents) -> None:
+    def __init__(
+        self, *, writer: RecordWriter, node: str, crm: CrmEvents,
+        on_final: Callable[[CallRecord], None] = lambda record: None,
+    ) -> None:  # fmt: skip
+        self._on_final = on_final  # metrics: every call's final record
         self._writer = writer
         self._node = node
         self.crm = crm
@@ -145,6 +150,7 @@ class CallJournal:
     def _final_event(
         self, record: CallRecord, call_id: uuid.UUID, session: CallSession | None
     ) -> None:
+        self._on_final(record)
         data: dict[str, Any]
         wait = round(record.wait_s)
         places = {"position": record.position, "origposition": record.origposition}

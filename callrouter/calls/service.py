@@ -25,7 +25,7 @@ from callrouter.acd import (
     OperatorStateChanged,
 )
 from callrouter.agi import FastAgiServer, build_routes
-from callrouter.api import ApiServer
+from callrouter.api import ApiServer, Observability
 from callrouter.ari import AriClient, AriHealth
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._actions import CommandExecutor
@@ -57,6 +57,14 @@ from callrouter.config import Settings
 from callrouter.crm import WebhookNotifier
 from callrouter.dialer.store import sync_campaigns
 from callrouter.errors import CallrouterError
+from callrouter.metrics import (
+    AriMetrics,
+    CallMetrics,
+    ServiceCollector,
+    ServiceProbes,
+    TimedAcdEngine,
+    service_registry,
+)
 from callrouter.store import apply_migrations, create_pool
 from callrouter.store.claims import release_node_claims
 from callrouter.store.directory import sync_directory
@@ -132,6 +140,9 @@ class CallrouterService:
         self.node = node or settings.cluster.node or socket.gethostname()
         self.parts: ServiceParts | None = None
         self.ready = asyncio.Event()
+        # Served on /metrics; the ARI ones are fed by ari_trace_config on the ARI session.
+        self.metrics = CallMetrics()
+        self.ari_metrics = AriMetrics()
 
     async def run(self) -> None:
         """Run until cancelled; clean up (flushing every pending row), then re-raise."""
@@ -238,12 +249,14 @@ class CallrouterService:
     ) -> ServiceParts:
         settings, clock = self.settings, self._clock
         acd_config = acd_config_from_settings(settings)
-        engine = AcdEngine(acd_config, start=clock.now())
+        engine = TimedAcdEngine(acd_config, start=clock.now(), metrics=self.metrics)
         sessions = SessionRegistry()
         lanes = SerialExecutor(name="call")
         holder, inbox = self.holder, Inbox()
         crm = CrmEvents(publisher=notifier, settings=holder)
-        journal = CallJournal(writer=writer, node=self.node, crm=crm)
+        journal = CallJournal(
+            writer=writer, node=self.node, crm=crm, on_final=self.metrics.call_ended
+        )
         claims = (
             OperatorClaims(pool=pool, node=self.node, clock=clock)
             if settings.cluster.claim_operators
@@ -309,7 +322,12 @@ class CallrouterService:
                 max_connections=settings.agi.max_connections,
             )
         api = (
-            ApiServer(settings=settings.http, center=center, pool=pool)
+            ApiServer(
+                settings=settings.http,
+                center=center,
+                pool=pool,
+                observability=self._observability(engine, writer, ari, notifier),
+            )
             if settings.http.enabled
             else None
         )
@@ -323,6 +341,26 @@ class CallrouterService:
             ),
             inbox=inbox, extra={"transfers": transfers},
         )  # fmt: skip
+
+    def _observability(
+        self, engine: AcdEngine, writer: RecordWriter, ari: AriClient,
+        notifier: WebhookNotifier | None,
+    ) -> Observability:  # fmt: skip
+        """What /metrics reads at scrape time, and the settings the reports use."""
+        probes = ServiceProbes(
+            snapshot=engine.snapshot,
+            ari_connected=lambda: ari.health.connected,
+            ari_reconnects=lambda: ari.health.reconnects,
+            writer_backlog=lambda: writer.backlog,
+            writer_retries=lambda: writer.failures,
+            webhook_backlog=lambda: notifier.backlog if notifier else 0,
+            webhook_failures=lambda: notifier.failed if notifier else 0,
+            webhook_dropped=lambda: notifier.dropped if notifier else 0,
+        )
+        collector = ServiceCollector(metrics=self.metrics, probes=probes, extra=[self.ari_metrics])
+        return Observability(
+            settings=lambda: self.holder.current, metrics=service_registry(collector)
+        )
 
     async def _announce_ready(self, ari: AriClient) -> None:
         await ari.wait_connected()

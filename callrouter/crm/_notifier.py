@@ -122,6 +122,8 @@ class WebhookNotifier:
         self._state: Literal["new", "running", "stopped"] = "new"
         self._backlog = 0
         self.dropped = 0
+        # Deliveries given up (status failed), for /metrics.
+        self.failed = 0
 
     @property
     def backlog(self) -> int:
@@ -275,6 +277,7 @@ class WebhookNotifier:
     async def _deliver(self, d: Delivery) -> None:
         if not d.url:
             d.status = "failed"
+            self.failed += 1
             d.last_error = f"no webhook is configured for {d.event}"
             await self._record(d)
             log.warning("webhook_failed", **_fields(d), error=d.last_error)
@@ -305,6 +308,7 @@ class WebhookNotifier:
             log.info("webhook_retry", **_fields(d), error=d.last_error, delay_s=round(delay, 3))
             await asyncio.sleep(delay)
         d.status = "failed"
+        self.failed += 1
         d.next_attempt_at = None
         await self._record(d)
         log.warning("webhook_failed", **_fields(d), error=d.last_error)

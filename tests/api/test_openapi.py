@@ -50,6 +50,10 @@ async def test_lists_every_route_with_its_method(anon: aiohttp.ClientSession) ->
         ("GET", "/api/v1/queues"),
         ("GET", "/api/v1/callbacks"),
         ("POST", "/api/v1/attempts/{attempt_id}/disposition"),
+        ("GET", "/api/v1/reports/queues"),
+        ("GET", "/api/v1/reports/operators"),
+        ("GET", "/api/v1/reports/campaigns"),
+        ("GET", "/metrics"),
     }
     assert listed == expected == {(r.method, r.path) for r in ROUTES}
 

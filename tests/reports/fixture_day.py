@@ -85,12 +85,16 @@ ATTEMPTS = [
 async def seed(dsn: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("INSERT INTO queues (name) VALUES ('support')")
+        # ON CONFLICT: a running service may have synced its config first.
+        await conn.execute("INSERT INTO queues (name) VALUES ('support') ON CONFLICT DO NOTHING")
         for op, endpoint in (("anna", "PJSIP/101"), ("ben", "PJSIP/102"), ("cleo", "PJSIP/103")):
-            await conn.execute("INSERT INTO operators (id, endpoint) VALUES ($1, $2)", op, endpoint)
+            await conn.execute(
+                "INSERT INTO operators (id, endpoint) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                op, endpoint,
+            )  # fmt: skip
         await conn.execute(
             "INSERT INTO queue_members (queue_name, operator_id)"
-            " VALUES ('support', 'anna'), ('support', 'ben')"
+            " VALUES ('support', 'anna'), ('support', 'ben') ON CONFLICT DO NOTHING"
         )
         for created, outcome, wait, talk, operator, direction in CALLS.values():
             answered = created + timedelta(seconds=wait) if outcome == "answered" else None
