@@ -16,6 +16,7 @@ from callrouter.cli._customers import customers_app
 from callrouter.cli._db import db_app
 from callrouter.cli._dnc import dnc_app
 from callrouter.cli._operators import operators_app
+from callrouter.cli._plan import register as register_plan
 from callrouter.cli._recordings import recordings_app
 from callrouter.cli._report import register as register_report
 from callrouter.cli._runtime import (
@@ -50,6 +51,7 @@ app.add_typer(customers_app, name="customers")
 register_status(app)
 register_report(app)
 register_serve(app)
+register_plan(app)
 app.add_typer(asterisk_app, name="asterisk-conf")
 
 

@@ -42,6 +42,7 @@ from callrouter.planning._model import (
     group_name,
 )
 from callrouter.planning._report import ALL_QUEUES, Plan, PlanRow, clock, plan_dict, row_dicts
+from callrouter.planning._request import PlanMethod, PlanRequest, make_plan
 from callrouter.planning._simulated import RunSettings, recommend_roster, simulation_plan
 from callrouter.planning._simulation import (
     CallTally,
@@ -59,6 +60,8 @@ __all__ = [
     "Estimate",
     "Interval",
     "Plan",
+    "PlanMethod",
+    "PlanRequest",
     "PlanRow",
     "Profile",
     "QueueLoad",
@@ -77,6 +80,7 @@ __all__ = [
     "estimate",
     "figures",
     "group_name",
+    "make_plan",
     "parse_clock",
     "plan_csv",
     "plan_dict",
