@@ -30,13 +30,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import math
 import multiprocessing
+import os
+import pstats
 import random
 import re
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -52,6 +56,7 @@ from aiohttp import web
 
 from callrouter.calls import CallrouterService
 from callrouter.config import Settings
+from callrouter.log import configure_logging
 from callrouter.sim import SimControl, SimulatedAsterisk
 from callrouter.store._embedded import start_embedded_postgres, stop_embedded_postgres
 
@@ -69,6 +74,7 @@ CHILD_TIMEOUT_S = 30.0
 _ORIGINATE_PATH = re.compile(r"^/ari/channels/(?!create$)[^/]+$")
 _CALLER_ID_NUMBER = re.compile(r"<([^>]*)>")
 _CHANNEL_PATH = re.compile(r"^/ari/channels/([^/]+)")
+_ADD_CHANNEL_PATH = re.compile(r"^/ari/bridges/([^/]+)/addChannel$")
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,9 @@ class Timings:
     originates: int = 0
     first_request: dict[str, float] = field(default_factory=dict)  # channel -> t
     ari_requests: int = 0
+    # bridge -> [(t, channels added)]: when both parties are in, from addChannel returns.
+    bridge_adds: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    caller_bridge: dict[str, str] = field(default_factory=dict)  # caller channel -> bridge
 
 
 def timing_middleware(timings: Timings) -> Callable[..., Awaitable[web.StreamResponse]]:
@@ -126,7 +135,17 @@ def timing_middleware(timings: Timings) -> Callable[..., Awaitable[web.StreamRes
             channel = _CHANNEL_PATH.match(path)
             if channel is not None:
                 timings.first_request.setdefault(channel.group(1), now)
-            return await handler(request)
+            added = _ADD_CHANNEL_PATH.match(path) if request.method == "POST" else None
+            if added is None:
+                return await handler(request)
+            response = await handler(request)
+            if response.status < 300:
+                channels = request.query.get("channel", "").split(",")
+                adds = timings.bridge_adds.setdefault(added.group(1), [])
+                adds.append((time.perf_counter(), len(channels)))
+                for channel_id in channels:
+                    timings.caller_bridge.setdefault(channel_id, added.group(1))
+            return response
         if request.method == "POST" and path == "/sim/calls":
             response = await handler(request)
             done = time.perf_counter()
@@ -195,6 +214,7 @@ async def _generate_load(control: SimControl, plan: Plan, timings: Timings) -> d
     originates = timings.originates
 
     latencies: list[float] = []
+    to_bridged: list[float] = []
     to_first: list[float] = []
     first_to_ring: list[float] = []
     unrouted = 0
@@ -208,6 +228,9 @@ async def _generate_load(control: SimControl, plan: Plan, timings: Timings) -> d
             unrouted += 1
             continue
         latencies.append((t_ring - t_stasis) * 1000)
+        t_bridged = _both_in_bridge(timings, channel_id)
+        if t_bridged is not None:
+            to_bridged.append((t_bridged - t_stasis) * 1000)
         t_first = timings.first_request.get(channel_id)
         if t_first is not None and t_first <= t_ring:
             to_first.append((t_first - t_stasis) * 1000)
@@ -228,12 +251,24 @@ async def _generate_load(control: SimControl, plan: Plan, timings: Timings) -> d
         "load_s": load_s,
         "rung_by_s": rung_by,
         "latencies_ms": latencies,
+        "to_bridged_ms": to_bridged,
         "to_first_ms": to_first,
         "first_to_ring_ms": first_to_ring,
         "originates": originates,
         "ari_requests": timings.ari_requests,
         "live_channels": live_channels,
     }
+
+
+def _both_in_bridge(timings: Timings, caller_channel: str) -> float | None:
+    """When the second party joined the caller's bridge (the issue's "both bridged")."""
+    bridge = timings.caller_bridge.get(caller_channel)
+    joined = 0
+    for stamp, count in timings.bridge_adds.get(bridge or "", []):
+        joined += count
+        if joined >= 2:
+            return stamp
+    return None
 
 
 async def _simulator_main(conn: Connection, plan: Plan) -> None:
@@ -325,7 +360,9 @@ async def _database_counters(dsn: str) -> tuple[int, int]:
     return int(commits), int(syncs)
 
 
-async def run(plan: Plan, wrapup_s: float, dsn: str) -> dict[str, Any]:
+async def run(
+    plan: Plan, wrapup_s: float, dsn: str, profile: cProfile.Profile | None = None
+) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
     child = ctx.Process(target=simulator_process, args=(theirs, plan), daemon=True)
@@ -339,10 +376,18 @@ async def run(plan: Plan, wrapup_s: float, dsn: str) -> dict[str, Any]:
         task = await _start_service(service)
         try:
             commits, syncs = await _database_counters(dsn)
+            cpu_before = time.process_time()
+            if profile is not None:
+                profile.enable()
             ours.send("go")
             kind, results = await _recv(
                 ours, plan.seconds + plan.drain_s + plan.talk_s * 1.5 + CHILD_TIMEOUT_S, child
             )
+            if profile is not None:
+                profile.disable()
+            # This process is callrouter alone (the simulator is the child); the pipe
+            # polling costs a few ms over the whole run.
+            results["service_cpu_s"] = time.process_time() - cpu_before
             assert kind == "results"
         finally:
             await _stop_service(task)
@@ -413,6 +458,18 @@ def report(plan: Plan, wrapup_s: float, results: dict[str, Any]) -> None:
         f"  p99 / real Asterisk REST round trip median ({REAL_ASTERISK_RTT_MS} ms, "
         f"../shared/ari-captures): {p99 / REAL_ASTERISK_RTT_MS:.1f}x"
     )
+    bridged: list[float] = sorted(results["to_bridged_ms"])
+    if bridged:
+        print(
+            f"  StasisStart -> both parties in the bridge (ms, {len(bridged)} calls): "
+            f"p50 {percentile(bridged, 0.5):.2f}  p90 {percentile(bridged, 0.9):.2f}  "
+            f"p99 {percentile(bridged, 0.99):.2f}  (operators answer after "
+            f"{ANSWER_AFTER_S * 1000:.0f} ms, included)"
+        )
+    print(
+        f"  callrouter CPU per call: {results['service_cpu_s'] * 1000 / max(entered, 1):.2f} ms "
+        f"(process time of the service's process over the run / calls that entered)"
+    )
     to_first: list[float] = sorted(results["to_first_ms"])
     first_to_ring: list[float] = sorted(results["first_to_ring_ms"])
     if to_first:
@@ -438,6 +495,10 @@ def main() -> None:
     parser.add_argument("--wrapup", type=float, default=1.0, help="queue wrap-up, seconds")
     parser.add_argument("--drain", type=float, default=5.0, help="wait for late rings, s")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the service into FILE")
+    parser.add_argument(
+        "--log-level", default="error", help="the service's log level (serve logs at info)"
+    )
     args = parser.parse_args()
     if args.rate <= 0 or args.seconds <= 0 or args.operators < 1 or args.queues < 1:
         parser.error("--rate and --seconds must be positive, --operators and --queues >= 1")
@@ -445,19 +506,24 @@ def main() -> None:
         rate=args.rate, seconds=args.seconds, operators=args.operators, queues=args.queues,
         talk_s=args.talk, drain_s=args.drain, seed=args.seed,
     )  # fmt: skip
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    configure_logging(args.log_level, stream=open(os.devnull, "w"))  # noqa: SIM115
+    profile = cProfile.Profile(time.process_time) if args.profile else None
     # Not 0700: as root, pgserver runs PostgreSQL as its own user, which must get in.
     data_dir = Path(tempfile.mkdtemp(prefix="callrouter-bench-pg-"))
     data_dir.chmod(0o755)
     try:
         dsn = start_embedded_postgres(data_dir)
         try:
-            results = asyncio.run(run(plan, args.wrapup, dsn))
+            results = asyncio.run(run(plan, args.wrapup, dsn, profile))
         finally:
             stop_embedded_postgres(data_dir)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     report(plan, args.wrapup, results)
+    if profile is not None:
+        profile.dump_stats(args.profile)
+        stats = pstats.Stats(profile, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":

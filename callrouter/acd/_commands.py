@@ -96,6 +96,11 @@ class HoldCaller:
     # 1-based place in line on joining (queue_log ENTERQUEUE's position), and when.
     position: int = 1
     queued_at: datetime | None = None
+    # Start the music only if the caller is still waiting this long after the answer:
+    # a caller rung to an operator in the same step (see ``_ordering``) is often
+    # connected first, and music started then stopped costs two round trips on the
+    # way to the bridge. 0: at once.
+    music_after_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,14 @@ import structlog
 
 from callrouter.ari._events import EVENT_TYPES, AnyEvent, Event, UnknownEvent
 
-__all__ = ["ANY_EVENT", "DEFAULT_IDLE_TIMEOUT", "Dispatcher", "Handler", "serial_key"]
+__all__ = [
+    "ANY_EVENT",
+    "DEFAULT_IDLE_TIMEOUT",
+    "FINAL_EVENT_TYPES",
+    "Dispatcher",
+    "Handler",
+    "serial_key",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +47,7 @@ _AnyHandler = Callable[[Any], Awaitable[None]]
 ANY_EVENT = "*"
 DEFAULT_IDLE_TIMEOUT = 60.0
 _FINAL = {"channel": ("StasisEnd", "ChannelDestroyed"), "bridge": ("BridgeDestroyed",)}
+FINAL_EVENT_TYPES = frozenset(name for names in _FINAL.values() for name in names)
 
 
 def _field(obj: object, name: str) -> Any:
@@ -151,17 +159,18 @@ class Dispatcher:
                 del self._queues[key]
 
     async def _deliver(self, key: str, event: AnyEvent) -> None:
+        # No context binding per event: it cost more than the handler itself on the
+        # hot path; handlers bind their call id, and a failure names the key below.
         handlers = self._handlers.get(event.type, []) + self._handlers.get(ANY_EVENT, [])
-        with structlog.contextvars.bound_contextvars(ari_key=key):
-            for handler in handlers:
-                try:
-                    await handler(event)
-                except Exception:
-                    log.exception(
-                        "ari_handler_failed", type=event.type, key=key,
-                        handler=getattr(handler, "__qualname__", repr(handler)),
-                        ari_event=_summary(event),
-                    )
+        for handler in handlers:
+            try:
+                await handler(event)
+            except Exception:
+                log.exception(
+                    "ari_handler_failed", type=event.type, key=key,
+                    handler=getattr(handler, "__qualname__", repr(handler)),
+                    ari_event=_summary(event),
+                )
 
 
 def _summary(event: AnyEvent) -> dict[str, Any]:

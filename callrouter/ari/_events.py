@@ -66,7 +66,9 @@ __all__ = [
     "StasisEnd",
     "StasisStart",
     "UnknownEvent",
+    "decode_frame",
     "parse_event",
+    "validate_event",
 ]
 
 log = structlog.get_logger(__name__)
@@ -279,6 +281,17 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in _concrete(Ev
 
 def parse_event(frame: str | bytes) -> AnyEvent | None:
     """One WebSocket text frame as an event; None (and one log line) if unreadable."""
+    raw = decode_frame(frame)
+    return None if raw is None else validate_event(raw)
+
+
+def decode_frame(frame: str | bytes) -> dict[str, Any] | None:
+    """The frame's JSON object, whose ``type`` is a string; None (one log line) if not.
+
+    Split from :func:`validate_event` so a client can drop the many event types it
+    has no handler for (Dial, ChannelVarset, bridge and playback chatter) on their
+    ``type`` alone, without paying for a model it would throw away.
+    """
     try:
         raw = json.loads(frame)
     except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
@@ -288,6 +301,11 @@ def parse_event(frame: str | bytes) -> AnyEvent | None:
         log.warning("ari_event_malformed", error="not an object with a type",
                     frame=str(frame)[:_SNIPPET])
         return None
+    return raw
+
+
+def validate_event(raw: dict[str, Any]) -> AnyEvent | None:
+    """A decoded frame as its typed event; None (one log line) if it breaks the model."""
     model = EVENT_TYPES.get(raw["type"])
     if model is None:
         return UnknownEvent(type=raw["type"], raw=raw)

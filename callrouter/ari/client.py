@@ -29,8 +29,15 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from callrouter.ari._dispatch import DEFAULT_IDLE_TIMEOUT, Dispatcher, E, Handler
-from callrouter.ari._events import AnyEvent, Event, parse_event
+from callrouter.ari._dispatch import (
+    ANY_EVENT,
+    DEFAULT_IDLE_TIMEOUT,
+    FINAL_EVENT_TYPES,
+    Dispatcher,
+    E,
+    Handler,
+)
+from callrouter.ari._events import AnyEvent, Event, decode_frame, validate_event
 from callrouter.ari._http import Http
 from callrouter.ari._models import Application, Bridge, Channel
 from callrouter.ari._rest_bridges import BridgesApi
@@ -124,6 +131,8 @@ class AriClient:
         self._resync: ResyncCallback | None = None
         self._in_stasis: set[str] = set()
         self._running = False
+        # Event types worth validating; None: all (someone listens to "*").
+        self._wanted: frozenset[str] | None = None
         api_key = f"{quote(username, safe='')}:{quote(password, safe='')}"
         events_url = URL(
             f"{self._http.ari_url}/events?app={quote(app, safe='')}"
@@ -214,6 +223,12 @@ class AriClient:
             raise RuntimeError("AriClient.run() is already running")
         self._running = True
         self._dispatcher.freeze()
+        handled = self._dispatcher.event_types
+        self._wanted = (
+            None
+            if ANY_EVENT in handled
+            else handled | FINAL_EVENT_TYPES | {"StasisStart", "ApplicationReplaced"}
+        )
         try:
             async with asyncio.TaskGroup() as tasks:
                 self._dispatcher.attach(tasks)
@@ -223,7 +238,15 @@ class AriClient:
             self._running = False
 
     def _on_frame(self, frame: str) -> None:
-        event = parse_event(frame)
+        raw = decode_frame(frame)
+        if raw is None:
+            return
+        if self._wanted is not None and raw["type"] not in self._wanted:
+            # Most of Asterisk's events (Dial, ChannelVarset, bridge and playback
+            # chatter) have no handler: dropped on their type, never modelled. The
+            # final ones are kept whatever: they retire their object's worker.
+            return
+        event = validate_event(raw)
         if event is None:
             return
         if isinstance(event, Event):

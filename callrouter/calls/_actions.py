@@ -9,10 +9,12 @@ posted to the inbox (``_inbox``) as an event; the executor never calls the core.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Literal
 
 import structlog
@@ -35,6 +37,7 @@ from callrouter.ari import AriClient, AriError, AriHttpError
 from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
+from callrouter.calls._serial import SerialExecutor
 from callrouter.calls._sessions import (
     CallSession,
     OperatorLeg,
@@ -57,6 +60,11 @@ RING_TIMEOUT_BACKSTOP_S = 10
 _CALLER_ID_UNSAFE = re.compile(r'["<>\\\r\n]')
 
 
+def _bridge_id(call_id: str) -> str:
+    # Named after the call: a restart finds it (409 on create) and uses it.
+    return f"cr-{call_id}"
+
+
 def _caller_id(name: str, number: str) -> str:
     # Asterisk parses callerId as `"name" <number>`: quotes or brackets inside the name
     # would make it misparse, so they are dropped here (the database keeps them).
@@ -76,9 +84,11 @@ class CommandExecutor(ReadsSettings):
         settings: SettingsHolder,
         clock: Clock,
         post: Callable[[AcdEvent], None],
+        lanes: SerialExecutor,
         claims: OperatorClaims | None = None,
     ) -> None:
         self._claims = claims
+        self._lanes = lanes
         self._ari = ari
         self._sessions = sessions
         self._journal = journal
@@ -128,11 +138,16 @@ class CommandExecutor(ReadsSettings):
         queued_at = cmd.queued_at or self._clock.now()
         session.moh_class = cmd.music_class
         await self._quietly("answer", self._ari.channels.answer(session.caller_channel_id))
-        started = await self._quietly(
-            "moh",
-            self._ari.channels.start_moh(session.caller_channel_id, moh_class=cmd.music_class),
-        )
-        session.on_hold = started
+        if cmd.music_after_s > 0:
+            # Rung to an operator in the same step: the music only if still waiting.
+            asyncio.get_running_loop().call_later(
+                cmd.music_after_s,
+                self._lanes.submit,
+                session.call_id,
+                partial(self._music_if_still_waiting, session.call_id),
+            )
+        else:
+            await self._start_music(session)
         if not session.queued:
             # The live row shows the caller waiting (queues status) before the core's
             # own record of the wait arrives with the outcome.
@@ -149,6 +164,25 @@ class CommandExecutor(ReadsSettings):
             caller_id=session.caller_number,
             position=cmd.position,
         )
+
+    async def _start_music(self, session: CallSession) -> None:
+        session.on_hold = await self._quietly(
+            "moh",
+            self._ari.channels.start_moh(session.caller_channel_id, moh_class=session.moh_class),
+        )
+
+    async def _music_if_still_waiting(self, call_id: str) -> None:
+        session = self._sessions.get(call_id)
+        if (
+            session is None
+            or session.caller_gone
+            or session.finished
+            or session.on_hold
+            or session.bridge_id is not None
+            or any(c == call_id for c, _, _ in self.playbacks.values())  # resumes after
+        ):
+            return
+        await self._start_music(session)
 
     async def _AnnounceQueuePosition(
         self, cmd: AnnounceQueuePosition, session: CallSession | None
@@ -196,12 +230,7 @@ class CommandExecutor(ReadsSettings):
         if session is None or session.caller_gone:
             return
         if session.bridge_id is None and not session.finished:
-            session.on_hold = await self._quietly(
-                "moh",
-                self._ari.channels.start_moh(
-                    session.caller_channel_id, moh_class=session.moh_class
-                ),
-            )
+            await self._start_music(session)
 
     async def _hangup_caller(self, session: CallSession) -> None:
         if not session.caller_gone:
@@ -287,16 +316,22 @@ class CommandExecutor(ReadsSettings):
         # The screen pop is published before the ring, not after: a kill during the
         # originate must not leave a ring the CRM never heard of.
         self._journal.crm.offered(session, cmd.operator_id, self._clock.now())
+        ring = self._ari.channels.originate(
+            endpoint=cmd.endpoint,
+            channel_id=channel_id,
+            app=self._ari.app,
+            app_args=f"operator,{cmd.call_id},{cmd.operator_id}",
+            caller_id=_caller_id(session.caller_name, session.caller_number),
+            timeout=math.ceil(cmd.timeout_s) + RING_TIMEOUT_BACKSTOP_S,
+            variables={"CR_CALL_ID": cmd.call_id, "CR_QUEUE": session.queue},
+        )
         try:
-            await self._ari.channels.originate(
-                endpoint=cmd.endpoint,
-                channel_id=channel_id,
-                app=self._ari.app,
-                app_args=f"operator,{cmd.call_id},{cmd.operator_id}",
-                caller_id=_caller_id(session.caller_name, session.caller_number),
-                timeout=math.ceil(cmd.timeout_s) + RING_TIMEOUT_BACKSTOP_S,
-                variables={"CR_CALL_ID": cmd.call_id, "CR_QUEUE": session.queue},
-            )
+            if session.bridge_id is None and not session.bridge_prepared:
+                # The bridge is made while the phone rings, not after the answer.
+                session.bridge_prepared = True
+                await asyncio.gather(ring, self._prepare_bridge(session))
+            else:
+                await ring
         except AriError as exc:
             log.warning("operator_unreachable", operator=cmd.operator_id, error=str(exc))
             self._sessions.drop_leg(leg)
@@ -324,19 +359,27 @@ class CommandExecutor(ReadsSettings):
             log.error("connect_without_leg", operator=cmd.operator_id)
             return
         session.operator_id = cmd.operator_id
-        bridge_id = f"cr-{session.call_id}"
+        bridge_id = _bridge_id(session.call_id)
         now = self._clock.now()
         try:
-            await self._create_bridge(bridge_id, session.call_id)
+            if not session.bridge_prepared:
+                await self._create_bridge(bridge_id, session.call_id)
             session.bridge_id = bridge_id
-            if session.on_hold:
-                await self._quietly(
-                    "moh stop", self._ari.channels.stop_moh(session.caller_channel_id)
-                )
-                session.on_hold = False
-            await self._ari.bridges.add_channel(
+            session.bridge_prepared = False
+            join = self._ari.bridges.add_channel(
                 bridge_id, [session.caller_channel_id, leg.channel_id]
             )
+            if session.on_hold:
+                # Independent of the join: both in flight at once.
+                session.on_hold = False
+                await asyncio.gather(
+                    join,
+                    self._quietly(
+                        "moh stop", self._ari.channels.stop_moh(session.caller_channel_id)
+                    ),
+                )
+            else:
+                await join
             session.bridged = True
         except AriError as exc:
             # Either side hung up in the meantime; its StasisEnd ends the call in the core.
@@ -353,6 +396,13 @@ class CommandExecutor(ReadsSettings):
         )
         self._journal.crm.answered(session, cmd.operator_id, now)
         await self._start_recording(session)
+
+    async def _prepare_bridge(self, session: CallSession) -> None:
+        try:
+            await self._create_bridge(_bridge_id(session.call_id), session.call_id)
+        except AriError as exc:
+            session.bridge_prepared = False  # the connect makes it, then
+            log.info("bridge_not_prepared", error=str(exc))
 
     async def _create_bridge(self, bridge_id: str, call_id: str) -> None:
         try:
@@ -404,9 +454,11 @@ class CommandExecutor(ReadsSettings):
                 continue
             await self._quietly("hangup operator", self._ari.channels.hangup(leg.channel_id))
             self._sessions.drop_leg(leg)
-        if session.bridge_id is not None:
-            await self._quietly("destroy bridge", self._ari.bridges.destroy(session.bridge_id))
+        if session.bridge_id is not None or session.bridge_prepared:
+            bridge_id = session.bridge_id or _bridge_id(session.call_id)
+            await self._quietly("destroy bridge", self._ari.bridges.destroy(bridge_id))
         session.bridge_id = None
+        session.bridge_prepared = False
         session.operator_id = None
         end_recording_part(session)  # the bridge took its recording with it
 

@@ -22,6 +22,7 @@ for it, so nothing is decided on a half-known state.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 
 import asyncpg
@@ -44,6 +45,9 @@ from callrouter.store.writer import RecordWriter
 __all__ = ["Recovery"]
 
 log = structlog.get_logger(__name__)
+
+# The bridge ``_actions`` makes for a call: cr-<call id>.
+_CALL_BRIDGE = re.compile(r"cr-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 # The sweep waits this long for pending rows; with the database down it is skipped
 # (the next reconnect or start sweeps again).
@@ -91,6 +95,7 @@ class Recovery:
         log.info("recovery_done", reconnect=resync.reconnect, channels=len(resync.channels))
 
     async def _rebuild(self, resync: Resync) -> None:
+        await self._destroy_empty_bridges(resync)
         known = self._sessions.known_channel_ids() | self._journal.finished_channel_ids()
         unknown = [c.id for c in resync.channels if c.id not in known]
         if not unknown:
@@ -221,6 +226,23 @@ class Recovery:
             # Asterisk still says who talks to whom; only queue times are lost.
             log.warning("recovery_rows_unavailable", error=str(exc))
             return {}
+
+    async def _destroy_empty_bridges(self, resync: Resync) -> None:
+        """A call's bridge is made while its operator rings (``_actions``): one left
+        empty by a crash or a missed hangup is destroyed, unless its call is still ours
+        (a WebSocket gap, its operator still ringing). A restored caller gets a new one."""
+        stale = [
+            bridge.id
+            for bridge in resync.bridges
+            if not bridge.channels
+            and (found := _CALL_BRIDGE.fullmatch(bridge.id)) is not None
+            and self._sessions.get(found.group(1)) is None
+        ]
+        for bridge_id in stale:
+            try:
+                await self._ari.bridges.destroy(bridge_id)
+            except AriError as exc:
+                log.info("empty_bridge_destroy_refused", bridge=bridge_id, error=str(exc))
 
     async def _hangup(self, channel_id: str) -> None:
         try:

@@ -21,7 +21,9 @@ from callrouter.acd import (
     AcdEngine,
     AcdEvent,
     CallRecord,
+    HoldCaller,
     OperatorStateChanged,
+    RingOperator,
     Tick,
 )
 from callrouter.calls._clock import Clock
@@ -86,6 +88,11 @@ class Router:
 
     def dispatch(self, commands: list[AcdCommand]) -> None:
         run_command, finish = self._run_command, self._finish
+        # A caller rung on arrival: the core put the rings just before the hold and
+        # gave the hold a music grace (acd._ordering). The ring (originate) and the
+        # answer are independent, so they go out together, one lane step.
+        graced = {c.call_id for c in commands if isinstance(c, HoldCaller) and c.music_after_s}
+        rings: dict[str, list[AcdCommand]] = {}
         for command in commands:
             if isinstance(command, CallRecord):
                 session = self._sessions.get(command.call_id)
@@ -101,8 +108,25 @@ class Router:
                     state_hook(command)
             else:
                 call_id = getattr(command, "call_id", "-")
+                if call_id in graced and isinstance(command, RingOperator):
+                    rings.setdefault(call_id, []).append(command)
+                elif call_id in graced and isinstance(command, HoldCaller):
+                    together = [*rings.pop(call_id, []), command]
+                    self._lanes.submit(call_id, partial(self._run_together, together))
+                else:
+                    self._lanes.submit(call_id, partial(run_command, command))
+        for call_id, left in rings.items():  # never, with the core's order; kept safe
+            for command in left:
                 self._lanes.submit(call_id, partial(run_command, command))
         self._deadline_moved.set()
+
+    async def _run_together(self, commands: list[AcdCommand]) -> None:
+        results = await asyncio.gather(
+            *(self._run_command(command) for command in commands), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # the lane logs it, as for any step
 
     async def run_ticker(self) -> None:
         while True:

@@ -45,6 +45,9 @@ class CallSession:
     customer_card: dict[str, object] | None = None
     legs: dict[str, OperatorLeg] = field(default_factory=dict)  # by operator id
     bridge_id: str | None = None
+    # The caller's bridge was made while its first operator rang, so the answer needs
+    # one round trip (add both) to connect; bridge_id is set only once both are in.
+    bridge_prepared: bool = False
     operator_id: str | None = None  # the connected one
     recording_name: str | None = None
     # Recordings started so far: one part per bridge (a transfer starts the next).

@@ -264,12 +264,14 @@ class CallrouterService:
         )
         executor = CommandExecutor(
             ari=ari, sessions=sessions, journal=journal, writer=writer,
-            settings=holder, clock=clock, post=inbox.post, claims=claims,
+            settings=holder, clock=clock, post=inbox.post, lanes=lanes, claims=claims,
         )  # fmt: skip
+        live = LiveCenter(sessions=sessions, settings=holder)  # the pages' view
         router = Router(
             engine=engine, sessions=sessions, journal=journal, lanes=lanes, clock=clock,
-            run_command=executor.run, finish=executor.finish,
+            run_command=live.noting(executor.run), finish=executor.finish,
         )  # fmt: skip
+        live.watch(router)
         if claims is not None:
             router.on_operator_state(partial(_release_when_free, claims))
         preview = PreviewLeads(pool=pool, clock=clock, node=self.node, settings=holder)

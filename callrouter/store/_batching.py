@@ -27,8 +27,12 @@ DEFAULT_RETRY_MAX_S = 10.0
 RETRYABLE = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, TimeoutError)
 DB_ERRORS = (*RETRYABLE, asyncpg.PostgresError)
 _FIRST_DELAY_S = 0.05
-# How long an idle writer waits after the first new record before it writes.
-COALESCE_S = 0.005
+# How long an idle writer waits after the first new record before it writes. A call's
+# steps come in bursts a few ms apart and calls overlap: 50 ms gathers the steps of
+# every call of that moment into one transaction (at 20 calls/s, 15 commits per call
+# at 5 ms became about 2; bench/bench_routing.py). Rows are journalled in the spool
+# at put(), so a later commit loses nothing to a crash; readers see rows 50 ms later.
+COALESCE_S = 0.05
 
 T = TypeVar("T")
 
