@@ -8,7 +8,7 @@ BIN     = $(VENV)/bin
 CONFIG ?= callrouter.yml
 PYTEST_ARGS ?=
 
-.PHONY: help venv run serve simulate migrate test lint bench docker clean
+.PHONY: help venv run serve simulate migrate test browsers lint bench docker clean
 
 help:
 	@echo "make run      set up, start embedded PostgreSQL, migrate, run a call center on the simulated Asterisk"
@@ -39,8 +39,18 @@ serve: venv
 migrate: venv
 	$(BIN)/callrouter --config $(CONFIG) db migrate
 
-test: venv
+test: venv browsers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# --- browser tests (tests/web): Debian's chromium and chromedriver, installed once if
+# absent; without them those tests are skipped with the reason, never passed.
+browsers:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "installing Debian's chromium and chromium-driver for the browser tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "could not install chromium: the browser tests will be skipped"; }
+# --- end of browser tests
 
 lint: venv
 	$(BIN)/ruff check callrouter tests bench
