@@ -15,6 +15,7 @@ from callrouter.api._errors import error_middleware
 from callrouter.api._handlers import OPENAPI_BODY
 from callrouter.api._metrics import Observability, install_observability
 from callrouter.api._openapi import build_openapi
+from callrouter.api._pages import add_pages
 from callrouter.api._routes import ROUTES
 from callrouter.api._table import DEPS, ApiDeps, bind
 from callrouter.api.ports import CallCenterPort
@@ -22,6 +23,7 @@ from callrouter.config import HttpSettings
 from callrouter.config._schema import is_loopback
 from callrouter.errors import ConfigError, ConfigProblem
 from callrouter.log import register_secret
+from callrouter.web import LiveSource
 
 __all__ = ["MAX_BODY_BYTES", "ApiServer", "create_api_app", "is_loopback"]
 
@@ -55,9 +57,11 @@ def create_api_app(
     settings: HttpSettings,
     center: CallCenterPort,
     pool: asyncpg.Pool,
+    live: LiveSource | None = None,
     observability: Observability | None = None,
 ) -> web.Application:
-    """The HTTP API as an aiohttp application; raises ConfigError if it would be open."""
+    """The HTTP API as an aiohttp application; raises ConfigError if it would be open.
+    With ``live``, it also serves the wallboard and the operator panel (``_pages``)."""
     token = _token_of(settings)
     viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
     if viewer:
@@ -74,6 +78,9 @@ def create_api_app(
         app.router.add_route(route.method, route.path, bind(route))
     if observability is not None:  # the service's settings (reports) and /metrics
         install_observability(app, observability)
+    if live is not None:
+        add_pages(app, live=live, center=center, pool=pool, token=token,
+                  viewer_token=viewer.encode() if viewer else None)  # fmt: skip
     return app
 
 
@@ -86,11 +93,12 @@ class ApiServer:
         settings: HttpSettings,
         center: CallCenterPort,
         pool: asyncpg.Pool,
+        live: LiveSource | None = None,
         observability: Observability | None = None,
     ) -> None:
         # Built now, so an open API on a public address fails before anything starts.
         self._app = create_api_app(
-            settings=settings, center=center, pool=pool, observability=observability
+            settings=settings, center=center, pool=pool, live=live, observability=observability
         )
         self._host = settings.host
         self._port = settings.port

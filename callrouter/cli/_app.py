@@ -16,6 +16,7 @@ from callrouter.cli._customers import customers_app
 from callrouter.cli._db import db_app
 from callrouter.cli._dnc import dnc_app
 from callrouter.cli._operators import operators_app
+from callrouter.cli._panel import register as register_panel
 from callrouter.cli._plan import register as register_plan
 from callrouter.cli._recordings import recordings_app
 from callrouter.cli._report import register as register_report
@@ -43,6 +44,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(calls_app, name="calls")
 app.add_typer(queues_app, name="queues")
+register_panel(operators_app)
 app.add_typer(operators_app, name="operators")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(dnc_app, name="dnc")

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from callrouter.calls import CallrouterService
 from callrouter.cli._runtime import CliState, console, state_of
-from callrouter.config import load_settings
+from callrouter.config import Settings, load_settings
 from callrouter.errors import ConfigError
 from callrouter.sim import SimControl, SimulatedAsterisk
 from callrouter.sim.traffic import TrafficPlan, TrafficStats, run_traffic, script_operators
@@ -129,6 +129,7 @@ async def _simulate(
             settings=wired, dsn=state.dsn(), spool_dir=state.spool_dir()
         )
         console.print(f"simulated Asterisk on {sim.url} (time x{scale:g}); Ctrl-C to stop")
+        _print_pages(wired)
         stats = TrafficStats()
         plan = TrafficPlan(
             calls_per_minute=calls_per_minute or sim_cfg.calls_per_minute, dids=sim_cfg.dids
@@ -151,6 +152,16 @@ async def _simulate(
                 pass
             traffic.cancel()
             service_task.cancel()
+
+
+def _print_pages(settings: Settings) -> None:
+    """Where the wallboard and the operator panel are (tokens are never printed)."""
+    if not settings.http.enabled:
+        return
+    base = settings.http.base_url()
+    hint = "" if settings.http.token is None else "?token=<http.viewer_token or http.token>"
+    console.print(f"wallboard: {base}/wallboard{hint}", markup=False)
+    console.print(f"operator panel: {base}/operator", markup=False)
 
 
 async def _show_status(service: CallrouterService, stats: TrafficStats) -> None:

@@ -1,0 +1,234 @@
+"""The wallboard's and the operator panel's HTTP edge, on the API's own port.
+
+``/wallboard`` and ``/operator`` are plain files from ``callrouter/web/static``; each
+page opens one Server-Sent Events stream (``/wallboard/events``, ``/operator/events``)
+that pushes the board whenever the routing core changed (``callrouter.web._hub``), and
+the panel's buttons POST to ``/operator/api/...`` (``_panel.py``). Who may see what is
+``callrouter.web._auth``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from callrouter.api.ports import CallCenterPort
+from callrouter.store import database_errors
+from callrouter.store import wallboard as board_store
+from callrouter.web import (
+    STATIC_DIR,
+    Board,
+    BoardHub,
+    LiveSource,
+    PageKeys,
+    live_board,
+)
+from callrouter.web._auth import BOARD_COOKIE
+from callrouter.web._board import figures_document
+
+__all__ = ["PAGES", "PagesDeps", "add_pages", "event_stream", "html_page"]
+
+log = structlog.get_logger("callrouter.api")
+
+HEARTBEAT_S = 15.0
+"""A comment line this often keeps proxies from closing a quiet stream, and finds a
+page that went away."""
+_ACQUIRE_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class PagesDeps:
+    live: LiveSource
+    hub: BoardHub
+    keys: PageKeys = field(repr=False)
+    center: CallCenterPort
+    pool: asyncpg.Pool
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+PAGES = web.AppKey("callrouter_pages", PagesDeps)
+
+
+def center_day_start(now: datetime, timezone: str) -> datetime:
+    """Midnight of ``now``'s day in the call center's time zone (``reports.timezone``)."""
+    zone = ZoneInfo(timezone)
+    return datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
+
+
+async def read_figures(live: LiveSource, pool: asyncpg.Pool, now: datetime) -> dict[str, Any]:
+    settings = live.settings
+    day_start = center_day_start(now, settings.reports.timezone)
+    service_levels = {name: q.service_level_s for name, q in settings.queues.items()}
+    with database_errors("cannot read the wallboard's figures"):
+        async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
+            queues = await board_store.queue_figures(
+                conn, since=day_start, service_levels=service_levels
+            )
+            intraday = await board_store.intraday_figures(
+                conn, day=day_start.date(), timezone=settings.reports.timezone, now=now,
+                service_levels=service_levels,
+                targets={name: q.service_level_target for name, q in settings.queues.items()},
+                wrapups={name: q.wrapup_s for name, q in settings.queues.items()},
+            )  # fmt: skip
+            campaigns = await board_store.campaign_board_figures(conn, day_start=day_start)
+    return figures_document(
+        settings=settings, day_start=day_start, queues=queues, intraday=intraday,
+        campaigns=campaigns,
+    )  # fmt: skip
+
+
+def html_page(name: str) -> web.FileResponse:
+    # no-cache: a wall screen left on for months picks up a new version at its reload.
+    return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache"})
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return given.strip() if scheme.lower() == "bearer" and given.strip() else None
+
+
+def _board_allowed(request: web.Request) -> bool:
+    keys = request.app[PAGES].keys
+    return keys.board_allowed(request.cookies.get(BOARD_COOKIE), _bearer(request))
+
+
+_NEEDS_TOKEN = """<!doctype html><meta charset="utf-8"><title>callrouter wallboard</title>
+<body style="background:#0b1220;color:#e6edf7;font:24px system-ui;padding:3em">
+<h1>Wallboard</h1><p>{message}</p></body>"""
+
+
+async def wallboard(request: web.Request) -> web.StreamResponse:
+    keys = request.app[PAGES].keys
+    given = request.query.get("token")
+    if given is not None:
+        cookie = keys.board_cookie(given)
+        if cookie is None:
+            log.warning("wallboard.wrong_token", peer=request.remote)
+            message = "This token does not open the wallboard."
+            return web.Response(status=403, text=_NEEDS_TOKEN.format(message=message),
+                                content_type="text/html")  # fmt: skip
+        # The token leaves the address bar (and the history): the cookie stands for it.
+        redirect = web.HTTPSeeOther("/wallboard")
+        redirect.set_cookie(
+            BOARD_COOKIE, cookie, max_age=400 * 24 * 3600, httponly=True, samesite="Strict",
+            path="/", secure=request.secure,
+        )  # fmt: skip
+        raise redirect
+    if not _board_allowed(request):
+        message = "Open <code>/wallboard?token=&lt;http.viewer_token&gt;</code> on this screen."
+        return web.Response(status=401, text=_NEEDS_TOKEN.format(message=message),
+                            content_type="text/html")  # fmt: skip
+    return html_page("wallboard.html")
+
+
+async def board_json(request: web.Request) -> web.StreamResponse:
+    if not _board_allowed(request):
+        raise web.HTTPUnauthorized()
+    hub = request.app[PAGES].hub
+    board = hub.current
+    if board is None:
+        deps = request.app[PAGES]
+        figures = await read_figures(deps.live, deps.pool, deps.clock())
+        board = {**_live_now(deps), "figures": figures}
+    return web.json_response(board)
+
+
+def _live_now(deps: PagesDeps) -> Board:
+    return live_board(deps.live.snapshot(), settings=deps.live.settings, party=deps.live.party)
+
+
+async def event_stream(
+    request: web.Request, hub: BoardHub, project: Callable[[Board], Any]
+) -> web.StreamResponse:
+    """Push each new board (as ``project`` shapes it) to one page until it leaves."""
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",  # nginx in front must not buffer the stream
+        }
+    )
+    await response.prepare(request)
+    subscription = hub.subscribe()
+    boards = subscription.boards()
+    try:
+        await response.write(b"retry: 1000\n\n")
+        while True:
+            try:
+                async with asyncio.timeout(HEARTBEAT_S):
+                    board = await anext(boards)
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+                continue
+            except StopAsyncIteration:
+                break
+            data = json.dumps(project(board), separators=(",", ":"))
+            await response.write(f"data: {data}\n\n".encode())
+    except (ConnectionResetError, ConnectionError):
+        pass  # the page went away
+    finally:
+        subscription.close()
+        hub.unsubscribe(subscription)
+        with contextlib.suppress(Exception):
+            await boards.aclose()
+    return response
+
+
+async def wallboard_events(request: web.Request) -> web.StreamResponse:
+    if not _board_allowed(request):
+        raise web.HTTPUnauthorized()
+    return await event_stream(request, request.app[PAGES].hub, lambda board: board)
+
+
+async def _run_hub(app: web.Application) -> AsyncIterator[None]:
+    hub = app[PAGES].hub
+    task = asyncio.create_task(hub.run(), name="wallboard-hub")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _close_streams(app: web.Application) -> None:
+    app[PAGES].hub.close()
+
+
+def add_pages(
+    app: web.Application,
+    *,
+    live: LiveSource,
+    center: CallCenterPort,
+    pool: asyncpg.Pool,
+    token: bytes | None,
+    viewer_token: bytes | None,
+) -> None:
+    """Serve the wallboard and the operator panel from ``app``."""
+    from callrouter.api._panel import add_panel  # it builds on this module
+
+    hub = BoardHub(
+        live=lambda: live_board(live.snapshot(), settings=live.settings, party=live.party),
+        figures=lambda: read_figures(live, pool, datetime.now(UTC)),
+    )
+    deps = PagesDeps(
+        live=live, hub=hub, keys=PageKeys.from_tokens(token, viewer_token), center=center,
+        pool=pool,
+    )  # fmt: skip
+    live.on_change(deps.hub.changed)
+    app[PAGES] = deps
+    app.router.add_get("/wallboard", wallboard)
+    app.router.add_get("/wallboard/events", wallboard_events)
+    app.router.add_get("/wallboard/board.json", board_json)
+    add_panel(app)
+    app.router.add_static("/static/", STATIC_DIR, show_index=False, append_version=False)
+    app.cleanup_ctx.append(_run_hub)
+    app.on_shutdown.append(_close_streams)
