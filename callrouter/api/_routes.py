@@ -38,6 +38,7 @@ from callrouter.api._models import (
     TransferIn,
     TransferOut,
 )
+from callrouter.api._plan_routes import PLAN_ROUTES
 from callrouter.api._report_routes import REPORT_ROUTES
 from callrouter.api._table import Route
 from callrouter.api.ports import OperatorAction
@@ -231,5 +232,6 @@ ROUTES: tuple[Route, ...] = (
         errors=(404, 502),
     ),
     *REPORT_ROUTES,
+    *PLAN_ROUTES,
     METRICS_ROUTE,
 )

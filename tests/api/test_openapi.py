@@ -54,6 +54,8 @@ async def test_lists_every_route_with_its_method(anon: aiohttp.ClientSession) ->
         ("GET", "/api/v1/reports/operators"),
         ("GET", "/api/v1/reports/campaigns"),
         ("GET", "/metrics"),
+        ("POST", "/api/v1/plan"),
+        ("POST", "/api/v1/plan/chart"),
     }
     assert listed == expected == {(r.method, r.path) for r in ROUTES}
 
