@@ -34,7 +34,7 @@ from callrouter.calls._agi_ports import (
     ReloadingRoutePlanner,
     RouterOperatorControl,
 )
-from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks
+from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks, QueueCallbacks
 from callrouter.calls._campaign_leads import DatabaseLeadSource
 from callrouter.calls._center import CallCenter
 from callrouter.calls._claims import OperatorClaims
@@ -44,6 +44,7 @@ from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._inbox import Inbox
 from callrouter.calls._journal import CallJournal
+from callrouter.calls._live import LiveCenter
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
 from callrouter.calls._preview import PreviewLeads
 from callrouter.calls._recovery import Recovery
@@ -104,6 +105,7 @@ class ServiceParts:
     claims: OperatorClaims | None = None
     callbacks: CallbackSource | None = None
     operator_callbacks: OperatorCallbacks | None = None
+    queue_callbacks: QueueCallbacks | None = None
     recovery: Recovery | None = None
     inbox: Inbox | None = None
     extra: dict[str, object] = field(default_factory=dict)
@@ -184,6 +186,7 @@ class CallrouterService:
                         OperatorRequests(pool=pool, router=parts.router, node=self.node).run,
                         *([parts.dialer.run] if parts.dialer else []),
                         *([parts.operator_callbacks.run] if parts.operator_callbacks else []),
+                        *([parts.queue_callbacks.run] if parts.queue_callbacks else []),
                     ]
                     for produce in producers:
                         tasks.create_task(self._after_recovery(parts, produce))
@@ -280,11 +283,15 @@ class CallrouterService:
             gate=preview, attempts=preview, claims=claims,
         )  # fmt: skip
         leads = DatabaseLeadSource(pool=pool, settings=holder, node=self.node)
-        callbacks = CallbackSource(pool=pool, settings=holder)
+        callbacks = CallbackSource(pool=pool, settings=holder, node=self.node)
         # Always on: inbound callers' callbacks are dialled even with no campaign.
         dialer = OutboundDialer(
             ari=ari, router=router, sessions=sessions, journal=journal,
             sources=[callbacks, leads], settings=holder,
+        )  # fmt: skip
+        queue_callbacks = QueueCallbacks(
+            pool=pool, router=router, dialer=dialer, source=callbacks, settings=holder,
+            node=self.node, claims=claims,
         )  # fmt: skip
         handlers = StasisHandlers(
             ari=ari, router=router, sessions=sessions, executor=executor,
@@ -328,6 +335,7 @@ class CallrouterService:
                 settings=settings.http,
                 center=center,
                 pool=pool,
+                live=live,
                 observability=self._observability(engine, writer, ari, notifier),
             )
             if settings.http.enabled
@@ -339,8 +347,10 @@ class CallrouterService:
             agi=agi_server, api=api, dialer=dialer, clicks=clicks, crm=crm, leads=leads,
             callbacks=callbacks, claims=claims, recovery=recovery,
             operator_callbacks=OperatorCallbacks(
-                pool=pool, router=router, clicks=clicks, settings=holder
+                pool=pool, router=router, clicks=clicks, settings=holder, source=callbacks,
+                node=self.node,
             ),
+            queue_callbacks=queue_callbacks,
             inbox=inbox, extra={"transfers": transfers},
         )  # fmt: skip
 
