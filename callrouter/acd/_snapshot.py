@@ -109,7 +109,8 @@ def _operator_view(op: Operator) -> OperatorView:
         routable=op.routable,
         queues=dict(op.spec.queues),
         pending=pending,
-        since=_EPOCH + timedelta(microseconds=op.since_us),
+        # 0: never changed since the engine started (configured logged out): unknown.
+        since=_EPOCH + timedelta(microseconds=op.since_us) if op.since_us else None,
     )
 
 
