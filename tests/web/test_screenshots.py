@@ -97,7 +97,8 @@ async def seed_history(dsn: str, zone: str, now: datetime) -> None:
         await conn.executemany(
             "INSERT INTO calls (id, direction, created_at, queued_at, queue_name, outcome,"
             " wait_s, talk_s, ended_at, caller_number) VALUES"
-            " ($1, 'inbound', $2, $2, $3, $4, $5, $6, greatest($7, $2), '+4930999000')",
+            " ($1, 'inbound', $2::timestamptz, $2::timestamptz, $3, $4, $5, $6,"
+            " greatest($7::timestamptz, $2::timestamptz), '+4930999000')",
             rows,
         )
         await upsert_customer(
@@ -114,8 +115,8 @@ async def seed_history(dsn: str, zone: str, now: datetime) -> None:
             await conn.execute(
                 "INSERT INTO calls (id, direction, created_at, queue_name, operator_id, outcome,"
                 " wait_s, talk_s, ended_at, caller_number, disposition)"
-                " VALUES ($1, 'inbound', $2, 'support', 'boris', $3, 12, $4, $2 + interval"
-                " '6 minutes', $5, $6)",
+                " VALUES ($1, 'inbound', $2::timestamptz, 'support', 'boris', $3, 12, $4,"
+                " $2::timestamptz + interval '6 minutes', $5, $6)",
                 call_id, at, outcome, talk, CALLER, disposition,
             )  # fmt: skip
             if talk:

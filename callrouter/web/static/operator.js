@@ -56,12 +56,12 @@ function onPanel(view) {
   pill.className = `pill state-${op.state}`;
   pill.dataset.state = op.state;
   pill.textContent = STATE_LABELS[op.state] || op.state;
-  $("my-reason").textContent = op.reason || "";
+  const pending = op.pending ? ` · ${op.pending.replace("pause:", "pause (")}${op.pending.startsWith("pause:") ? ")" : ""} after this call` : "";
+  $("my-reason").textContent = (op.reason || "") + pending;
   $("my-since").dataset.since = op.since;
   $("my-since").textContent = fmtDuration(Clock.secondsSince(op.since));
   $("btn-login").hidden = op.state !== "logged_out";
   $("btn-logout").hidden = op.state === "logged_out";
-  $("btn-pause").disabled = !["available", "offered", "wrapup", "paused"].includes(op.state);
   $("btn-unpause").hidden = op.state !== "paused";
   $("btn-pause").hidden = op.state === "paused" || op.state === "logged_out";
   $("pause-reason").hidden = $("btn-pause").hidden;
@@ -84,10 +84,11 @@ function renderQueues(view) {
   $("my-queue-list").replaceChildren(...view.queues.map((q) => {
     const today = figures[q.name] || {};
     return h("div", { class: "queue-line", "data-queue": q.name },
-      h("span", {}, q.name),
-      h("span", {}, h("b", { class: "num" }, q.waiting), " waiting",
-        q.oldest_queued_at ? [" · longest ", h("span", { class: "num", "data-since": q.oldest_queued_at }, "")] : null,
-        ` · SL ${fmtPct(today.service_level)}`));
+      h("div", {}, h("div", { class: "queue-name" }, q.name),
+        h("div", { class: "muted" }, q.oldest_queued_at
+          ? ["longest ", h("span", { class: "num", "data-since": q.oldest_queued_at }, "")] : "nobody waiting",
+          ` · SL ${fmtPct(today.service_level)}`)),
+      h("div", { class: "queue-count" }, h("b", { class: "num" }, q.waiting), h("span", { class: "muted" }, "waiting")));
   }));
 }
 

@@ -138,7 +138,11 @@ function setLive(on) {
 
 function tick() {
   const now = new Date(Clock.now());
-  document.getElementById("clock").textContent = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  // The call center's clock (reports.timezone), the one its day and chart are cut by.
+  const timeZone = lastBoard && lastBoard.figures && lastBoard.figures.timezone;
+  const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+  try { options.timeZone = timeZone || undefined; document.getElementById("clock").textContent = now.toLocaleTimeString([], options); }
+  catch (e) { delete options.timeZone; document.getElementById("clock").textContent = now.toLocaleTimeString([], options); }
   tickAll(document);
   // A wait crossing the service-level threshold marks its queue at risk without a push.
   if (lastBoard) {
