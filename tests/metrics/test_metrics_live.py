@@ -11,6 +11,17 @@ from tests.calls.harness import eventually, final_call_row, make_settings, runni
 from tests.calls.test_inbound_flow import bridged_pairs
 from tests.reports.test_api_reports import TOKEN, VIEWER, free_port
 
+# Every metric the README's Metrics section lists (counters without their _total).
+README_METRICS = {
+    "callrouter_calls", "callrouter_call_wait_seconds", "callrouter_call_talk_seconds",
+    "callrouter_queue_callers_waiting", "callrouter_queue_longest_wait_seconds",
+    "callrouter_queue_calls_ringing", "callrouter_queue_operators",
+    "callrouter_routing_decision_seconds", "callrouter_ari_request_duration_seconds",
+    "callrouter_ari_request_errors", "callrouter_ari_connected", "callrouter_ari_reconnects",
+    "callrouter_writer_backlog_rows", "callrouter_writer_retries", "callrouter_webhook_backlog",
+    "callrouter_webhook_failures", "callrouter_webhook_dropped",
+}  # fmt: skip
+
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -63,6 +74,8 @@ async def test_metrics_after_a_call(
         assert (await scrape(port, token=None))[0] == 401
         assert (await scrape(port, token="wrong-token-but-long-enough"))[0] == 403
     found = samples(text)
+    families = {family.name for family in text_string_to_metric_families(text)}
+    assert families == README_METRICS
     assert value(found, "callrouter_calls_total", queue="support", outcome="answered") == 1
     wait = value(found, "callrouter_call_wait_seconds_sum", queue="support")
     assert wait == float(row["wait_s"]) or abs(wait - float(row["wait_s"])) < 0.01

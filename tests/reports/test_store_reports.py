@@ -195,3 +195,12 @@ async def test_a_period_is_checked() -> None:
     with pytest.raises(InvalidInput, match="neither"):
         parse_bound("yesterday", end=False)
     assert parse_bound("2026-03-01T08:30", end=True) == datetime(2026, 3, 1, 8, 30)
+
+
+async def test_aht_takes_the_configured_wrap_up_when_none_was_logged(
+    conn: asyncpg.Connection,
+) -> None:
+    await conn.execute("DELETE FROM operator_state_log WHERE state = 'wrapup'")
+    [day] = await queues(conn, "1d")
+    assert day.avg_wrapup_s is None
+    assert day.avg_handle_s == 130  # talk 120 + the queue's wrapup_s 10
