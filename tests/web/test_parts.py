@@ -100,3 +100,31 @@ async def test_the_hub_debounces_a_burst_into_few_boards() -> None:
     assert len(built) <= 5, len(built)
     assert len(reads) <= 2, len(reads)
     hub.close()
+
+
+def test_five_wrong_secrets_lock_an_operators_login_for_the_minute() -> None:
+    from callrouter.api._panel import LoginThrottle
+
+    throttle = LoginThrottle()
+    for second in range(5):
+        assert not throttle.blocked("anna", float(second))
+        throttle.failed("anna", float(second))
+    assert throttle.blocked("anna", 10.0)
+    assert not throttle.blocked("boris", 10.0)  # per operator
+    assert not throttle.blocked("anna", 65.0)  # the minute is over
+
+
+def test_make_run_prints_the_pages_addresses_never_the_token() -> None:
+    from callrouter.cli._runtime import console
+    from callrouter.cli._serve import _print_pages
+    from callrouter.config import Settings
+
+    settings = Settings.model_validate(
+        {"http": {"host": "127.0.0.1", "port": 8080, "token": "change-me-not-printed"}}
+    )
+    with console.capture() as captured:
+        _print_pages(settings)
+    text = captured.get()
+    assert "wallboard: http://127.0.0.1:8080/wallboard?token=<http.viewer_token" in text
+    assert "operator panel: http://127.0.0.1:8080/operator" in text
+    assert "change-me-not-printed" not in text
