@@ -1,7 +1,8 @@
 """Everything the routing path writes: call rows, the event log, operator states.
 
 One place turns the core's record commands into rows for the writer (which batches and
-retries them) and into CRM notifications, so no handler writes SQL of its own.
+retries them), into CRM notifications and into the per-call log lines (``_call_log``), so
+no handler writes SQL, or logs a call's steps, of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from callrouter.acd import CallRecord, OperatorStateChanged
+from callrouter.calls._call_log import CallLog
 from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._sessions import CallSession
 from callrouter.store.records import (
@@ -57,8 +59,10 @@ class CallJournal:
         # Caller channels of calls already finished, whose hangup may still be under way:
         # a resync meanwhile must not adopt them as new calls.
         self._finished_channels: OrderedDict[str, None] = OrderedDict()
+        self._call_log = CallLog()
 
     def call_created(self, session: CallSession, *, direction: str = "inbound") -> None:
+        self._call_log.arrived(session, direction)
         self._writer.put(
             CallInsert(
                 call_id=session.call_uuid,
@@ -84,6 +88,7 @@ class CallJournal:
         queue: str | None = None,
         **data: Any,
     ) -> None:
+        self._call_log.event(session, event, queue, operator_id, data)
         self._writer.put(
             CallEventRow(
                 call_id=session.call_uuid,
@@ -96,6 +101,7 @@ class CallJournal:
         )
 
     def call_update(self, session: CallSession, **values: Any) -> None:
+        self._call_log.updated(session, values)
         self._writer.put(CallUpdate(session.call_uuid, values))
 
     def call_record(self, record: CallRecord, session: CallSession | None) -> None:
@@ -127,6 +133,7 @@ class CallJournal:
                 values["hangup_cause"] = cause
             elif session is not None:
                 self._await_cause(session.caller_channel_id, call_id)
+        self._call_log.record(record, values.get("hangup_cause"))
         self._writer.put(CallUpdate(call_id, values))
         if record.outcome is not None and record.ended_at is not None:
             self._final_event(record, call_id, session)
@@ -145,6 +152,7 @@ class CallJournal:
         """Asterisk destroyed a finished call's caller channel: record its cause."""
         call_id = self._awaiting_cause.pop(channel_id, None)
         if call_id is not None:
+            self._call_log.late_cause(str(call_id), cause)
             self._writer.put(CallUpdate(call_id, {"hangup_cause": cause}))
 
     def _final_event(
@@ -218,6 +226,7 @@ class CallJournal:
         )
 
     def operator_state(self, change: OperatorStateChanged) -> None:
+        self._call_log.offered(change)
         self._writer.put(
             OperatorStateRow(
                 operator_id=change.operator_id,
@@ -230,6 +239,7 @@ class CallJournal:
 
     def recording_started(self, session: CallSession, name: str, fmt: str, at: datetime) -> None:
         session.recording_started_at = at
+        self._call_log.recording_started(session, name)
         self._writer.put(RecordingInsert(session.call_uuid, name, fmt, at))
         self.event(session, at, "RECORDING", operator_id=session.operator_id, name=name)
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import typer
 
+from callrouter.cli._phones import Phone, PhoneStates, phone_states
 from callrouter.cli._runtime import (
     console,
     database_pool,
     emit_json,
+    err_console,
     print_table,
     run_async,
     state_of,
@@ -33,26 +35,39 @@ _APPLY_WAIT_S = 3.0
 def list_operators(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
-    """Every operator with endpoint, state, since when, and queues (penalty)."""
+    """Every operator with endpoint, phone, state, since when, and queues (penalty).
+
+    phone: whether Asterisk has the operator's phone registered (asked over ARI). An
+    OFFLINE phone is never rung, so its operator gets no calls whatever their state;
+    MISSING: Asterisk has no such endpoint; ?: Asterisk could not be asked.
+    """
     state = state_of(ctx)
 
-    async def go() -> list[dict[str, Any]]:
+    async def go() -> tuple[list[dict[str, Any]], PhoneStates]:
         async with database_pool(state) as pool, pool.acquire() as conn:
             await directory.sync_directory(conn, state.settings)
-            return [dict(r) for r in await directory.list_operators(conn)]
+            rows = [dict(r) for r in await directory.list_operators(conn)]
+        phones = await phone_states(state.settings.ari, [r["endpoint"] for r in rows])
+        return rows, phones
 
-    rows = run_async(go())
+    rows, phones = run_async(go())
+    for row in rows:
+        row["phone"] = phones.of(row["endpoint"]).value
+    if phones.problem is not None:
+        err_console.print(f"note: phones unknown: {phones.problem}", markup=False,
+                          highlight=False)  # fmt: skip
     if as_json:
         emit_json(rows)
         return
     print_table(
         "Operators",
-        ["id", "name", "endpoint", "state", "reason", "since", "queues"],
+        ["id", "name", "endpoint", "phone", "state", "reason", "since", "queues"],
         [
             [
                 r["id"],
                 r["name"],
                 r["endpoint"],
+                Phone(r["phone"]).shown,
                 r["state"],
                 r["state_reason"],
                 r["state_since"].strftime("%Y-%m-%d %H:%M:%S"),

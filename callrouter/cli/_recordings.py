@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import typer
 
 from callrouter.ari import AriClient
 from callrouter.ari.errors import AriAuthError, AriConnectionError, AriError, AriNotFound
-from callrouter.cli._columns import Column, print_compact_table, seconds, short_id, short_time
+from callrouter.cli._columns import Column, print_compact_table, short_id, short_time
 from callrouter.cli._runtime import (
     CliState,
     console,
@@ -40,15 +41,22 @@ from callrouter.store import recordings as store_recordings
 from callrouter.store.recordings import list_recordings
 from callrouter.store.retention import PurgeResult, purge_recordings, recordings_to_purge
 
-__all__ = ["file_name", "recordings_app"]
+__all__ = ["file_name", "recorded_s", "recordings_app"]
 
 recordings_app = typer.Typer(
-    help="Call recordings: list, fetch (through ARI), export a period, purge old ones.",
+    help="Call recordings: list, get (through ARI), export a period, purge old ones.",
     no_args_is_help=True,
 )
 
 INDEX_COLUMNS = (
-    "call_id", "caller", "caller_name", "queue", "operator", "started", "duration_s", "file",
+    "call_id",
+    "caller",
+    "caller_name",
+    "queue",
+    "operator",
+    "started",
+    "duration_s",
+    "file",
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -120,7 +128,8 @@ def list_command(
     """The newest recordings with their call, caller, queue, operator, duration and state.
 
     A recording shows by its call's id prefix, which ``recordings get`` takes (its full
-    name is in ``--json``); the start as HH:MM:SS today or the date before.
+    name is in ``--json``); the start as HH:MM:SS today or the date before; the duration
+    in seconds to a tenth (``--json`` has Asterisk's own whole-second figure).
     """
     state = state_of(ctx)
 
@@ -138,8 +147,13 @@ def list_command(
     print_compact_table(
         "Recordings",
         [
-            Column("call"), Column("started"), Column("caller"), Column("queue", fold=True),
-            Column("operator", fold=True), Column("dur", justify="right"), Column("state"),
+            Column("call"),
+            Column("started"),
+            Column("caller"),
+            Column("queue", fold=True),
+            Column("operator", fold=True),
+            Column("dur", justify="right"),
+            Column("state"),
         ],
         [
             [
@@ -148,12 +162,35 @@ def list_command(
                 r["caller_number"],
                 r["queue_name"],
                 r["operator_id"],
-                seconds(r["duration_s"]),
+                tenths(recorded_s(r["duration_s"], r["started_at"], r["ended_at"])),
                 r["state"],
             ]
             for r in rows
         ],
     )
+
+
+def recorded_s(
+    asterisk_s: float | Decimal | None, started_at: datetime | None, ended_at: datetime | None
+) -> float | None:
+    """How long a recording is, as precisely as the row tells.
+
+    Asterisk reports whole seconds, cut down (5 for 5.98 s). callrouter's own clock
+    (start to finish) is exact, but counts time spent paused too. When the clock falls
+    within the second Asterisk names, nothing was paused that Asterisk could see: the
+    clock is the length. Otherwise Asterisk's figure stands (a paused recording).
+    """
+    if asterisk_s is None:
+        return None
+    reported = float(asterisk_s)
+    if started_at is None or ended_at is None or not reported.is_integer():
+        return reported
+    clock = (ended_at - started_at).total_seconds()
+    return clock if reported <= clock < reported + 1 else reported
+
+
+def tenths(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
 
 
 async def _targets(conn: DbConnection, ident: str) -> list[asyncpg.Record]:
@@ -175,7 +212,9 @@ def get_command(
         ..., help="Recording name, or a call id or its listed prefix (all its recordings)."
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o",
+        None,
+        "--output",
+        "-o",
         help="File to write, '-' for stdout, or a folder (default: ./<name>.<format>).",
     ),
 ) -> None:
@@ -293,10 +332,16 @@ def export_command(
                 fname = file_name(name, row["format"])
                 await asyncio.to_thread(_write, output / fname, data)
                 result.index.append(
-                    [str(row["call_id"]), row["caller_number"], row["caller_name"],
-                     row["queue_name"] or "", row["operator_id"] or "",
-                     row["started_at"].astimezone(UTC).isoformat(),
-                     "" if row["duration_s"] is None else str(row["duration_s"]), fname]
+                    [
+                        str(row["call_id"]),
+                        row["caller_number"],
+                        row["caller_name"],
+                        row["queue_name"] or "",
+                        row["operator_id"] or "",
+                        row["started_at"].astimezone(UTC).isoformat(),
+                        "" if row["duration_s"] is None else str(row["duration_s"]),
+                        fname,
+                    ]
                 )
         return result
 
@@ -304,12 +349,18 @@ def export_command(
     _write_index(output / "index.csv", result.index)
     if as_json:
         emit_json(
-            {"exported": len(result.index), "missing": result.missing, "failed": result.failed,
-             "index": str(output / "index.csv")}
+            {
+                "exported": len(result.index),
+                "missing": result.missing,
+                "failed": result.failed,
+                "index": str(output / "index.csv"),
+            }
         )
     else:
-        _say(f"exported {len(result.index)} recording(s) to {output}; {len(result.missing)}"
-             f" missing on Asterisk, {len(result.failed)} failed")
+        _say(
+            f"exported {len(result.index)} recording(s) to {output}; {len(result.missing)}"
+            f" missing on Asterisk, {len(result.failed)} failed"
+        )
     if result.failed:
         raise typer.Exit(4)
 
@@ -350,13 +401,26 @@ def purge_command(
                 return names, await purge_recordings(conn, client.recordings, names)
 
     names, result = run_async(go())
-    counts = {"deleted": len(result.deleted), "already_gone": len(result.already_gone),
-              "failed": len(result.failed)}
+    counts = {
+        "deleted": len(result.deleted),
+        "already_gone": len(result.already_gone),
+        "failed": len(result.failed),
+    }
     if as_json:
-        extra = {"would_delete": names} if dry_run else {
-            "errors": result.failed, "not_tried": result.not_tried}
-        emit_json({"older_than_days": days, "dry_run": dry_run, "candidates": len(names),
-                   **counts, **extra})
+        extra = (
+            {"would_delete": names}
+            if dry_run
+            else {"errors": result.failed, "not_tried": result.not_tried}
+        )
+        emit_json(
+            {
+                "older_than_days": days,
+                "dry_run": dry_run,
+                "candidates": len(names),
+                **counts,
+                **extra,
+            }
+        )
     elif dry_run:
         for name in names:
             _say(name)
@@ -364,8 +428,10 @@ def purge_command(
     else:
         for failure in result.failed:
             _warn(f"error: {failure['name']}: {failure['error']}")
-        _say(f"deleted {counts['deleted']}, already gone {counts['already_gone']},"
-             f" failed {counts['failed']} (older than {days} days)")
+        _say(
+            f"deleted {counts['deleted']}, already gone {counts['already_gone']},"
+            f" failed {counts['failed']} (older than {days} days)"
+        )
     if result.aborted is not None:
         raise ExternalError(f"purge stopped, {result.not_tried} not tried: {result.aborted}")
     if result.failed:

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import typer
 
+from callrouter.cli._phones import Phone, phone_states
 from callrouter.cli._runtime import (
     CliState,
     console,
@@ -60,8 +61,11 @@ async def _service(url: str) -> dict[str, Any]:
     except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
         return {"running": False, "url": base, "problem": f"no answer on {base}"}
     if not isinstance(body, dict) or not isinstance(body.get("ari"), dict):
-        return {"running": False, "url": base,
-                "problem": f"something else answers on {base} (no callrouter health there)"}
+        return {
+            "running": False,
+            "url": base,
+            "problem": f"something else answers on {base} (no callrouter health there)",
+        }
     ari = body["ari"]
     return {
         "running": True,
@@ -118,21 +122,50 @@ def _print(report: dict[str, Any]) -> None:
         _say(f"{head} ({service['problem']})")
     else:
         ari = service["ari"]
-        _say(f"callrouter {service['version']} is running on {service['url']}: "
-             f"{service['status']}")
+        _say(f"callrouter {service['version']} is running on {service['url']}: {service['status']}")
         _say(f"  ARI connected: {'yes' if ari['connected'] else 'NO'}")
         _say(f"  ARI reconnects: {ari['reconnects']}")
         _say(f"  last ARI event: {_ago(ari['last_event_at'])}")
         _say(f"  database (as the service sees it): {service['database']}")
     if not db["reachable"]:
         _say(f"database: unreachable ({db['error']})")
+        _say(_phones_line(report["phones"]))
         return
     operators = ", ".join(f"{k} {v}" for k, v in db["operators"].items()) or "none"
     m = db["migrations"]
     _say(f"live calls: {db['live_calls']}")
     _say(f"operators: {operators}")
+    _say(_phones_line(report["phones"]))
     extra = "".join(f", {m[k]} {k}" for k in ("changed", "unknown") if m[k])
     _say(f"migrations: {m['applied']} applied, {m['pending']} pending{extra}")
+
+
+async def _phones(state: CliState) -> dict[str, Any]:
+    """Operators by the state of their phone (see ``operators list``)."""
+    endpoints = {op_id: op.endpoint for op_id, op in state.settings.operators.items()}
+    phones = await phone_states(state.settings.ari, endpoints.values())
+    if phones.problem is not None:
+        return {"problem": phones.problem}
+    by_state: dict[str, list[str]] = {}
+    for op_id, endpoint in sorted(endpoints.items()):
+        by_state.setdefault(phones.of(endpoint).value, []).append(op_id)
+    return by_state
+
+
+def _phones_line(phones: dict[str, Any]) -> str:
+    if "problem" in phones:
+        return f"phones: unknown ({phones['problem']})"
+    counts = []
+    for phone in Phone:
+        ids = phones.get(phone.value, [])
+        if ids:
+            named = f" ({', '.join(ids)})" if phone in _NAMED else ""
+            counts.append(f"{len(ids)} {phone.value.replace('_', ' ')}{named}")
+    return "phones: " + (", ".join(counts) or "none")
+
+
+# Phones that explain an operator getting no calls are named, not only counted.
+_NAMED = frozenset({Phone.OFFLINE, Phone.NOT_IN_ASTERISK, Phone.UNKNOWN})
 
 
 def register(app: typer.Typer) -> None:
@@ -142,10 +175,12 @@ def register(app: typer.Typer) -> None:
 def status(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
-    """Is callrouter up? Its health, then live calls, operators and migrations.
+    """Is callrouter up? Its health, then live calls, operators, phones and migrations.
 
     The service is asked on its HTTP API (http.host:http.port,
-    /api/v1/health, 2 s timeout); the figures come from the database.
+    /api/v1/health, 2 s timeout); the figures come from the database; whether
+    operators' phones are registered, from Asterisk over ARI (an offline phone
+    is never rung). Phones do not change the exit code.
 
     Exit codes: 0 all well; 1 the service does not answer; 4 it answers but
     is degraded (ARI or its database down), or this command cannot reach the
@@ -159,9 +194,16 @@ def status(
         if http.enabled:
             service = await _service(url)
         else:
-            service = {"running": False, "url": None,
-                       "problem": "http.enabled is false: no HTTP API to ask"}
-        return {"service": service, "database": await _database(state)}
+            service = {
+                "running": False,
+                "url": None,
+                "problem": "http.enabled is false: no HTTP API to ask",
+            }
+        return {
+            "service": service,
+            "database": await _database(state),
+            "phones": await _phones(state),
+        }
 
     report = run_async(go())
     if as_json:
