@@ -28,7 +28,7 @@ import asyncpg
 from callrouter.config import Settings
 from callrouter.store import apply_migrations, open_pool
 from callrouter.store._embedded import start_embedded_postgres, stop_embedded_postgres
-from callrouter.store.reports import ReportKind, period_of, run_report
+from callrouter.store.reports import ReportKind, ReportPeriod, period_of, run_report
 
 ZONE = "Europe/Berlin"
 YEAR_START = "2026-01-01 00:00:00+01"
@@ -136,11 +136,9 @@ async def time_reports(pool: asyncpg.Pool, settings: Settings) -> dict[str, floa
     for name, kind, first, last, interval in CASES:
         period = period_of(settings, start=first, end=last, interval=interval)
 
-        async def run(kind: ReportKind = kind, period: object = period) -> object:
+        async def run(kind: ReportKind = kind, period: ReportPeriod = period) -> object:
             async with pool.acquire() as conn:
-                return await run_report(
-                    conn, kind, period, settings, now=datetime.now(UTC)  # type: ignore[arg-type]
-                )
+                return await run_report(conn, kind, period, settings, now=datetime.now(UTC))
 
         figures[name] = await _timed(run)
     return figures
@@ -165,8 +163,10 @@ async def main(args: argparse.Namespace) -> None:
                     " (SELECT count(*) FROM attempts) AS attempts"
                 )
                 assert counts is not None
-                print(f"generated {counts['calls']:,} calls, {counts['states']:,} state rows,"
-                      f" {counts['attempts']:,} attempts in {time.perf_counter() - started:.0f} s")
+                print(
+                    f"generated {counts['calls']:,} calls, {counts['states']:,} state rows,"
+                    f" {counts['attempts']:,} attempts in {time.perf_counter() - started:.0f} s"
+                )
                 await conn.execute(
                     "; ".join(f"DROP INDEX {name}" for name in _INDEXES)
                     + "; CREATE INDEX operator_state_log_operator_at_idx"
