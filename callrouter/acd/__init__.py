@@ -6,7 +6,7 @@ rules and theory of operation and ``_dispatch`` for the routing policy.
 """
 
 from callrouter.acd._calendar import is_open
-from callrouter.acd._callback_places import CallbackPlace, reserved_callback
+from callrouter.acd._callback_places import RESERVATION_REASON, CallbackPlace, reserved_callback
 from callrouter.acd._causes import offer_failure_for_cause
 from callrouter.acd._commands import (
     AcdCommand,
@@ -68,6 +68,7 @@ from callrouter.acd._queues import CallStatus
 from callrouter.acd._snapshot import AcdSnapshot, CallView, OperatorView, QueueView
 
 __all__ = [
+    "RESERVATION_REASON",
     "AcdCommand",
     "AcdConfig",
     "AcdEngine",

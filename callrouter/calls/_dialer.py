@@ -35,11 +35,13 @@ from typing import Any
 import structlog
 
 from callrouter.acd import (
+    RESERVATION_REASON,
     CallArrived,
     CallerHungUp,
     CallRecord,
     OperatorState,
     OperatorStateChanged,
+    OperatorUnpaused,
 )
 from callrouter.ari import AriClient, AriError, PlaybackFinished, StasisStart
 from callrouter.calls._dialer_apology import Apologies
@@ -50,6 +52,7 @@ from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import (
+    OUTBOUND_PRIORITY,
     AbandonCounts,
     Abandoned,
     Answered,
@@ -67,9 +70,6 @@ __all__ = ["OUTBOUND_PRIORITY", "OutboundDialer"]
 
 log = structlog.get_logger(__name__)
 
-# Answered customers outrank every inbound caller: each second they wait counts
-# towards an abandoned call.
-OUTBOUND_PRIORITY = 1_000_000
 # The tick is a backstop: an operator's state change wakes the pacing at once.
 PACE_EVERY_S = 0.25
 OUTBOUND_CONTEXT = "callrouter-outbound"
@@ -209,12 +209,50 @@ class OutboundDialer(ReadsSettings):
         if not claimed and not any(leg.plan.name == plan.name for leg in self._book.legs()):
             await source.finish_if_done(plan)
 
-    async def _dial(self, source: LeadSource, plan: CampaignPlan, lead: DialLead) -> None:
+    def trunk_has_room(self, plan: CampaignPlan) -> bool:
+        return self._book.trunk_has_room(plan.trunk_limits, self._router.now())
+
+    async def dial_reserved(
+        self, source: LeadSource, plan: CampaignPlan, lead: DialLead, operator_id: str
+    ) -> None:
+        """Dial a callback's customer for whom the routing core reserved ``operator_id``
+        (paused, see ``acd/_callback_places``): the operator is released once the customer
+        is in the queue, so they take them, or once the customer was not reached."""
+        await self._dial(source, plan, lead, reserved_operator=operator_id)
+
+    def release_reservation(self, operator_id: str) -> None:
+        """Back to routing, if still paused for the reservation (not since paused by
+        someone, or logged out)."""
+        view = next(
+            (o for o in self._router.engine.snapshot().operators if o.operator_id == operator_id),
+            None,
+        )
+        if (
+            view is not None
+            and view.state is OperatorState.PAUSED
+            and view.pause_reason == RESERVATION_REASON
+        ):
+            self._router.apply(OperatorUnpaused(operator_id, self._router.now()))
+
+    def _release(self, leg: DialedLeg) -> None:
+        if leg.reserved_operator is not None:
+            operator_id, leg.reserved_operator = leg.reserved_operator, None
+            self.release_reservation(operator_id)
+
+    async def _dial(
+        self, source: LeadSource, plan: CampaignPlan, lead: DialLead,
+        reserved_operator: str | None = None,
+    ) -> None:  # fmt: skip
         now = self._router.now()
         call_id = str(uuid.uuid4())
         channel_id = f"cr-{uuid.uuid4().hex}"
-        attempt_id = await source.started(plan, lead, call_id, now)
-        leg = DialedLeg(source, plan, lead, attempt_id, call_id, channel_id, now)
+        leg = DialedLeg(source, plan, lead, 0, call_id, channel_id, now)
+        leg.reserved_operator = reserved_operator
+        try:
+            leg.attempt_id = await source.started(plan, lead, call_id, now)
+        except BaseException:
+            self._release(leg)
+            raise
         self._book.add(leg)
         session = self._session(leg)
         self._journal.call_created(session, direction="outbound")
@@ -322,6 +360,9 @@ class OutboundDialer(ReadsSettings):
         self._router.apply(
             CallArrived(leg.call_id, leg.plan.queue, now, OUTBOUND_PRIORITY, leg.lead.phone)
         )
+        # In line first, then the reserved operator freed: the customer is the best call
+        # they may take (unless another operator took them already).
+        self._release(leg)
 
     async def _amd_status(self, event: StasisStart) -> str:
         # Stasis(callrouter,outbound,${AMDSTATUS},...) passes it; ask the channel otherwise.
@@ -359,6 +400,7 @@ class OutboundDialer(ReadsSettings):
         now = self._router.now()
         leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
         self._book.forget(leg)
+        self._release(leg)
         self._book.stats_for(leg.plan).record(Abandoned(now))
         self._journal.call_update(self._session(leg), outcome="abandoned", ended_at=now)
         await self.apologies.play_then_hang_up(
@@ -387,6 +429,7 @@ class OutboundDialer(ReadsSettings):
         leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
         now = self._router.now()
         self._book.forget(leg)
+        self._release(leg)
         self._book.stats_for(leg.plan).record(Unanswered(now))
         values: dict[str, object] = {"outcome": outcome, "ended_at": now}
         if cause is not None:

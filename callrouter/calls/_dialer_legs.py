@@ -17,15 +17,20 @@ from callrouter.acd import AcdSnapshot, OperatorState, OperatorStateChanged
 from callrouter.ari import Channel
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource
 from callrouter.calls._sessions import SessionRegistry
-from callrouter.dialer import AbandonCounts, Load, Originated, PacingSnapshot, RollingStats
+from callrouter.dialer import (
+    OUTBOUND_PRIORITY,
+    AbandonCounts,
+    Limits,
+    Load,
+    Originated,
+    PacingSnapshot,
+    RollingStats,
+)
 from callrouter.dialer.store import OpenAttempt
 from callrouter.legs import DialedState
 
-__all__ = ["OUTBOUND_PRIORITY", "UNANSWERED", "DialedLeg", "DialedLegs"]
+__all__ = ["UNANSWERED", "DialedLeg", "DialedLegs"]
 
-# Answered customers outrank every inbound caller: each second they wait counts
-# towards an abandoned call.
-OUTBOUND_PRIORITY = 1_000_000
 # A customer leg not answered by a person yet: it may still become a call.
 UNANSWERED = frozenset({DialedState.RINGING, DialedState.AMD})
 _BUSY = frozenset({OperatorState.ON_CALL, OperatorState.WRAPUP})
@@ -44,6 +49,9 @@ class DialedLeg:
     state: DialedState = DialedState.RINGING
     answered_at: datetime | None = None
     """When the customer answered: the abandon clock starts here, not after AMD."""
+    reserved_operator: str | None = None
+    """A callback's: the operator the routing core reserved for this customer, released
+    once the customer is in the queue (or was not reached)."""
 
 
 class DialedLegs:
@@ -137,9 +145,7 @@ class DialedLegs:
             ringing=sum(1 for leg in mine if leg.state in UNANSWERED),
             waiting=sum(1 for leg in mine if self._waiting(leg)),
             busy_operators=len(busy),
-            busy_elapsed=tuple(
-                now - self._busy_since[op] for op in busy if op in self._busy_since
-            ),
+            busy_elapsed=tuple(now - self._busy_since[op] for op in busy if op in self._busy_since),
             stats=stats.summary(now),
             abandons=abandons,
             campaign_load=Load(
@@ -155,6 +161,13 @@ class DialedLegs:
             return False
         session = self._sessions.get(leg.call_id)
         return session is not None and session.operator_id is None and not session.finished
+
+    def trunk_has_room(self, limits: Limits, now: datetime) -> bool:
+        """May one more line start on the trunk now?"""
+        load = self._trunk_load(now)
+        return (limits.max_concurrent is None or load.active < limits.max_concurrent) and (
+            limits.max_per_second is None or load.started_last_second < limits.max_per_second
+        )
 
     def _trunk_load(self, now: datetime) -> Load:
         while self._trunk_starts and now - self._trunk_starts[0] > _SECOND:

@@ -88,6 +88,7 @@ __all__ = [
     "ABANDON_AFTER",
     "DEFAULT_ABANDON_CAP",
     "DEFAULT_BRAKE_FROM",
+    "OUTBOUND_PRIORITY",
     "AbandonCounts",
     "Limits",
     "Load",
@@ -102,6 +103,10 @@ __all__ = [
 ]
 
 ABANDON_AFTER = timedelta(seconds=2)
+# The routing priority of an answered customer: above every inbound caller (a
+# customer's card priority is clamped below it), since each second they wait counts
+# towards an abandoned call.
+OUTBOUND_PRIORITY = 1_000_000
 DEFAULT_ABANDON_CAP = 0.03
 DEFAULT_AGGRESSIVENESS = 1.0
 DEFAULT_PRIOR_ANSWER_RATE = 1.0

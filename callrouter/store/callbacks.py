@@ -1,4 +1,5 @@
-"""Every query on ``callbacks``: scheduled over the API, claimed by the dialer, finished.
+"""Every query on ``callbacks``: scheduled over the API, offered to the routing core,
+claimed by the dialer (one node at a time), finished, and given back after a crash.
 
 (The callbacks a caller asks for with a key are inserted by the batched writer,
 ``store.writer``, with the rest of the call's rows.)
@@ -6,24 +7,38 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
+from callrouter.dialer.store import OpenAttempt
 from callrouter.store._pool import DbConnection
 
 __all__ = [
+    "OPERATOR_PLAN_PREFIX",
+    "QUEUE_PLAN_PREFIX",
     "DueCallback",
+    "cancel_callback",
     "cancel_dnc_callbacks",
-    "claim_queue_callbacks",
+    "claim_callback",
     "due_operator_callbacks",
+    "due_queue_callbacks",
+    "expire_dialing_callbacks",
     "finish_callback",
     "list_callbacks",
     "mark_callback_dialing",
-    "queues_with_due_callbacks",
+    "open_callback_attempts",
     "schedule_callback",
+    "set_callback_call",
+    "unclaim_callback",
 ]
+
+# How a callback's attempt is named among the dialer's open attempts.
+QUEUE_PLAN_PREFIX = "callback:"
+OPERATOR_PLAN_PREFIX = "operator-callback:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +47,9 @@ class DueCallback:
     phone: str
     caller_name: str = ""
     operator_id: str | None = None
+    queue: str | None = None
+    priority: int = 0
+    queued_at: datetime | None = None
 
 
 async def schedule_callback(
@@ -65,34 +83,134 @@ async def cancel_dnc_callbacks(conn: DbConnection, now: datetime) -> int:
     return int(result.split()[-1])
 
 
-async def queues_with_due_callbacks(conn: DbConnection) -> list[str]:
-    """Queues with callbacks due that any operator of the queue may take."""
-    rows = await conn.fetch(
-        "SELECT DISTINCT queue_name FROM callbacks"
-        " WHERE status = 'pending' AND due_at <= now() AND queue_name IS NOT NULL"
-        " AND operator_id IS NULL"
-    )
-    return [row["queue_name"] for row in rows]
-
-
-async def claim_queue_callbacks(
-    conn: DbConnection, queue: str, now: datetime, limit: int
+async def due_queue_callbacks(
+    conn: DbConnection, now: datetime, per_queue: int
 ) -> list[DueCallback]:
-    """Oldest first by the caller's original queue time; SKIP LOCKED across nodes.
-    Numbers on the do-not-call list at ``now`` are cancelled, not claimed."""
+    """Per queue, the ``per_queue`` best pending callbacks due at ``now`` that any operator
+    of the queue may take, with the priority and original place of the caller's call
+    (priority 0 for a callback scheduled over the API). Numbers on the do-not-call list
+    at ``now`` are cancelled first."""
     await cancel_dnc_callbacks(conn, now)
     rows = await conn.fetch(
-        "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1"
-        " WHERE id IN (SELECT id FROM callbacks WHERE status = 'pending'"
-        "   AND queue_name = $1 AND due_at <= $2 AND operator_id IS NULL"
-        "   ORDER BY queued_at"
-        "   LIMIT $3 FOR UPDATE SKIP LOCKED)"
-        " RETURNING id, phone, caller_name",
-        queue,
+        "SELECT id, phone, caller_name, queue_name, priority, queued_at FROM ("
+        "  SELECT b.id, b.phone, b.caller_name, b.queue_name, b.queued_at,"
+        "   coalesce(k.priority, 0) AS priority, row_number() OVER (PARTITION BY b.queue_name"
+        "   ORDER BY coalesce(k.priority, 0) DESC, b.queued_at, b.id) AS rank"
+        "  FROM callbacks b LEFT JOIN calls k ON k.id = b.call_id"
+        "  WHERE b.status = 'pending' AND b.due_at <= $1 AND b.queue_name IS NOT NULL"
+        "  AND b.operator_id IS NULL) best WHERE rank <= $2",
         now,
-        limit,
+        per_queue,
     )
-    return [DueCallback(r["id"], r["phone"], r["caller_name"]) for r in rows]
+    return [
+        DueCallback(
+            r["id"],
+            r["phone"],
+            r["caller_name"],
+            queue=r["queue_name"],
+            priority=r["priority"],
+            queued_at=r["queued_at"],
+        )
+        for r in rows
+    ]
+
+
+async def claim_callback(
+    conn: DbConnection, callback_id: int, node: str, now: datetime
+) -> DueCallback | None:
+    """Take a pending callback to dial it now (None: gone, not due, or another node's).
+    Only a pending row is taken, and ``SKIP LOCKED``: two nodes never dial it at once."""
+    row = await conn.fetchrow(
+        "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1,"
+        " dialing_node = $2, dialing_since = $3"
+        " WHERE id = (SELECT id FROM callbacks WHERE id = $1 AND status = 'pending'"
+        "   AND due_at <= $3 FOR UPDATE SKIP LOCKED)"
+        " RETURNING id, phone, caller_name, queue_name, operator_id",
+        callback_id,
+        node,
+        now,
+    )
+    if row is None:
+        return None
+    return DueCallback(
+        row["id"], row["phone"], row["caller_name"], row["operator_id"], row["queue_name"]
+    )
+
+
+async def unclaim_callback(conn: DbConnection, callback_id: int, note: str | None = None) -> None:
+    """A claim given back before anything was dialled: pending again, in its place, the
+    attempt not counted."""
+    await conn.execute(
+        "UPDATE callbacks SET status = 'pending', attempts = greatest(attempts - 1, 0),"
+        " dialing_node = NULL, dialing_since = NULL, note = coalesce($2, note)"
+        " WHERE id = $1 AND status = 'dialing'",
+        callback_id,
+        note,
+    )
+
+
+async def cancel_callback(conn: DbConnection, callback_id: int, why: str) -> None:
+    """Never to be dialled (on the do-not-call list, not a phone number)."""
+    await conn.execute(
+        "UPDATE callbacks SET status = 'cancelled', note = $2, dialing_node = NULL,"
+        " dialing_since = NULL WHERE id = $1",
+        callback_id,
+        why[:500],
+    )
+
+
+async def set_callback_call(conn: DbConnection, callback_id: int, call_id: str) -> None:
+    await conn.execute(
+        "UPDATE callbacks SET last_call_id = $2 WHERE id = $1", callback_id, uuid.UUID(call_id)
+    )
+
+
+async def open_callback_attempts(conn: DbConnection, node: str) -> list[OpenAttempt]:
+    """The callbacks ``node`` left in ``dialing``, as the dialer's open attempts (with the
+    call of the attempt, if its row arrived)."""
+    rows = await conn.fetch(
+        "SELECT b.id, b.queue_name, b.operator_id, b.last_call_id, b.dialing_since,"
+        " k.answered_at, k.channel_id, k.outcome, b.phone, b.caller_name FROM callbacks b"
+        " LEFT JOIN calls k ON k.id = b.last_call_id"
+        " WHERE b.status = 'dialing' AND b.dialing_node = $1 ORDER BY b.dialing_since, b.id",
+        node,
+    )
+    return [_open_attempt(r) for r in rows]
+
+
+def _open_attempt(r: asyncpg.Record) -> OpenAttempt:
+    plan = (
+        f"{OPERATOR_PLAN_PREFIX}{r['operator_id']}"
+        if r["operator_id"]
+        else f"{QUEUE_PLAN_PREFIX}{r['queue_name']}"
+    )
+    return OpenAttempt(
+        id=r["id"], lead_id=r["id"], campaign=plan, call_id=r["last_call_id"],
+        started_at=r["dialing_since"], answered_at=r["answered_at"],
+        channel_id=r["channel_id"], call_outcome=r["outcome"], phone=r["phone"],
+        name=r["caller_name"],
+    )  # fmt: skip
+
+
+async def expire_dialing_callbacks(
+    conn: DbConnection, *, node: str, working: Iterable[int], now: datetime, stale_before: datetime
+) -> int:
+    """Renew ``node``'s claims on the callbacks it still works on, then give back every
+    node's ``dialing`` callback not renewed since ``stale_before`` (its node is gone)."""
+    await conn.execute(
+        "UPDATE callbacks SET dialing_since = $3 WHERE id = ANY($2::bigint[])"
+        " AND status = 'dialing' AND dialing_node = $1",
+        node,
+        list(working),
+        now,
+    )
+    result = await conn.execute(
+        "UPDATE callbacks SET status = 'pending', dialing_node = NULL, dialing_since = NULL,"
+        " note = 'released: its node stopped dialling it'"
+        " WHERE status = 'dialing' AND dialing_since < $1",
+        stale_before,
+    )
+    return int(result.split()[-1])
 
 
 async def due_operator_callbacks(conn: DbConnection, now: datetime) -> list[DueCallback]:
@@ -106,10 +224,16 @@ async def due_operator_callbacks(conn: DbConnection, now: datetime) -> list[DueC
     return [DueCallback(r["id"], r["phone"], operator_id=r["operator_id"]) for r in rows]
 
 
-async def mark_callback_dialing(conn: DbConnection, callback_id: int) -> None:
+async def mark_callback_dialing(
+    conn: DbConnection, callback_id: int, *, node: str, call_id: str, now: datetime
+) -> None:
     await conn.execute(
-        "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1 WHERE id = $1",
+        "UPDATE callbacks SET status = 'dialing', attempts = attempts + 1, dialing_node = $2,"
+        " dialing_since = $3, last_call_id = $4 WHERE id = $1",
         callback_id,
+        node,
+        now,
+        uuid.UUID(call_id),
     )
 
 
@@ -122,14 +246,16 @@ async def finish_callback(
     retry_at: datetime,
     max_attempts: int,
 ) -> None:
-    """Done when someone talked to the customer; otherwise due again at ``retry_at``,
-    until the attempts run out."""
+    """Done when someone talked to the customer; otherwise due again at ``retry_at`` (a
+    ``lost`` attempt, cut by a crash, keeps its due time), until the attempts run out.
+    Its place (``queued_at``) never changes."""
     await conn.execute(
         "UPDATE callbacks SET"
         " status = CASE WHEN $2 = 'connected' THEN 'done'"
         "   WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,"
-        " due_at = CASE WHEN $2 = 'connected' THEN due_at ELSE $4 END,"
-        " operator_id = coalesce($5, operator_id), note = $6"
+        " due_at = CASE WHEN $2 IN ('connected', 'lost') THEN due_at ELSE $4 END,"
+        " operator_id = coalesce($5, operator_id), note = $6,"
+        " dialing_node = NULL, dialing_since = NULL"
         " WHERE id = $1",
         callback_id,
         outcome,
