@@ -26,7 +26,7 @@ from pathlib import Path
 import asyncpg
 
 from callrouter.config import Settings
-from callrouter.store import apply_migrations, open_pool
+from callrouter.store import DbConnection, apply_migrations, open_pool
 from callrouter.store._embedded import start_embedded_postgres, stop_embedded_postgres
 from callrouter.store.reports import ReportKind, ReportPeriod, period_of, run_report
 
@@ -61,7 +61,7 @@ def _settings(operators: int) -> Settings:
     })  # fmt: skip
 
 
-async def generate(conn: asyncpg.Connection, *, calls: int, operators: int) -> None:
+async def generate(conn: DbConnection, *, calls: int, operators: int) -> None:
     await conn.execute(
         "INSERT INTO queues (name) SELECT 'q' || i FROM generate_series(0, 5) i;"
         f" INSERT INTO operators (id, endpoint) SELECT 'op' || i, 'PJSIP/' || (100 + i)"
