@@ -5,7 +5,7 @@ nodes claiming one queue's callbacks at once never dial the same customer twice.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -18,8 +18,9 @@ async def test_two_nodes_never_claim_the_same_callback(db_pool: asyncpg.Pool) ->
     now = datetime.now(UTC)
     ids = await db_pool.fetch(
         "INSERT INTO callbacks (queue_name, phone, queued_at, requested_at, due_at)"
-        " SELECT 'support', '+49301' || lpad(n::text, 6, '0'), $1::timestamptz - n * interval '1 second',"
-        " $1::timestamptz, $1::timestamptz FROM generate_series(0, $2 - 1) n RETURNING id",
+        " SELECT 'support', '+49301' || lpad(n::text, 6, '0'),"
+        " $1::timestamptz - n * interval '1 second', $1::timestamptz, $1::timestamptz"
+        " FROM generate_series(0, $2 - 1) n RETURNING id",
         now,
         CALLBACKS,
     )
