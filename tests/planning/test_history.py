@@ -34,7 +34,7 @@ async def seed_two_days(conn: asyncpg.Connection) -> None:
         for k in range(5):
             await _call(
                 conn, base + timedelta(hours=9, minutes=1, seconds=60 * k), "abandoned", 40, None
-            )  # noqa: E501
+            )
         for k in range(3):
             await _call(conn, base + timedelta(hours=10, seconds=k), "answered", 0, 200)
     wednesday = datetime.combine(MONDAY + timedelta(days=2), datetime.min.time(), UTC)
