@@ -13,8 +13,11 @@ from pathlib import Path
 
 import asyncpg
 
+from callrouter.acd import is_open
+from callrouter.calls._acd_config import acd_config_from_settings
+from callrouter.config import load_settings
 from callrouter.sim import SimControl, SimulatedAsterisk
-from tests.cli.test_cli import callrouter
+from tests.cli.test_cli import REPO, callrouter
 from tests.fixtures_sim import SIM_PASSWORD, SIM_USERNAME
 
 OPERATORS = """\
@@ -166,3 +169,15 @@ def test_a_command_on_the_embedded_database_prints_no_startup_line(tmp_path: Pat
         assert "embedded_postgres" not in run.stderr + run.stdout
     debug = callrouter("--config", str(config), "--debug", "db", "status", env=env)
     assert "embedded_postgres_" in debug.stderr + debug.stdout  # still there when asked
+
+
+def test_the_sample_config_shows_the_closed_path() -> None:
+    """callrouter.yml's calendar is used: DID 300 (specialists) closes on Sunday."""
+    settings = load_settings(REPO / "callrouter.yml", environ={})
+    using = [name for name, queue in settings.queues.items() if queue.hours == "office"]
+    assert using == ["specialists"] and settings.routes["300"] == "specialists"
+    assert "300" in settings.simulator.dids  # `make run` sends callers there
+    office = acd_config_from_settings(settings).calendars["office"]
+    sunday_noon = datetime(2027, 3, 7, 12, 0, tzinfo=UTC)
+    monday_noon = datetime(2027, 3, 8, 12, 0, tzinfo=UTC)
+    assert not is_open(office, sunday_noon) and is_open(office, monday_noon)
