@@ -89,8 +89,19 @@ class EventStream:
         self._on_frame = on_frame
         self._on_connected = on_connected
         self._scrub = scrub
-        self.health = AriHealth()
+        self._health = AriHealth()
+        # Stamped per frame as a bare float: a new AriHealth per event cost more than
+        # the event's handling (bench/bench_routing.py); health is built when read.
+        self._last_event_at: float | None = None
         self._connected = asyncio.Event()
+
+    @property
+    def health(self) -> AriHealth:
+        if self._last_event_at is None:
+            return self._health
+        return replace(
+            self._health, last_event_at=datetime.fromtimestamp(self._last_event_at, UTC)
+        )
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
@@ -110,16 +121,16 @@ class EventStream:
                     delay = self._backoff.next()
                     log.warning("ari_events_failed", error_id=exc.error_id, error=reason,
                                 retry_in=round(delay, 3))
-                if self.health.connected:
+                if self._health.connected:
                     # The gap starts when a working connection is lost, not at each
                     # failed retry; before the first success there is no gap at all.
                     down_since = time.monotonic()
                 self._connected.clear()
-                self.health = replace(self.health, connected=False, last_error=reason)
+                self._health = replace(self._health, connected=False, last_error=reason)
                 await asyncio.sleep(delay)
         finally:
             self._connected.clear()
-            self.health = replace(self.health, connected=False)
+            self._health = replace(self._health, connected=False)
 
     async def _session_once(self, down_since: float | None) -> int | None:
         """One connection, from handshake to close; the close code."""
@@ -131,9 +142,9 @@ class EventStream:
             except AriError as exc:
                 raise AriConnectionError(f"resync after connecting failed: {exc}") from exc
             now = datetime.now(UTC)
-            self.health = replace(
-                self.health, connected=True, connected_since=now,
-                reconnects=self.health.reconnects + (1 if reconnect else 0),
+            self._health = replace(
+                self._health, connected=True, connected_since=now,
+                reconnects=self._health.reconnects + (1 if reconnect else 0),
             )
             self._backoff.reset()
             self._connected.set()
@@ -141,7 +152,7 @@ class EventStream:
             try:
                 async for message in ws:
                     if message.type is aiohttp.WSMsgType.TEXT:
-                        self.health = replace(self.health, last_event_at=datetime.now(UTC))
+                        self._last_event_at = time.time()
                         self._on_frame(message.data)
                     elif message.type is aiohttp.WSMsgType.ERROR:
                         raise AriConnectionError(

@@ -37,7 +37,7 @@ from callrouter.ari._dispatch import (
     E,
     Handler,
 )
-from callrouter.ari._events import AnyEvent, Event, decode_frame, validate_event
+from callrouter.ari._events import AnyEvent, Event, decode_frame, peek_type, validate_event
 from callrouter.ari._http import Http
 from callrouter.ari._models import Application, Bridge, Channel
 from callrouter.ari._rest_bridges import BridgesApi
@@ -238,10 +238,13 @@ class AriClient:
             self._running = False
 
     def _on_frame(self, frame: str) -> None:
+        wanted = self._wanted
+        if wanted is not None and (kind := peek_type(frame)) is not None and kind not in wanted:
+            return  # see below: not even decoded
         raw = decode_frame(frame)
         if raw is None:
             return
-        if self._wanted is not None and raw["type"] not in self._wanted:
+        if wanted is not None and raw["type"] not in wanted:
             # Most of Asterisk's events (Dial, ChannelVarset, bridge and playback
             # chatter) have no handler: dropped on their type, never modelled. The
             # final ones are kept whatever: they retire their object's worker.
@@ -278,10 +281,16 @@ class AriClient:
         if self._resync is None:
             return
         try:
-            await self._resync(Resync(
-                channels=channels, bridges=bridges, application=application,
-                reconnect=reconnect, gap=gap, gone_channel_ids=gone,
-            ))
+            await self._resync(
+                Resync(
+                    channels=channels,
+                    bridges=bridges,
+                    application=application,
+                    reconnect=reconnect,
+                    gap=gap,
+                    gone_channel_ids=gone,
+                )
+            )
         except Exception:
             # A bug in the shell's callback must not cost us the connection.
             log.exception("ari_resync_callback_failed")

@@ -52,9 +52,13 @@ _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
 def _check_time_zone(value: str) -> str:
+    # No real zone name is longer than ~32 characters; a long one would reach the
+    # file system as a path ("File name too long", found by tests/fuzz).
+    if len(value) > 64:
+        raise ValueError(f"unknown time zone {value[:40]!r}... (longer than any zone name)")
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown time zone {value!r}") from exc
     return value
 

@@ -48,6 +48,8 @@ def _exponential_aliases() -> str:
         ("calendars:\n  c:\n    holidays: [!!timestamp soon]\n", "not a plain value"),
         ("? [a, b]\n: 1\n", "a key must be a plain name"),
         ("calendars:\n  c:\n    timezone: Europe/" + "Mars/Olympus" * 1200 + "\n", "time zone"),
+        # One path segment longer than the file system allows: OSError in zoneinfo.
+        ("calendars:\n  c:\n    timezone: " + "x" * 5000 + "\n", "unknown time zone"),
         ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "nested deeper than"),
     ],
 )
