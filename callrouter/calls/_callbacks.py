@@ -192,6 +192,11 @@ class QueueCallbacks(ReadsSettings):
         self._warned_no_caller_id = False
         router.on_operator_state(self._operator_state)
 
+    def offered(self, queue: str) -> tuple[CallbackPlace, ...]:
+        """The callbacks of ``queue`` the routing core holds now (a second at most after
+        they fall due)."""
+        return self._offered.get(queue, ())
+
     async def run(self) -> None:
         self.release_reservations_left()
         while True:
