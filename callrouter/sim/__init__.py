@@ -70,6 +70,8 @@ Control API (JSON in and out, no authentication, never under ``/ari``)
     The latest events emitted (all apps).
 ``GET /sim/state``
     Channels, bridges, playbacks, live and stored recordings, applications, endpoints.
+    Each channel's ``sim`` part has its application, bridge, variables, ``on_hold``
+    (ARI hold), ``moh_class`` and, for a snoop, ``snoop`` ``{of, spy, whisper}``.
 ``GET|DELETE /sim/channel-log``
     Every channel created since the start (or the last DELETE), destroyed ones too, in
     creation order (the oldest go past 50,000). Each record::
@@ -94,7 +96,10 @@ Control API (JSON in and out, no authentication, never under ``/ari``)
 ``PUT /sim/sounds/{name}`` ``{"duration": s}``
     How long ``sound:{name}`` plays.
 ``PUT /sim/dialplan/{context}`` ``{"app_data": "callrouter,inbound"}``
-    Channels reaching this context (Local ``;2`` halves, continue) enter Stasis.
+    Channels reaching this context (Local ``;2`` halves, continue) enter Stasis;
+    ``${EXTEN}`` in ``app_data`` is the extension they arrived at.
+``DELETE /sim/dialplan/{context}``
+    The context does not exist: a channel continued there is hung up, silently.
 """
 
 from callrouter.sim._client import SimControl, SimControlError

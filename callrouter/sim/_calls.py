@@ -1,4 +1,4 @@
-"""Call flows: inbound calls, answering, the far end's keys, leaving Stasis, snooping.
+"""Call flows: inbound calls, answering, the far end's keys, leaving Stasis.
 
 Dialing (originate, create, dial and how scripted endpoints answer or fail) lives in
 ``_dialing``; ``CallFlows`` adds what happens to calls that are already up.
@@ -22,6 +22,8 @@ from callrouter.sim._dialing import Dialing
 from callrouter.sim._state import CallerId, Channel, Dialplan
 
 DEFAULT_STASIS_CONTEXTS: dict[str, str] = {"from-pstn": "callrouter,inbound"}
+# Q.850 1: what a channel sent to an extension that does not exist ends with.
+CAUSE_UNALLOCATED = 1
 
 
 class CallFlows(Dialing):
@@ -103,10 +105,18 @@ class CallFlows(Dialing):
     def continue_in_dialplan(
         self, ch: Channel, *, context: str | None, extension: str | None, priority: int | None
     ) -> None:
+        if ch.bridge is not None:
+            # Out of the bridge first, then out of Stasis (call_control/blind_transfer).
+            self.switch.leave_bridge(ch, moved=True)
         self.switch.leave_stasis(ch)
         ch.dialplan.context = context or ch.dialplan.context
         ch.dialplan.exten = extension or ch.dialplan.exten
         ch.dialplan.priority = priority if priority is not None else ch.dialplan.priority + 1
+        if ch.dialplan.context in self.missing_contexts:
+            # No such extension: the PBX hangs the channel up, and no application
+            # watches a dialplan channel any more: no event at all.
+            self.switch.hangup(ch, cause=CAUSE_UNALLOCATED, request_cause=None, quiet=True)
+            return
         self.run_dialplan(ch)
 
     def move(self, ch: Channel, *, app: str, args: list[str]) -> None:
@@ -117,23 +127,3 @@ class CallFlows(Dialing):
         self.switch.emit_channel("StasisEnd", ch)
         ch.app = None
         self.switch.enter_stasis(ch, app, args)
-
-    def snoop(self, spied: Channel, *, app: str, args: list[str], snoop_id: str | None) -> Channel:
-        self.switch.check_new_channel_id(snoop_id)
-        suffix = self.switch.next_name_suffix("Snoop")
-        ch = new_channel(
-            self.switch,
-            tech="Snoop",
-            resource=spied.id,
-            name=f"Snoop/{spied.id}-{suffix}",
-            state="Up",
-            caller=CallerId(),
-            dialplan=Dialplan("default", "s", 1),
-            channel_id=snoop_id,
-            origin="snoop",
-        )
-        ch.snoop_of = spied.id
-        ch.runs_dialplan = False
-        self._watch(ch, app)
-        self.switch.enter_stasis(ch, app, args)
-        return ch

@@ -143,7 +143,12 @@ class SimControl:
         await self._call("PUT", f"/sim/sounds/{name}", {"duration": duration})
 
     async def set_stasis_context(self, context: str, app_data: str) -> None:
+        """``app_data`` may name ``${EXTEN}``: the extension the channel arrived at."""
         await self._call("PUT", f"/sim/dialplan/{context}", {"app_data": app_data})
+
+    async def remove_context(self, context: str) -> None:
+        """The context does not exist: a channel continued there is hung up."""
+        await self._call("DELETE", f"/sim/dialplan/{context}")
 
     # -- failures ----------------------------------------------------------------
     async def drop_websockets(self, *, app: str | None = None, abort: bool = False) -> int:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from callrouter.sim._base import JsonObj, SimAriError
 from callrouter.sim._core import Fault, SimCore, core_of
-from callrouter.sim._http import json_response, read_json_body
+from callrouter.sim._http import json_response, no_content, read_json_body
 from callrouter.sim._state import BEHAVIORS, CallerId
 
 routes = web.RouteTableDef()
@@ -183,8 +183,19 @@ async def set_stasis_context(request: web.Request) -> web.Response:
     app_data = _field(body, "app_data", str)
     if not app_data:
         raise SimAriError(400, 'app_data is required, e.g. "callrouter,inbound"')
-    core_of(request).calls.stasis_contexts[request.match_info["context"]] = app_data
+    calls = core_of(request).calls
+    calls.stasis_contexts[request.match_info["context"]] = app_data
+    calls.missing_contexts.discard(request.match_info["context"])
     return json_response({"context": request.match_info["context"], "app_data": app_data})
+
+
+@routes.delete("/sim/dialplan/{context}")
+async def remove_context(request: web.Request) -> web.Response:
+    """The context does not exist: a channel continued there is hung up at once."""
+    calls = core_of(request).calls
+    calls.stasis_contexts.pop(request.match_info["context"], None)
+    calls.missing_contexts.add(request.match_info["context"])
+    return no_content()
 
 
 @routes.get("/sim/state")
@@ -206,6 +217,13 @@ def snapshot(core: SimCore) -> JsonObj:
             "moh_class": ch.moh_class,
             "sent_dtmf": ch.sent_dtmf,
             "local_peer": ch.local_peer.id if ch.local_peer else None,
+            # A snoop's audio directions: what it hears of the snooped channel (spy)
+            # and where what is said into it goes (whisper).
+            "snoop": (
+                {"of": ch.snoop_of, "spy": ch.snoop_spy, "whisper": ch.snoop_whisper}
+                if ch.snoop_of
+                else None
+            ),
         }
         channels.append(data)
     bridges = []

@@ -79,6 +79,9 @@ class Dialing:
     def __init__(self, *, switch: Switch, stasis_contexts: dict[str, str]) -> None:
         self.switch = switch
         self.stasis_contexts = stasis_contexts
+        # Contexts declared missing (DELETE /sim/dialplan/{context}): a channel
+        # continued there is hung up.
+        self.missing_contexts: set[str] = set()
         self._continuations: dict[str, Continuation] = {}
 
     def originate(
@@ -292,7 +295,7 @@ class Dialing:
         ch.runs_dialplan = True
         app_data = self.stasis_contexts.get(ch.dialplan.context)
         if app_data is not None:
-            app, *args = app_data.split(",")
+            app, *args = app_data.replace("${EXTEN}", ch.dialplan.exten).split(",")
             self.switch.enter_stasis(ch, app, args)
         else:
             ch.dialplan.app_name, ch.dialplan.app_data = "Wait", "20"

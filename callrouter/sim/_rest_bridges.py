@@ -111,15 +111,6 @@ async def remove_channel(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.post("/ari/bridges/{bridgeId}/moh")
-@routes.delete("/ari/bridges/{bridgeId}/moh")
-async def moh(request: web.Request) -> web.Response:
-    br = _bridge(request)
-    params = await Params.of(request)
-    br.moh_class = params.get("mohClass", "default") if request.method == "POST" else None
-    return no_content()
-
-
 @routes.post("/ari/bridges/{bridgeId}/play")
 @routes.post("/ari/bridges/{bridgeId}/play/{playbackId}")
 async def play(request: web.Request) -> web.Response:

@@ -141,27 +141,6 @@ async def mute(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.post("/ari/channels/{channelId}/hold")
-@routes.delete("/ari/channels/{channelId}/hold")
-async def hold(request: web.Request) -> web.Response:
-    switch = core_of(request).switch
-    ch = switch.stasis_channel(_channel_id(request))
-    holding = request.method == "POST"
-    if ch.on_hold != holding:
-        ch.on_hold = holding
-        switch.emit_channel("ChannelHold" if holding else "ChannelUnhold", ch)
-    return no_content()
-
-
-@routes.post("/ari/channels/{channelId}/moh")
-@routes.delete("/ari/channels/{channelId}/moh")
-async def moh(request: web.Request) -> web.Response:
-    ch = core_of(request).switch.stasis_channel(_channel_id(request))
-    params = await Params.of(request)
-    ch.moh_class = params.get("mohClass", "default") if request.method == "POST" else None
-    return no_content()
-
-
 @routes.post("/ari/channels/{channelId}/dtmf")
 async def send_dtmf(request: web.Request) -> web.Response:
     ch = core_of(request).switch.stasis_channel(_channel_id(request))
@@ -260,18 +239,6 @@ async def move(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.post("/ari/channels/{channelId}/redirect")
-async def redirect(request: web.Request) -> web.Response:
-    core = core_of(request)
-    ch = core.switch.stasis_channel(_channel_id(request))
-    endpoint = (await Params.of(request)).require("endpoint", "Endpoint parameter not provided")
-    if endpoint.partition("/")[0] != ch.tech:
-        raise SimAriError(422, "Endpoint is not the same type as the channel")
-    # The far end follows the redirect and leaves us: like a BYE.
-    core.calls.far_end_hangup(ch, cause=None)
-    return no_content()
-
-
 @routes.post("/ari/channels/{channelId}/dial")
 async def dial(request: web.Request) -> web.Response:
     core = core_of(request)
@@ -281,25 +248,6 @@ async def dial(request: web.Request) -> web.Response:
     caller = core.switch.channel(caller_id) if caller_id else None
     core.calls.dial(ch, caller=caller, timeout=params.number("timeout", 0))
     return no_content()
-
-
-@routes.post("/ari/channels/{channelId}/snoop")
-@routes.post("/ari/channels/{channelId}/snoop/{snoopId}")
-async def snoop(request: web.Request) -> web.Response:
-    core = core_of(request)
-    spied = core.switch.channel(_channel_id(request))
-    params = await Params.of(request)
-    app = params.require("app", "app is required")
-    for direction in ("spy", "whisper"):
-        if params.get(direction, "none") not in ("none", "both", "out", "in"):
-            raise SimAriError(400, f"Invalid {direction} direction")
-    ch = core.calls.snoop(
-        spied,
-        app=app,
-        args=params.many("appArgs"),
-        snoop_id=request.match_info.get("snoopId") or params.get("snoopId"),
-    )
-    return json_response(ch.to_json())
 
 
 @routes.get("/ari/channels/{channelId}/rtp_statistics")

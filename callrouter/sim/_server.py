@@ -14,6 +14,7 @@ from aiohttp import web
 from callrouter.sim import (
     _control,
     _rest_bridges,
+    _rest_call_control,
     _rest_channels,
     _rest_recordings,
     _rest_system,
@@ -99,6 +100,7 @@ class SimulatedAsterisk:
         for module in (
             _websocket,
             _rest_channels,
+            _rest_call_control,
             _rest_bridges,
             _rest_recordings,
             _rest_system,

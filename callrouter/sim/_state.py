@@ -108,6 +108,10 @@ class Channel:
     hanging_up: bool = False
     hangup_cause: int | None = None
     snoop_of: str | None = None
+    # A snoop channel's directions (none/in/out/both): what the application hears of
+    # the snooped channel (spy) and where its own audio goes (whisper).
+    snoop_spy: str | None = None
+    snoop_whisper: str | None = None
     # DTMF the application sent towards the far end (POST /channels/{id}/dtmf).
     sent_dtmf: str = ""
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
@@ -159,11 +163,21 @@ class Bridge:
     announcers: list[str] = field(default_factory=list)
     watchers: set[str] = field(default_factory=set)
     moh_class: str | None = None
+    # Apps one of whose channels left by hanging up: they stay subscribed to the bridge
+    # (its BridgeDestroyed reaches them, call_control/snoop_supervisor.jsonl).
+    kept_by_hangup: set[str] = field(default_factory=set)
+    # The Announcer Asterisk adds to a mixing bridge playing music on hold.
+    moh_announcer: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    # A mixing bridge turns softmix with three parties or music, after the event that
+    # made it so (call_control/three_way.jsonl, hold_and_moh.jsonl).
+    softmix: bool = False
 
     @property
     def technology(self) -> str:
-        return "holding_bridge" if self.is_holding else "simple_bridge"
+        if self.is_holding:
+            return "holding_bridge"
+        return "softmix" if self.softmix else "simple_bridge"
 
     @property
     def is_holding(self) -> bool:

@@ -234,11 +234,12 @@ class Switch:
         for app in self.hub.applications.values():
             if ch.id in app.channel_ids:
                 app.channel_ids.remove(ch.id)
-        dependants = [c for c in self.channels.values() if c.snoop_of == ch.id]
+        # A snoop dies with the channel it snoops on, without a hangup request: its
+        # application sees only StasisEnd (call_control/snoop_directions.jsonl).
+        for snoop in [c for c in self.channels.values() if c.snoop_of == ch.id]:
+            self.hangup(snoop, cause=cause, request_cause=None, quiet=True)
         if ch.local_peer is not None:
-            dependants.append(ch.local_peer)
-        for other in dependants:
-            self.hangup(other, cause=cause, request_cause=cause)
+            self.hangup(ch.local_peer, cause=cause, request_cause=cause)
 
     def _store_rtp_report(self, ch: Channel) -> None:
         """chan_pjsip stores the RTP quality report on the channel as it hangs up, and
@@ -299,8 +300,11 @@ class Switch:
         return br
 
     def destroy_bridge(self, br: Bridge) -> None:
+        # Its channels are put out as by a move: only an application subscribed to the
+        # bridge, or one of whose channels left it by hanging up, hears BridgeDestroyed
+        # (call_control/move_between_bridges.jsonl).
         for member in list(br.members):
-            self.leave_bridge(member)
+            self.leave_bridge(member, moved=True)
         self.listener.bridge_gone(br)
         self.hub.emit("BridgeDestroyed", self.bridge_apps(br), bridge=br.to_json())
         del self.bridges[br.id]
@@ -321,11 +325,25 @@ class Switch:
         self.hub.emit("ChannelEnteredBridge", apps, bridge=br.to_json(), channel=ch.to_json())
         self.update_bridgepeers(br)
         if not br.is_holding and len(br.members) == 2:
-            other = br.members[0]
-            ch.connected = CallerId(other.caller.name, other.caller.number)
-            other.connected = CallerId(ch.caller.name, ch.caller.number)
+            self._connect_lines(ch, br.members[0])
+        self._mix_for(br)
+
+    def _connect_lines(self, first: Channel, second: Channel) -> None:
+        """Two parties left in a mixing bridge learn who they talk to; a party whose
+        connected line does not change hears nothing (call_control/snoop_supervisor)."""
+        changed = []
+        for ch, other in ((first, second), (second, first)):
+            line = CallerId(other.caller.name, other.caller.number)
+            if line != ch.connected:
+                changed.append(ch)
+            ch.connected = line
+        for ch in changed:
             self.emit_channel("ChannelConnectedLine", ch)
-            self.emit_channel("ChannelConnectedLine", other)
+
+    @staticmethod
+    def _mix_for(br: Bridge) -> None:
+        # After the event that changed the head count (call_control/three_way.jsonl).
+        br.softmix = len(br.members) >= 3 or br.moh_announcer is not None
 
     def leave_bridge(self, ch: Channel, *, moved: bool = False) -> None:
         """``moved``: taken out by ARI (removeChannel, addChannel elsewhere) rather than
@@ -345,11 +363,18 @@ class Switch:
         self.hub.emit("ChannelLeftBridge", apps, bridge=br.to_json(), channel=ch.to_json())
         if moved and ch.app is not None:
             self._unwatch_bridge(br, ch.app)
+        elif ch.app is not None:
+            br.kept_by_hangup.add(ch.app)
         self.update_bridgepeers(br)
+        if br.softmix and not br.is_holding and len(br.members) == 2:
+            self._connect_lines(*br.members)  # three became two
+        self._mix_for(br)
 
     def _unwatch_bridge(self, br: Bridge, app: str) -> None:
         application = self.hub.applications.get(app)
         if application is not None and br.id in application.bridge_ids:
+            return
+        if app in br.kept_by_hangup:
             return
         if any(member.app == app for member in br.members):
             return
@@ -361,9 +386,13 @@ class Switch:
         if br.is_holding:
             return
         for member in br.members:
+            others = [m.name for m in br.members if m is not member]
+            if member is not br.members[-1]:
+                others.reverse()  # the latest to join first (call_control/three_way.jsonl)
             peers = [
+                *([br.moh_announcer] if br.moh_announcer else []),
                 *reversed(br.recorders),
-                *(m.name for m in br.members if m is not member),
+                *others,
                 *br.announcers,
             ]
             value = ",".join(peers)
