@@ -29,7 +29,8 @@ from callrouter.errors import CallrouterError, ConfigError, ConfigProblem, NotFo
 __all__ = ["asterisk_app"]
 
 asterisk_app = typer.Typer(
-    help="Asterisk config that must agree with callrouter's: render it, don't copy it by hand.",
+    help="Asterisk config that must agree with callrouter's: render it (don't copy it by "
+    "hand), check it for placeholders left.",
     no_args_is_help=True,
 )
 
