@@ -125,6 +125,15 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         METRICS,
+        "| `callrouter_webhook_failures_total` | counter | | deliveries given up after their last"
+        " attempt |",
+        claims(
+            "tests/crm/test_delivery.py::test_gives_up_after_max_attempts",
+            _LIVE + "test_metrics_after_a_call",
+        ),
+    ),
+    Claim(
+        METRICS,
         "| `callrouter_ari_request_errors_total` | counter | method, resource, kind |",
         claims(_SERIES + "test_ari_requests_timed_and_errors_counted"),
     ),

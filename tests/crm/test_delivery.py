@@ -131,6 +131,7 @@ async def test_gives_up_after_max_attempts(
     )
     assert row is not None
     assert tuple(row) == ("failed", 3, 503)
+    assert notifier.failed == 1  # /metrics: callrouter_webhook_failures_total
 
 
 async def test_redirects_are_not_followed(
