@@ -16,6 +16,7 @@ from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import eventually, make_settings, running_service
 from tests.calls.test_callback_place import DIALER, QUEUE, fetch
 from tests.calls.test_outbound_compliance import customer_originates
+from tests.calls.test_two_nodes import second_sim  # noqa: F401 (a fixture used below)
 
 NUMBER = "+4930555111"
 
@@ -137,3 +138,38 @@ async def test_a_dead_nodes_dialling_callback_is_released_after_the_timeout_and_
     rows = {r["id"]: r for r in await fetch(db_dsn, "SELECT * FROM callbacks")}
     assert rows[alive]["status"] == "dialing" and rows[alive]["dialing_node"] == "node-alive"
     assert rows[stale]["attempts"] == 2
+
+
+async def test_two_nodes_dial_each_callback_once(
+    sim: SimulatedAsterisk,
+    sim_control: SimControl,
+    second_sim: tuple[SimulatedAsterisk, SimControl],  # noqa: F811 (the fixture)
+    db_dsn: str,
+) -> None:
+    other_sim, other_control = second_sim
+    numbers = [f"+49305553{n:02d}" for n in range(6)]
+    for control in (sim_control, other_control):
+        await control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
+        for number in numbers:
+            await control.set_endpoint("PJSIP", f"{number}@pstn", behavior="busy")
+    for number in numbers:
+        await insert_callback(db_dsn, number)
+    shared: dict[str, Any] = {
+        "dialer": DIALER, "queues": {"support": QUEUE}, "cluster": {"claim_operators": True},
+    }  # fmt: skip
+    async with (
+        running_service(make_settings(sim, **shared), db_dsn, node="node-a"),
+        running_service(make_settings(other_sim, **shared), db_dsn, node="node-b"),
+    ):
+
+        async def all_tried() -> bool:
+            rows = await fetch(
+                db_dsn, "SELECT 1 FROM callbacks WHERE attempts = 1 AND status = 'pending'"
+            )
+            return len(rows) == len(numbers)
+
+        await eventually(all_tried, what="every callback tried once")
+        await asyncio.sleep(3 * CHECK_EVERY_S)
+        dials = [*await customer_originates(sim_control), *await customer_originates(other_control)]
+    dialled = sorted(str(d["params"]["endpoint"]) for d in dials)
+    assert dialled == sorted(f"PJSIP/{n}@pstn" for n in numbers)
