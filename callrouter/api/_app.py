@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 
 import callrouter
+from callrouter.api._call_control_routes import CALL_CONTROL, CallControlPort
 from callrouter.api._errors import error_middleware
 from callrouter.api._handlers import OPENAPI_BODY
 from callrouter.api._metrics import Observability, install_observability
@@ -59,6 +60,7 @@ def create_api_app(
     pool: asyncpg.Pool,
     live: LiveSource | None = None,
     observability: Observability | None = None,
+    call_control: CallControlPort | None = None,
 ) -> web.Application:
     """The HTTP API as an aiohttp application; raises ConfigError if it would be open.
     With ``live``, it also serves the wallboard and the operator panel (``_pages``)."""
@@ -78,6 +80,8 @@ def create_api_app(
         app.router.add_route(route.method, route.path, bind(route))
     if observability is not None:  # the service's settings (reports) and /metrics
         install_observability(app, observability)
+    if call_control is not None:  # transfers and monitoring (_call_control_routes)
+        app[CALL_CONTROL] = call_control
     if live is not None:
         add_pages(app, live=live, center=center, pool=pool, token=token,
                   viewer_token=viewer.encode() if viewer else None)  # fmt: skip
@@ -95,11 +99,13 @@ class ApiServer:
         pool: asyncpg.Pool,
         live: LiveSource | None = None,
         observability: Observability | None = None,
+        call_control: CallControlPort | None = None,
     ) -> None:
         # Built now, so an open API on a public address fails before anything starts.
         self._app = create_api_app(
-            settings=settings, center=center, pool=pool, live=live, observability=observability
-        )
+            settings=settings, center=center, pool=pool, live=live,
+            observability=observability, call_control=call_control,
+        )  # fmt: skip
         self._host = settings.host
         self._port = settings.port
         self._runner: web.AppRunner | None = None

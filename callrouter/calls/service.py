@@ -34,6 +34,7 @@ from callrouter.calls._agi_ports import (
     ReloadingRoutePlanner,
     RouterOperatorControl,
 )
+from callrouter.calls._call_control import CallControl
 from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks, QueueCallbacks
 from callrouter.calls._campaign_leads import DatabaseLeadSource
 from callrouter.calls._center import CallCenter
@@ -45,6 +46,7 @@ from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._inbox import Inbox
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._live import LiveCenter
+from callrouter.calls._monitoring import CallMonitoring
 from callrouter.calls._operator_requests import OperatorRequests, restore_operator_states
 from callrouter.calls._preview import PreviewLeads
 from callrouter.calls._recovery import Recovery
@@ -307,6 +309,11 @@ class CallrouterService:
             clock=clock,
         )  # fmt: skip
         transfers.subscribe()  # first: it sees an operator's hangup mid-consult first
+        monitoring = CallMonitoring(
+            ari=ari, pool=pool, router=router, sessions=sessions, settings=holder,
+            node=self.node,
+        )  # fmt: skip
+        monitoring.subscribe()
         handlers.subscribe()
         recovery = Recovery(
             ari=ari, pool=pool, router=router, sessions=sessions,
@@ -337,6 +344,7 @@ class CallrouterService:
                 pool=pool,
                 live=live,
                 observability=self._observability(engine, writer, ari, notifier),
+                call_control=CallControl(transfers=transfers, monitoring=monitoring),
             )
             if settings.http.enabled
             else None
@@ -351,7 +359,7 @@ class CallrouterService:
                 node=self.node,
             ),
             queue_callbacks=queue_callbacks,
-            inbox=inbox, extra={"transfers": transfers},
+            inbox=inbox, extra={"transfers": transfers, "monitoring": monitoring},
         )  # fmt: skip
 
     def _observability(

@@ -12,6 +12,7 @@ of being acted on twice.
 - :data:`CLICK_CALL`: click-to-call, the operator's phone first, then the customer.
 - :data:`DIALED_LEG`: the dialer's customer leg, from originate to the queue.
 - :data:`CONSULT`: a connected call's consult, transfer and conference lifecycle.
+- :data:`MONITOR`: a supervisor's listen / whisper / barge on a live call.
 """
 
 from callrouter.legs._consult import (
@@ -22,6 +23,16 @@ from callrouter.legs._consult import (
     ConsultState,
 )
 from callrouter.legs._machine import IllegalLegTransition, LegMachine
+from callrouter.legs._monitor import (
+    HEARS_SUPERVISOR,
+    MODES,
+    MONITOR,
+    SNOOP_OF_MODE,
+    MonitorInput,
+    MonitorMode,
+    MonitorState,
+    SnoopDirections,
+)
 from callrouter.legs._tables import (
     CLICK_CALL,
     DIALED_LEG,
@@ -40,7 +51,11 @@ __all__ = [
     "CONSULT",
     "CONSULTED_HEARS_CALLER",
     "DIALED_LEG",
+    "HEARS_SUPERVISOR",
+    "MODES",
+    "MONITOR",
     "OPERATOR_LEG",
+    "SNOOP_OF_MODE",
     "ClickInput",
     "ClickState",
     "ConsultInput",
@@ -49,6 +64,10 @@ __all__ = [
     "DialedState",
     "IllegalLegTransition",
     "LegMachine",
+    "MonitorInput",
+    "MonitorMode",
+    "MonitorState",
     "OperatorLegInput",
     "OperatorLegState",
+    "SnoopDirections",
 ]

@@ -56,6 +56,14 @@ async def test_lists_every_route_with_its_method(anon: aiohttp.ClientSession) ->
         ("GET", "/metrics"),
         ("POST", "/api/v1/plan"),
         ("POST", "/api/v1/plan/chart"),
+        ("POST", "/api/v1/calls/{call_id}/transfer/blind"),
+        ("POST", "/api/v1/calls/{call_id}/consult"),
+        ("POST", "/api/v1/calls/{call_id}/consult/complete"),
+        ("POST", "/api/v1/calls/{call_id}/consult/conference"),
+        ("POST", "/api/v1/calls/{call_id}/consult/cancel"),
+        ("POST", "/api/v1/calls/{call_id}/monitor"),
+        ("POST", "/api/v1/calls/{call_id}/monitor/{monitor_id}/mode"),
+        ("POST", "/api/v1/calls/{call_id}/monitor/{monitor_id}/stop"),
     }
     assert listed == expected == {(r.method, r.path) for r in ROUTES}
 
