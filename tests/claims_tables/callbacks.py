@@ -63,7 +63,8 @@ CLAIMS: list[Claim] = [
         OUTBOUND,
         "One node dials a callback at a time",
         claims(
-            "tests/claims/test_callback_claims.py::test_two_nodes_never_claim_the_same_callback"
+            "tests/claims/test_callback_claims.py::test_two_nodes_never_claim_the_same_callback",
+            f"{_RECOVERY}::test_two_nodes_dial_each_callback_once",
         ),
     ),
     Claim(
