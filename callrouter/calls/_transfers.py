@@ -202,6 +202,10 @@ class CallTransfers(ReadsSettings):
         self._consults[call_id] = consult
         self._by_channel[consult.channel_id] = consult
         session.transfer_note = self._note(session, reason, note)
+        if operator_id is not None:
+            # The consulted operator's screen pop, with the first operator's note, as
+            # their phone rings (before the ring, as for any offer: see _actions).
+            self._journal.crm.offered(session, operator_id, self._router.now())
         await self._hold_caller(session)
         try:
             await self._ari.channels.originate(

@@ -298,3 +298,34 @@ async def test_blind_transfer_to_an_operator_carries_the_note_to_their_screen_po
     assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
     [blind] = [d for v, _, d in await _queue_log(db_dsn, row["id"]) if v == "BLINDTRANSFER"]
     assert (blind["extension"], blind["context"]) == ("boris", "operator")
+
+
+async def test_attended_transfer_to_a_number_leaves_caller_and_outside_party_talking(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    await sim_control.set_endpoint("PJSIP", "+4930777@pstn", behavior="answer", answer_after=0.1)
+    async with _call_with_anna(sim, sim_control, db_dsn) as (_service, transfers, caller, call_id):
+        consult = await transfers.consult(
+            call_id, kind="number", target="+4930777", reason=None, note=None
+        )
+        outside = consult.channel_id  # PJSIP/pstn-...: Asterisk names it by endpoint
+        await eventually(lambda: _bridge_with(sim_control, "PJSIP/101", outside), what="consulting")
+        await transfers.complete(call_id)
+
+        async def handed_over() -> bool:
+            names = await _bridge_with(sim_control, caller["id"], outside)
+            state = await sim_control.state()
+            anna_gone = not any(c["name"].startswith("PJSIP/101") for c in state["channels"])
+            return names is not None and len(names) == 2 and anna_gone
+
+        await eventually(handed_over, what="caller bridged with the outside party")
+        [row] = await final_call_row(db_dsn)
+        assert (row["outcome"], row["operator_id"]) == ("transferred", "anna")
+        await sim_control.hangup(outside)
+
+        async def caller_hung_up() -> bool:
+            return await _channel(sim_control, caller["id"]) is None
+
+        await eventually(caller_hung_up, what="the caller follows the outside party")
+    [atx] = [d for v, _, d in await _queue_log(db_dsn, row["id"]) if v == "ATTENDEDTRANSFER"]
+    assert atx["method"] == "BRIDGE"
