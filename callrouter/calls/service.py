@@ -34,6 +34,7 @@ from callrouter.calls._agi_ports import (
     ReloadingRoutePlanner,
     RouterOperatorControl,
 )
+from callrouter.calls._bridge_features import BridgeFeatures
 from callrouter.calls._call_control import CallControl
 from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks, QueueCallbacks
 from callrouter.calls._campaign_leads import DatabaseLeadSource
@@ -314,6 +315,7 @@ class CallrouterService:
             node=self.node,
         )  # fmt: skip
         monitoring.subscribe()
+        BridgeFeatures(ari=ari, sessions=sessions, transfers=transfers, settings=holder).subscribe()
         handlers.subscribe()
         recovery = Recovery(
             ari=ari, pool=pool, router=router, sessions=sessions,

@@ -13,6 +13,7 @@ of being acted on twice.
 - :data:`DIALED_LEG`: the dialer's customer leg, from originate to the queue.
 - :data:`CONSULT`: a connected call's consult, transfer and conference lifecycle.
 - :data:`MONITOR`: a supervisor's listen / whisper / barge on a live call.
+- :class:`FeatureParser`: the DTMF feature codes an operator presses during a call.
 """
 
 from callrouter.legs._consult import (
@@ -22,6 +23,7 @@ from callrouter.legs._consult import (
     ConsultInput,
     ConsultState,
 )
+from callrouter.legs._feature_codes import FeatureParser, FeatureRequest, target_of
 from callrouter.legs._machine import IllegalLegTransition, LegMachine
 from callrouter.legs._monitor import (
     HEARS_SUPERVISOR,
@@ -62,6 +64,8 @@ __all__ = [
     "ConsultState",
     "DialedInput",
     "DialedState",
+    "FeatureParser",
+    "FeatureRequest",
     "IllegalLegTransition",
     "LegMachine",
     "MonitorInput",
@@ -70,4 +74,5 @@ __all__ = [
     "OperatorLegInput",
     "OperatorLegState",
     "SnoopDirections",
+    "target_of",
 ]

@@ -26,6 +26,7 @@ def _settings(sim: SimulatedAsterisk) -> Any:
             "anna": {"endpoint": "PJSIP/101", "queues": {"support": 0}, "logged_in": True},
             "boris": {"endpoint": "PJSIP/102", "queues": {"specialists": 0}, "logged_in": True},
         },
+        routes={"100": "support", "200": "specialists"},
     )
 
 
@@ -329,3 +330,45 @@ async def test_attended_transfer_to_a_number_leaves_caller_and_outside_party_tal
         await eventually(caller_hung_up, what="the caller follows the outside party")
     [atx] = [d for v, _, d in await _queue_log(db_dsn, row["id"]) if v == "ATTENDEDTRANSFER"]
     assert atx["method"] == "BRIDGE"
+
+
+async def _anna_leg(control: SimControl) -> str:
+    state = await control.state()
+    return str(next(c["id"] for c in state["channels"] if c["name"].startswith("PJSIP/101")))
+
+
+async def test_feature_codes_consult_then_complete_from_the_operators_keypad(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (_service, transfers, caller, call_id):
+        anna = await _anna_leg(sim_control)
+        await sim_control.send_dtmf(anna, "*2102#", duration_ms=50, between=0.02)
+        await eventually(
+            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consulting boris"
+        )
+        consult = transfers.consult_of(call_id)
+        assert consult is not None and (consult.kind, consult.target) == ("operator", "boris")
+        await sim_control.send_dtmf(anna, "*2", duration_ms=50, between=0.02)
+
+        async def caller_with_boris_only() -> bool:
+            names = await _bridge_with(sim_control, caller["id"], "PJSIP/102")
+            return names is not None and len(names) == 2
+
+        await eventually(caller_with_boris_only, what="handed to boris by *2")
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
+
+
+async def test_feature_code_blind_transfer_to_a_routed_queue(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, _transfers, caller, _id):
+        assert service.settings.routes["200"] == "specialists"
+        await sim_control.send_dtmf(await _anna_leg(sim_control), "#1200#", duration_ms=50)
+        await eventually(
+            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="with boris"
+        )
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["queue_name"], row["operator_id"]) == ("specialists", "boris")
