@@ -49,8 +49,8 @@ def test_listen_is_silent_whisper_reaches_the_operator_only_barge_everyone() -> 
     # Whisper "out" on the operator's leg: into what the operator hears, not the caller.
     assert whisper is not None and (whisper.spy, whisper.whisper) == ("both", "out")
     assert SNOOP_OF_MODE["barge"] is None  # the supervisor joins the call's bridge
-    assert HEARS_SUPERVISOR == {
+    assert {
         "listen": frozenset(),
         "whisper": frozenset({"operator"}),
         "barge": frozenset({"operator", "caller"}),
-    }
+    } == HEARS_SUPERVISOR
