@@ -67,8 +67,8 @@ from callrouter.store._embedded import (  # noqa: E402
 
 DISTRIBUTORS = {"app_queue": "bench-queue", "callrouter": "bench-callrouter"}
 START_TIMEOUT_S = 60.0
-# After the last offer: calls still ringing or talking must end before CPU is read.
-DRAIN_EXTRA_S = 20.0
+# After the last offer and a caller's longest stay: margin for the last hang-ups.
+DRAIN_EXTRA_S = 10.0
 PAUSE_BETWEEN_RUNS_S = 3.0
 
 
@@ -84,6 +84,7 @@ class RunResult:
     callrouter_cpu_s: float
     postgres_cpu_s: float
     driver_cpu_s: float
+    load_average: float
 
 
 def free_port() -> int:
@@ -219,7 +220,10 @@ async def one_run(
     async def drained() -> bool:
         return await ari.channel_count() == 0
 
-    await wait_until(drained, "calls to end", args.talk + DRAIN_EXTRA_S, required=False)
+    # Until the last caller gave up or hung up: a call left over would bill its CPU to the
+    # next run.
+    drain_s = args.caller_max + args.talk + DRAIN_EXTRA_S
+    await wait_until(drained, "calls to end", drain_s, required=False)
     cpu_after, driver_after, t1 = procs.cpu(), own_cpu_s(), time.monotonic()
     rows = read_cel(cel_path, cel_offset)
     latencies = call_latencies(rows, entry_context=entry_context, operator_context=OPERATOR_CONTEXT)
@@ -228,6 +232,7 @@ async def one_run(
         distributor=distributor, rate=rate, offered=offered, failed_originates=failed,
         latencies=latencies, wall_s=t1 - t0, asterisk_cpu_s=delta[0], callrouter_cpu_s=delta[1],
         postgres_cpu_s=delta[2], driver_cpu_s=driver_after - driver_before,
+        load_average=os.getloadavg()[0],
     )  # fmt: skip
 
 
@@ -317,7 +322,8 @@ def progress_line(r: RunResult) -> str:
         f"  {r.distributor:10} {r.rate:6g}/s: offered {r.offered}, connected {len(lat)},"
         f" p50 {percentile(lat, 0.5):.1f} ms, p99 {percentile(lat, 0.99):.1f} ms,"
         f" Asterisk {r.asterisk_cpu_s:.2f} s, callrouter {r.callrouter_cpu_s:.2f} s,"
-        f" PostgreSQL {r.postgres_cpu_s:.2f} s CPU over {r.wall_s:.1f} s"
+        f" PostgreSQL {r.postgres_cpu_s:.2f} s, driver {r.driver_cpu_s:.2f} s CPU over"
+        f" {r.wall_s:.1f} s; load average {r.load_average:.1f} (other processes compete)"
     )
 
 
