@@ -43,12 +43,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
@@ -60,6 +60,7 @@ from callrouter.log import configure_logging
 from callrouter.sim import SimControl, SimulatedAsterisk
 from callrouter.store._embedded import start_embedded_postgres, stop_embedded_postgres
 
+T = TypeVar("T")
 USERNAME = "callrouter"
 PASSWORD = "bench-secret"
 ANSWER_AFTER_S = 0.2
@@ -485,6 +486,14 @@ def report(plan: Plan, wrapup_s: float, results: dict[str, Any]) -> None:
     )
 
 
+def run_loop(kind: str) -> Callable[[Coroutine[Any, Any, T]], T]:
+    if kind == "uvloop":
+        import uvloop
+
+        return uvloop.run
+    return asyncio.run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=20.0, help="calls per second")
@@ -497,7 +506,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", metavar="FILE", help="cProfile the service into FILE")
     parser.add_argument(
-        "--log-level", default="error", help="the service's log level (serve logs at info)"
+        "--log-level", default="info", help="the service's log level (serve logs at info)"
+    )
+    parser.add_argument("--log-file", default=os.devnull, help="the service's log (JSON lines)")
+    parser.add_argument(
+        "--loop", choices=("uvloop", "asyncio"), default="uvloop",
+        help="the service's event loop (serve runs on uvloop)",
     )
     args = parser.parse_args()
     if args.rate <= 0 or args.seconds <= 0 or args.operators < 1 or args.queues < 1:
@@ -506,7 +520,7 @@ def main() -> None:
         rate=args.rate, seconds=args.seconds, operators=args.operators, queues=args.queues,
         talk_s=args.talk, drain_s=args.drain, seed=args.seed,
     )  # fmt: skip
-    configure_logging(args.log_level, stream=open(os.devnull, "w"))  # noqa: SIM115
+    configure_logging(args.log_level, "json", stream=open(args.log_file, "w"))  # noqa: SIM115
     profile = cProfile.Profile(time.process_time) if args.profile else None
     # Not 0700: as root, pgserver runs PostgreSQL as its own user, which must get in.
     data_dir = Path(tempfile.mkdtemp(prefix="callrouter-bench-pg-"))
@@ -514,7 +528,7 @@ def main() -> None:
     try:
         dsn = start_embedded_postgres(data_dir)
         try:
-            results = asyncio.run(run(plan, args.wrapup, dsn, profile))
+            results = run_loop(args.loop)(run(plan, args.wrapup, dsn, profile))
         finally:
             stop_embedded_postgres(data_dir)
     finally:
