@@ -20,8 +20,7 @@ from callrouter.api._pages import add_pages
 from callrouter.api._routes import ROUTES
 from callrouter.api._table import DEPS, ApiDeps, bind
 from callrouter.api.ports import CallCenterPort
-from callrouter.config import HttpSettings
-from callrouter.config._schema import is_loopback
+from callrouter.config import HttpSettings, is_loopback
 from callrouter.errors import ConfigError, ConfigProblem
 from callrouter.log import register_secret
 from callrouter.web import LiveSource

@@ -26,15 +26,15 @@ from callrouter.api.ports import CallCenterPort
 from callrouter.store import database_errors
 from callrouter.store import wallboard as board_store
 from callrouter.web import (
+    BOARD_COOKIE,
     STATIC_DIR,
     Board,
     BoardHub,
     LiveSource,
     PageKeys,
+    figures_document,
     live_board,
 )
-from callrouter.web._auth import BOARD_COOKIE
-from callrouter.web._board import figures_document
 
 __all__ = ["PAGES", "PagesDeps", "add_pages", "event_stream", "html_page"]
 

@@ -31,8 +31,14 @@ from callrouter.errors import NotFound
 from callrouter.store import DbConnection, database_errors
 from callrouter.store import operator_panel as panel_store
 from callrouter.store.directory import find_customer, phone_keys
-from callrouter.web import CallParty, panel_view, render_script, verify_secret
-from callrouter.web._auth import OPERATOR_COOKIE, SESSION_TTL
+from callrouter.web import (
+    OPERATOR_COOKIE,
+    SESSION_TTL,
+    CallParty,
+    panel_view,
+    render_script,
+    verify_secret,
+)
 
 __all__ = ["PANEL_ROUTES", "LoginThrottle", "add_panel"]
 

@@ -154,7 +154,7 @@ def _configured(inp: Inputs) -> Routing | None:
     if source is None:
         return None
     # Imported here: the config translation lives in the service's package.
-    from callrouter.calls._acd_config import acd_config_from_settings
+    from callrouter.calls import acd_config_from_settings
 
     return Routing.from_acd_config(acd_config_from_settings(source()))
 

@@ -1,6 +1,13 @@
 """The imperative shell: ARI events in, routing-core decisions out, rows written."""
 
+from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._clock import Clock, SystemClock
 from callrouter.calls.service import CallrouterService, ServiceParts
 
-__all__ = ["CallrouterService", "Clock", "ServiceParts", "SystemClock"]
+__all__ = [
+    "CallrouterService",
+    "Clock",
+    "ServiceParts",
+    "SystemClock",
+    "acd_config_from_settings",
+]

@@ -71,7 +71,7 @@ def _read(path: Path) -> str:
 
 def _configured(state: CliState) -> Routing:
     # Imported here: the service's config translation pulls in the whole shell.
-    from callrouter.calls._acd_config import acd_config_from_settings
+    from callrouter.calls import acd_config_from_settings
 
     return Routing.from_acd_config(acd_config_from_settings(state.settings))
 

@@ -19,6 +19,7 @@ from callrouter.config._schema import (
     RecordingSettings,
     Settings,
     SimulatorSettings,
+    is_loopback,
 )
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "Settings",
     "SimulatorSettings",
     "config_files",
+    "is_loopback",
     "load_settings",
 ]

@@ -37,8 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from callrouter.store._spool import Spool
-from callrouter.store._spool_codec import SpoolCodec
+from callrouter.store import Spool, SpoolCodec
 
 __all__ = ["JOURNAL_CODEC", "JOURNAL_FOLDER", "Published", "open_journal"]
 

@@ -29,8 +29,16 @@ import asyncpg
 import structlog
 
 from callrouter.crm._journal import Published
-from callrouter.store._batching import DB_ERRORS, DEFAULT_RETRY_MAX_S, RETRYABLE, BatchQueue
-from callrouter.store._spool import Spool, Spooled, read_marks, write_marks
+from callrouter.store import (
+    DB_ERRORS,
+    DEFAULT_RETRY_MAX_S,
+    RETRYABLE,
+    BatchQueue,
+    Spool,
+    Spooled,
+    read_marks,
+    write_marks,
+)
 
 __all__ = [
     "DB_ERRORS",

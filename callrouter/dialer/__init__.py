@@ -44,7 +44,13 @@ from ._leads import (
     decode_lines,
     import_leads,
 )
-from ._numbers import NormalizedNumber, NumberProblem, NumberRejected, normalize_number
+from ._numbers import (
+    NormalizedNumber,
+    NumberProblem,
+    NumberRejected,
+    normalize_number,
+    normalize_region,
+)
 from ._pacing import (
     ABANDON_AFTER,
     DEFAULT_ABANDON_CAP,
@@ -83,6 +89,7 @@ from ._stats import (
     RollingStats,
     Unanswered,
 )
+from ._tz import local_midnight
 from ._windows import DAY_NAMES, WeeklySchedule, Window, is_callable, next_opening
 
 __all__ = [
@@ -153,10 +160,12 @@ __all__ = [
     "import_leads",
     "is_callable",
     "judged_rate",
+    "local_midnight",
     "next_attempt",
     "next_opening",
     "normalize_dnc_number",
     "normalize_number",
+    "normalize_region",
     "pick_next_leads",
     "simulate_campaign",
     "transition",

@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 
 from callrouter.errors import Conflict, InvalidInput, NotFound
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._db_campaigns import get_campaign
 from ._db_dispositions import add_requested_dnc, apply_lead_change, lead_change_for

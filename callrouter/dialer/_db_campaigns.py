@@ -19,7 +19,7 @@ import asyncpg
 
 from callrouter.config import Settings
 from callrouter.errors import NotFound
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._campaign import CampaignEvent, CampaignState, transition
 from ._pacing import DEFAULT_ABANDON_CAP, Limits, PacingMode

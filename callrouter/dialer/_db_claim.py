@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from callrouter.errors import InvalidInput
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._campaign import pick_next_leads
 from ._db_attempts import ClaimedLead, due_leads, mark_leads, release_leads

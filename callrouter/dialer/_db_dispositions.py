@@ -13,7 +13,7 @@ from datetime import datetime
 import asyncpg
 
 from callrouter.errors import InvalidInput, NotFound
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._db_campaigns import CampaignRow, get_campaign
 from ._dispositions import LeadChange, apply_disposition, rules_from

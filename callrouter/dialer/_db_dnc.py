@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 
 from callrouter.errors import InternalError
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._dnc import DncEntry, DncList, DncRejected, DncVerdict, normalize_dnc_number
 from ._tz import require_aware

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from callrouter.errors import Conflict, InvalidInput, NotFound
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._db_attempts import mark_leads
 from ._db_campaigns import CampaignRow, get_campaign

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from callrouter.errors import Conflict
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._campaign import CampaignEvent, CampaignState, transition
 from ._db_campaigns import CampaignRow, get_campaign

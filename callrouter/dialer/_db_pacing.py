@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._pacing import AbandonCounts
 from ._tz import require_aware

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from callrouter.store._pool import DbConnection
+from callrouter.store import DbConnection
 
 from ._db_attempts import finish_attempt
 from ._retry import Outcome

@@ -1,6 +1,6 @@
 """PostgreSQL: the pool, the migrations runner and the repositories."""
 
-from callrouter.store._batching import DB_ERRORS, RETRYABLE
+from callrouter.store._batching import DB_ERRORS, DEFAULT_RETRY_MAX_S, RETRYABLE, BatchQueue
 from callrouter.store._pool import (
     DbConnection,
     create_pool,
@@ -9,6 +9,8 @@ from callrouter.store._pool import (
     resolve_dsn,
     resolve_spool_dir,
 )
+from callrouter.store._spool import Spool, Spooled, read_marks, write_marks
+from callrouter.store._spool_codec import SpoolCodec
 from callrouter.store.migrations import (
     DEFAULT_MIGRATIONS_DIR,
     MigrationChanged,
@@ -22,17 +24,24 @@ from callrouter.store.migrations import (
 __all__ = [
     "DB_ERRORS",
     "DEFAULT_MIGRATIONS_DIR",
+    "DEFAULT_RETRY_MAX_S",
     "RETRYABLE",
+    "BatchQueue",
     "DbConnection",
     "MigrationChanged",
     "MigrationError",
     "MigrationState",
+    "Spool",
+    "SpoolCodec",
+    "Spooled",
     "apply_migrations",
     "create_pool",
     "database_errors",
     "load_migrations",
     "migration_status",
     "open_pool",
+    "read_marks",
     "resolve_dsn",
     "resolve_spool_dir",
+    "write_marks",
 ]

@@ -14,7 +14,7 @@ from datetime import datetime
 import asyncpg
 
 from callrouter.config import Settings
-from callrouter.dialer._numbers import NormalizedNumber, normalize_number, normalize_region
+from callrouter.dialer import NormalizedNumber, normalize_number, normalize_region
 from callrouter.errors import NotFound
 from callrouter.store._pool import DbConnection
 from callrouter.store.customers import check_e164

@@ -11,13 +11,23 @@ The HTTP edge (routes, Server-Sent Events) is ``callrouter.api._pages``.
 
 from pathlib import Path
 
-from callrouter.web._auth import PageKeys, hash_secret, verify_secret
-from callrouter.web._board import Board, live_board, panel_view, with_figures
+from callrouter.web._auth import (
+    BOARD_COOKIE,
+    OPERATOR_COOKIE,
+    SESSION_TTL,
+    PageKeys,
+    hash_secret,
+    verify_secret,
+)
+from callrouter.web._board import Board, figures_document, live_board, panel_view, with_figures
 from callrouter.web._hub import BoardHub, Subscription
 from callrouter.web._script import render_script
 from callrouter.web.ports import CallParty, Change, LiveSource
 
 __all__ = [
+    "BOARD_COOKIE",
+    "OPERATOR_COOKIE",
+    "SESSION_TTL",
     "STATIC_DIR",
     "Board",
     "BoardHub",
@@ -26,6 +36,7 @@ __all__ = [
     "LiveSource",
     "PageKeys",
     "Subscription",
+    "figures_document",
     "hash_secret",
     "live_board",
     "panel_view",
