@@ -46,7 +46,7 @@ from callrouter.acd import (
 from callrouter.ari import AriClient, AriError, PlaybackFinished, StasisStart
 from callrouter.calls._dialer_apology import Apologies
 from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg, DialedLegs
-from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource
+from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource, pacing_config
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
@@ -57,7 +57,6 @@ from callrouter.dialer import (
     Abandoned,
     Answered,
     Handled,
-    PacingConfig,
     PacingMode,
     PacingSnapshot,
     Unanswered,
@@ -73,9 +72,6 @@ log = structlog.get_logger(__name__)
 # The tick is a backstop: an operator's state change wakes the pacing at once.
 PACE_EVERY_S = 0.25
 OUTBOUND_CONTEXT = "callrouter-outbound"
-# Before this many calls are handled in the window the measured handle time is biased
-# short (only short calls have ended), so nobody is dialled ahead for.
-DIAL_AHEAD_MIN_HANDLED = 20
 EXPIRE_CLAIMS_EVERY_S = 60.0
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion"}
 
@@ -188,17 +184,8 @@ class OutboundDialer(ReadsSettings):
                           hint="set dialer.caller_id or the campaign's caller_id")  # fmt: skip
             return
         now = self._router.now()
-        config = PacingConfig(
-            mode=plan.mode,
-            abandon_cap=plan.abandon_cap,
-            anticipation=1.0 if plan.dial_ahead else 0.0,
-            min_handled_for_anticipation=DIAL_AHEAD_MIN_HANDLED,
-            min_answered=plan.abandon_min_answered,
-            campaign_limits=plan.limits,
-            trunk_limits=plan.trunk_limits,
-        )
         abandons = await source.abandons(plan, now)
-        decision = decide(self.snapshot(plan, now, abandons), config)
+        decision = decide(self.snapshot(plan, now, abandons), pacing_config(plan))
         if decision.originate <= 0:
             if "cap" in decision.reason:
                 log.info("dialer_braking", campaign=plan.name, reason=decision.reason)

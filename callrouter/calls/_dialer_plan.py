@@ -7,11 +7,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from callrouter.config import DialerSettings
-from callrouter.dialer import AbandonCounts, Limits, PacingMode
+from callrouter.config import DialerSettings, Settings
+from callrouter.dialer import AbandonCounts, Limits, PacingConfig, PacingMode
 from callrouter.dialer.store import OpenAttempt
 
-__all__ = ["CampaignPlan", "DialLead", "LeadSource", "plan_from_dialer"]
+__all__ = [
+    "DIAL_AHEAD_MIN_HANDLED",
+    "CampaignPlan",
+    "DialLead",
+    "LeadSource",
+    "pacing_config",
+    "plan_from_dialer",
+    "plan_from_settings",
+]
+
+# Before this many calls are handled in the window the measured handle time is biased
+# short (only short calls have ended), so nobody is dialled ahead for.
+DIAL_AHEAD_MIN_HANDLED = 20
+# A campaign's own settings that, when set, override the dialer section's.
+_OVERRIDABLE = (
+    "abandon_cap", "abandon_after_s", "abandon_window_s", "abandon_min_answered",
+    "apology_sound", "dial_ahead",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +96,50 @@ def plan_from_dialer(
     }
     return CampaignPlan(
         name=name, campaign_id=campaign_id, mode=mode, queue=queue, **{**defaults, **overrides}
+    )
+
+
+def plan_from_settings(
+    settings: Settings, *, name: str, campaign_id: int | None, mode: PacingMode
+) -> CampaignPlan | None:
+    """The plan of the configured campaign ``name`` (None: not configured): its own
+    settings where given, else the ``dialer`` section's."""
+    configured = settings.campaigns.get(name)
+    if configured is None:
+        return None
+    overrides: dict[str, Any] = {
+        "recording": configured.recording,
+        "limits": Limits(
+            max_concurrent=configured.limits.max_concurrent,
+            max_per_second=configured.limits.max_per_second,
+        ),
+        "timezone": configured.default_timezone,
+    }
+    if configured.trunk:
+        overrides["trunk"] = configured.trunk
+    if configured.caller_id:
+        overrides["caller_id"] = configured.caller_id
+    for key in _OVERRIDABLE:
+        value = getattr(configured, key)
+        if value is not None:
+            overrides[key] = value
+    return plan_from_dialer(
+        settings.dialer, name=name, campaign_id=campaign_id, mode=mode,
+        queue=configured.queue, **overrides,
+    )  # fmt: skip
+
+
+def pacing_config(plan: CampaignPlan) -> PacingConfig:
+    """How the pacing core is configured for ``plan`` (the live dialer's and the
+    planning simulation's one translation)."""
+    return PacingConfig(
+        mode=plan.mode,
+        abandon_cap=plan.abandon_cap,
+        anticipation=1.0 if plan.dial_ahead else 0.0,
+        min_handled_for_anticipation=DIAL_AHEAD_MIN_HANDLED,
+        min_answered=plan.abandon_min_answered,
+        campaign_limits=plan.limits,
+        trunk_limits=plan.trunk_limits,
     )
 
 

@@ -22,7 +22,15 @@ from ..errors import InvalidInput
 from ._pacing import ABANDON_AFTER, Load, PacingConfig, PacingSnapshot, decide
 from ._stats import Abandoned, Answered, Handled, Originated, RollingStats, Unanswered
 
-__all__ = ["SimulationConfig", "SimulationResult", "simulate_campaign"]
+__all__ = [
+    "DEFAULT_ANSWER_AFTER",
+    "DEFAULT_GIVE_UP_AFTER",
+    "LeadFate",
+    "SimulationConfig",
+    "SimulationResult",
+    "draw_lead",
+    "simulate_campaign",
+]
 
 _EPOCH = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
 _TICK = timedelta(seconds=1)
@@ -30,6 +38,39 @@ _CHECK_EVERY = timedelta(minutes=1)
 # Ties at one instant: free operators first, then call results, then the pacing tick, so
 # a tick sees everything that happened at its instant.
 _HANDLED, _HANGUP, _RESOLVED, _DEADLINE, _TICK_EVENT = range(5)
+DEFAULT_ANSWER_AFTER = (4.0, 20.0)
+"""Seconds of ringing before a person answers, uniform."""
+DEFAULT_GIVE_UP_AFTER = (3.0, 30.0)
+"""Seconds before an unanswered call resolves (busy is quick, no answer is slow)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFate:
+    """What becomes of one dialled lead."""
+
+    person: bool
+    """Answered by a person (else busy, no answer, a machine...)."""
+    ring_s: float
+    """Seconds until the person answers, or until the line resolves unanswered."""
+    talk_s: float
+    """Seconds the person talks with an operator, once connected."""
+
+
+def draw_lead(
+    stream: random.Random,
+    *,
+    answer_rate: float,
+    mean_talk_s: float,
+    answer_after: tuple[float, float] = DEFAULT_ANSWER_AFTER,
+    give_up_after: tuple[float, float] = DEFAULT_GIVE_UP_AFTER,
+) -> LeadFate:
+    """One lead's fate: the same four draws per lead whatever the outcome, so that two
+    runs with one seed dial the *same* leads and differ only in pacing."""
+    person = stream.random() < answer_rate
+    ring_answered = stream.uniform(*answer_after)
+    ring_unanswered = stream.uniform(*give_up_after)
+    talk = stream.expovariate(1.0) * mean_talk_s
+    return LeadFate(person, ring_answered if person else ring_unanswered, talk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +81,8 @@ class SimulationConfig:
     duration: timedelta = timedelta(hours=8)
     mean_talk: timedelta = timedelta(minutes=3)
     wrap_up: timedelta = timedelta(seconds=15)
-    answer_after: tuple[float, float] = (4.0, 20.0)
-    """Seconds of ringing before a person answers, uniform."""
-    give_up_after: tuple[float, float] = (3.0, 30.0)
-    """Seconds before an unanswered call resolves (busy is quick, no answer is slow)."""
+    answer_after: tuple[float, float] = DEFAULT_ANSWER_AFTER
+    give_up_after: tuple[float, float] = DEFAULT_GIVE_UP_AFTER
     window: timedelta = timedelta(minutes=30)
     seed: int = 1
 
@@ -115,13 +154,15 @@ class _Sim:
         self.originated += 1
         self.ringing += 1
         self.stats.record(Originated(self.now))
-        # Draw the same numbers for lead n whatever the mode, to compare like with like.
-        person = self.leads.random() < cfg.answer_rate
-        ring_answered = self.leads.uniform(*cfg.answer_after)
-        ring_unanswered = self.leads.uniform(*cfg.give_up_after)
-        talk = self.leads.expovariate(1.0) * cfg.mean_talk.total_seconds()
-        ring = ring_answered if person else ring_unanswered
-        self.push(self.now + timedelta(seconds=ring), _RESOLVED, talk if person else -1.0, ring)
+        fate = draw_lead(
+            self.leads,
+            answer_rate=cfg.answer_rate,
+            mean_talk_s=cfg.mean_talk.total_seconds(),
+            answer_after=cfg.answer_after,
+            give_up_after=cfg.give_up_after,
+        )
+        talk = fate.talk_s if fate.person else -1.0
+        self.push(self.now + timedelta(seconds=fate.ring_s), _RESOLVED, talk, fate.ring_s)
 
     def resolved(self, talk: float, ring: float) -> None:
         self.ringing -= 1
