@@ -145,6 +145,8 @@ class StoreCallback:
     priority: int
     queued_at: datetime
     position: int
+    # Played to the caller before the hangup (the queue's announce.sound_thank_you).
+    thank_you_sound: str = "queue-thankyou"
 
 
 @dataclass(frozen=True, slots=True)

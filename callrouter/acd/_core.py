@@ -42,7 +42,7 @@ from callrouter.acd._commands import (
     StoreCallback,
 )
 from callrouter.acd._dispatch import US, Offer, Routing, pick_call, pick_operators
-from callrouter.acd._model import AcdConfig, OverflowTarget, QueuePolicy
+from callrouter.acd._model import AcdConfig, AnnounceSounds, OverflowTarget, QueuePolicy
 from callrouter.acd._operators import Operator, OpInput, next_state
 from callrouter.acd._queues import Call, CallKey, CallStatus, QueueMembers, WaitingCalls
 from callrouter.acd._timers import TimerKind, Timers
@@ -309,6 +309,8 @@ class Core:
             self._finish(call, "callback", reason)
 
     def _store_callback(self, call: Call, position: int) -> None:
+        policy = self._routing.policies.get(call.queue)
+        sounds = policy.announce.sounds if policy is not None else AnnounceSounds()
         self._out.append(
             StoreCallback(
                 call.call_id,
@@ -317,6 +319,7 @@ class Core:
                 call.priority,
                 call.queued_at,
                 position,
+                sounds.thank_you,
             )
         )
 

@@ -294,12 +294,7 @@ class CommandExecutor(ReadsSettings):
         )
         self._journal.crm.callback(cmd, session, now)
         if session is not None and not session.caller_gone:
-            thanks = (
-                self._settings.queues[cmd.queue].announce.sound_thank_you
-                if cmd.queue in self._settings.queues
-                else "queue-thankyou"
-            )
-            await self._play(session, [f"sound:{thanks}"], then="hangup")
+            await self._play(session, [f"sound:{cmd.thank_you_sound}"], then="hangup")
 
     # -- the operator's side ------------------------------------------------------------
 

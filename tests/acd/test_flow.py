@@ -9,6 +9,7 @@ import pytest
 
 from callrouter.acd import (
     AnnouncePolicy,
+    AnnounceSounds,
     AnnounceQueuePosition,
     CallArrived,
     CallbackRequested,
@@ -76,6 +77,16 @@ def test_callback_keeps_the_place_in_line() -> None:
     assert of(StoreCallback, out) == [StoreCallback("2", "q", "555", 0, t(5), 2)]
     assert h.outcome("2") == "callback"
     assert [c.call_id for c in h.engine.snapshot().queue("q").waiting] == ["1"]
+
+
+def test_the_callback_thank_you_is_the_queues_own_sound() -> None:
+    """The core decides what the caller hears before the hangup, not the shell."""
+    sounds = AnnounceSounds(thank_you="custom/we-will-call-you")
+    queue = QueuePolicy("q", join_empty=True, announce=AnnouncePolicy(sounds=sounds))
+    h = Harness.build([queue], [])
+    h(CallArrived("1", "q", t(0), caller_number="555"))
+    (stored,) = of(StoreCallback, h(CallbackRequested("1", t(3))))
+    assert stored.thank_you_sound == "custom/we-will-call-you"
 
 
 def test_ring_timeout_returns_the_call_to_the_head_and_auto_pauses() -> None:
