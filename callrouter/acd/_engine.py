@@ -341,6 +341,7 @@ class AcdEngine(Reloadable, TransferRules):
         self._leave_or_defer(self._op(ev.operator_id), OpInput.PAUSE, ev.reason or "paused")
 
     def _leave_or_defer(self, op: Operator, event: OpInput, reason: str) -> None:
+        self._check_not_consulted(op)
         if event in DEFERRED.get(op.state, frozenset()):
             if event is OpInput.LOGOUT:
                 op.pending_logout = True
@@ -355,6 +356,7 @@ class AcdEngine(Reloadable, TransferRules):
 
     def _on_unpaused(self, ev: OperatorUnpaused) -> None:
         op = self._op(ev.operator_id)
+        self._check_not_consulted(op)
         if op.state is S.ON_CALL and op.pending_pause is not None:
             op.pending_pause = None
             return

@@ -31,6 +31,10 @@ class CallView:
     max_penalty: int | None
     ringing: tuple[str, ...]
     operator_id: str | None
+    # Where the call's place in line counts from: when it joined its queue, or after a
+    # transfer its original arrival (further back in an escalated_first queue). The
+    # dispatcher ranks waiting calls by it (acd/_transfers.py, rule 3).
+    ranked_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,7 @@ def _call_view(at: datetime, call: Call, routing: Routing, waiting: WaitingCalls
         max_penalty=r.max_penalty if r else None,
         ringing=tuple(sorted(call.ringing)),
         operator_id=call.operator_id,
+        ranked_since=_EPOCH + timedelta(microseconds=call.key[1]),
     )
 
 

@@ -12,9 +12,13 @@ Rules (on top of the engine's, see ``_engine``)
    every caller of equal priority who was not transferred. The wait that CONNECT and
    max-wait count starts when they enter the new queue, as app_queue's holdtime does.
 4. A consulted operator is reserved by pausing them (reason ``consult``): they are
-   never offered another call meanwhile, and the reservation ends with the consult
-   (``ConsultEnded``), with the call (``_finish``), or by taking the call over
-   (``ConsultCompleted``: the first operator goes to wrap-up).
+   never offered another call meanwhile, cannot pause, unpause or log out until it is
+   over, and the reservation ends with the consult (``ConsultEnded``), with the call
+   (``_finish``), or by taking the call over (``ConsultCompleted``: the first operator
+   goes to wrap-up).
+5. A caller blind-transferred to an operator is only ever offered to operators who may
+   take them: they wait in the call's queue if the operator takes its callers, else in
+   the operator's best queue; unanswered, the next free operator of that queue gets them.
 """
 
 from __future__ import annotations
@@ -93,11 +97,25 @@ class TransferRules(Core):
     def _on_transfer_to_operator(self, ev: TransferToOperator) -> None:
         call = self._transferable(ev.call_id)
         op = self._free_operator(ev.operator_id, call)
+        queue = self._queue_taking(op, prefer=call.queue)
         self._let_go(call, "transfer", f"operator:{op.operator_id}")
-        self._rejoin(call, call.queue)
+        self._rejoin(call, queue)
         if self._calls.get(call.call_id) is call and call.status is CallStatus.WAITING:
-            chosen_in = call.queue if call.queue in op.spec.queues else self._home_of(op)
-            self._offer(call, (op.operator_id,), chosen_in)
+            self._offer(call, (op.operator_id,), queue)
+
+    def _queue_taking(self, op: Operator, *, prefer: str) -> str:
+        """The queue a caller sent to ``op`` waits in: the call's own if ``op`` takes its
+        fresh callers, else the one of ``op``'s queues where they rank best (rule 5)."""
+        takes = [
+            (penalty, q)
+            for q, penalty in op.spec.queues.items()
+            if q in self._routing.policies and self._routing.reach[q][0].admits(op.spec)
+        ]
+        if not takes:
+            raise Conflict(f"operator {op.operator_id} takes no queue's callers")
+        if any(q == prefer for _, q in takes):
+            return prefer
+        return min(takes)[1]
 
     def _on_transferred_out(self, ev: TransferredOut) -> None:
         call = self._call(ev.call_id)
@@ -126,9 +144,6 @@ class TransferRules(Core):
             raise Conflict(f"operator {operator_id} serves no queue")
         return op
 
-    def _home_of(self, op: Operator) -> str:
-        return next(q for q in op.spec.queues if q in self._members)
-
     def _on_consult_started(self, ev: ConsultStarted) -> None:
         call = self._call(ev.call_id)
         if call.status is not CallStatus.CONNECTED:
@@ -156,6 +171,14 @@ class TransferRules(Core):
         if offer is None:
             raise Conflict(f"nobody in queue {queue} is free to be consulted")
         return self._ops[offer.operators[0]]
+
+    def _check_not_consulted(self, op: Operator) -> None:
+        """Rule 4: a reserved operator's own state waits for the consultation."""
+        for call_id, consulted in self._consults.items():
+            if consulted == op.operator_id:
+                raise Conflict(
+                    f"operator {op.operator_id} is being consulted on call {call_id}"
+                )
 
     def _consulted(self, call_id: str, operator_id: str) -> Call:
         call = self._call(call_id)

@@ -169,7 +169,10 @@ class AcdMachine(RuleBasedStateMachine):
     @staticmethod
     def _check_fair(op: OperatorView, rung: CallView, calls: tuple[CallView, ...]) -> None:
         def rank(call: CallView) -> tuple[int, bool, float]:
-            return (-call.priority, call.waited_s < RISK_S, -call.waited_s)
+            # A transferred caller's place counts from their original arrival.
+            since = call.ranked_since or call.queued_at
+            waited = call.waited_s + (call.queued_at - since).total_seconds()
+            return (-call.priority, waited < RISK_S, -waited)
 
         for other in calls:
             if other.status is CallStatus.WAITING and _admits(op, other):

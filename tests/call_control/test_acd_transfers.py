@@ -16,7 +16,10 @@ from callrouter.acd import (
     ConsultStarted,
     OfferAnswered,
     OperatorLoggedIn,
+    OperatorLoggedOut,
+    OperatorPaused,
     OperatorSpec,
+    OperatorUnpaused,
     QueuePolicy,
     TransferredOut,
     TransferToOperator,
@@ -190,3 +193,29 @@ def test_consulting_an_empty_queue_is_refused() -> None:
     h(OfferAnswered("1", "a", t(1)))
     with pytest.raises(Conflict):
         h(ConsultStarted("1", t(5), queue="specialists"))
+
+
+def test_a_caller_sent_to_a_specialist_waits_in_the_specialists_queue() -> None:
+    h = _two_queues()
+    h(OperatorLoggedIn("s", t(0)))
+    h(CallArrived("1", "support", t(0)))
+    h(OfferAnswered("1", "a", t(1)))
+    assert rings(h(TransferToOperator("1", "s", t(5)))) == [("1", "s")]
+    assert h.engine.snapshot().call("1").queue == "specialists"  # s takes only those
+
+
+def test_a_consulted_operator_cannot_leave_until_the_consultation_is_over() -> None:
+    h = _two_queues()
+    h(OperatorLoggedIn("s", t(0)))
+    h(CallArrived("1", "support", t(0)))
+    h(OfferAnswered("1", "a", t(1)))
+    h(ConsultStarted("1", t(5), operator_id="s"))
+    for event in (
+        OperatorUnpaused("s", t(6)), OperatorPaused("s", t(6), reason="lunch"),
+        OperatorLoggedOut("s", t(6)),
+    ):  # fmt: skip
+        with pytest.raises(Conflict):
+            h(event)
+    h(ConsultEnded("1", "s", t(7)))
+    h(OperatorLoggedOut("s", t(8)))
+    assert h.state("s") == "logged_out"
