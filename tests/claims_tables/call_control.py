@@ -7,13 +7,17 @@ from tests.claims_tables import Claim, claims
 SECTION = "Transfers, escalation and monitoring"
 _LIVE = "tests/call_control/test_transfers_live.py::"
 _ACD = "tests/call_control/test_acd_transfers.py::"
+_HTTP = "tests/call_control/test_escalation_http.py::"
+_MON = "tests/call_control/test_monitoring_live.py::"
+_MACHINE = "tests/call_control/test_acd_transfer_machine.py::TestTransferMachine::runTest"
+_CODES = "tests/call_control/test_feature_codes.py::"
 
 CLAIMS: list[Claim] = [
     Claim(
         SECTION,
         "A call keeps its one call id through every transfer",
         claims(
-            _LIVE + "test_attended_transfer_to_a_queue_completed",
+            _HTTP + "test_an_escalation_is_one_call_for_the_crm_the_rows_and_the_queue_log",
             _LIVE + "test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfer",
         ),
     ),
@@ -24,6 +28,7 @@ CLAIMS: list[Claim] = [
             _ACD + "test_a_transferred_caller_keeps_the_place_of_their_original_arrival",
             _ACD + "test_priority_is_kept_across_a_transfer",
             _ACD + "test_without_escalated_first_the_older_caller_still_goes_first",
+            _MACHINE,
         ),
     ),
     Claim(
@@ -52,6 +57,23 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         SECTION,
+        "operator's own queue, where the next free operator gets them",
+        claims(
+            _ACD + "test_a_caller_sent_to_a_specialist_waits_in_the_specialists_queue",
+            _MACHINE,
+        ),
+    ),
+    Claim(
+        SECTION,
+        "screen pop (`call.offered`) carries `transfer` {from_operator, reason,",
+        claims(
+            "tests/call_control/test_transfer_payloads.py::"
+            "test_the_screen_pop_of_a_transferred_call_carries_the_note",
+            _LIVE + "test_blind_transfer_to_an_operator_carries_the_note_to_their_screen_pop",
+        ),
+    ),
+    Claim(
+        SECTION,
         "`[callrouter-transfer]` with the number as extension",
         claims(
             _LIVE + "test_blind_transfer_to_a_number_leaves_for_the_transfer_context",
@@ -66,22 +88,38 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         SECTION,
-        "operator is reserved (state `paused`, reason `consult`)",
+        "operator is reserved (state `paused`, reason `consult`: they cannot pause",
         claims(
             _ACD + "test_consulting_a_queue_reserves_its_next_free_operator",
+            _ACD + "test_a_consulted_operator_cannot_leave_until_the_consultation_is_over",
+            _MACHINE,
         ),
     ),
     Claim(
         SECTION,
-        "ATTENDEDTRANSFER with app_queue's `BRIDGE` method",
+        "gets the screen pop with the first operator's note",
+        claims(
+            _HTTP + "test_an_escalation_is_one_call_for_the_crm_the_rows_and_the_queue_log",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "ATTENDEDTRANSFER with app_queue's",
         claims(
             _LIVE + "test_attended_transfer_to_a_queue_completed",
-            _ACD + "test_a_completed_consult_hands_the_call_to_the_consulted_operator",
+            _HTTP + "test_an_escalation_is_one_call_for_the_crm_the_rows_and_the_queue_log",
         ),
     ),
     Claim(
         SECTION,
-        "up leaves the caller with the second",
+        "caller and outside party stay bridged and the call ends",
+        claims(
+            _LIVE + "test_attended_transfer_to_a_number_leaves_caller_and_outside_party_talking",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "operator hanging up leaves the caller with the second",
         claims(
             _LIVE + "test_attended_transfer_turned_into_a_conference",
         ),
@@ -95,7 +133,7 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         SECTION,
-        "or hangs up returns the operator to the caller",
+        "not answer, is busy or hangs up returns the operator to the caller",
         claims(
             _LIVE + "test_consulted_operator_not_answering_returns_the_operator_to_the_caller",
             "tests/call_control/test_consult_machine.py::"
@@ -104,7 +142,7 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         SECTION,
-        "consultation ends the call and frees both operators",
+        "up during the consultation ends the call and frees both operators",
         claims(
             _LIVE + "test_caller_hanging_up_during_the_consultation_ends_everything",
             _ACD + "test_the_caller_hanging_up_during_a_consult_frees_both_operators",
@@ -112,18 +150,9 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         SECTION,
-        "every part of a transferred",
+        "conversation is recorded, in order, each linked to the call",
         claims(
             _LIVE + "test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfer",
-        ),
-    ),
-    Claim(
-        SECTION,
-        "screen pop (`call.offered`) carries `transfer` {from_operator, reason, note}",
-        claims(
-            "tests/call_control/test_transfer_payloads.py::"
-            "test_the_screen_pop_of_a_transferred_call_carries_the_note",
-            _LIVE + "test_blind_transfer_to_an_operator_carries_the_note_to_their_screen_pop",
         ),
     ),
     Claim(
@@ -132,6 +161,85 @@ CLAIMS: list[Claim] = [
         claims(
             "tests/call_control/test_transfer_payloads.py::"
             "test_call_transferred_says_who_why_and_to_whom",
+            _HTTP + "test_an_escalation_is_one_call_for_the_crm_the_rows_and_the_queue_log",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "operator's leg, spy `both`, whisper `none`: nobody hears them)",
+        claims(
+            _MON + "test_listen_then_whisper_then_barge_with_the_right_audio",
+            "tests/call_control/test_monitor_machine.py::"
+            "test_listen_is_silent_whisper_reaches_the_operator_only_barge_everyone",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "(into the call's own bridge: everybody hears everybody)",
+        claims(
+            _MON + "test_listen_then_whisper_then_barge_with_the_right_audio",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "Every stretch is logged in `call_monitoring`",
+        claims(
+            _MON + "test_listen_then_whisper_then_barge_with_the_right_audio",
+            _MON + "test_stopping_and_the_supervisor_hanging_up_end_the_monitoring",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "It ends when the supervisor hangs up or is stopped, or with the",
+        claims(
+            _MON + "test_stopping_and_the_supervisor_hanging_up_end_the_monitoring",
+            _MON + "test_listen_then_whisper_then_barge_with_the_right_audio",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "`POST /transfer/blind`",
+        claims(
+            _HTTP + "test_blind_transfer_over_http_needs_exactly_one_target",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "`POST /consult/complete`, `/consult/conference`, `/consult/cancel`",
+        claims(
+            _HTTP + "test_an_escalation_is_one_call_for_the_crm_the_rows_and_the_queue_log",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "`POST /monitor/{monitor_id}/mode` `{mode}`, `/monitor/{monitor_id}/stop`",
+        claims(
+            _MON + "test_listen_then_whisper_then_barge_with_the_right_audio",
+            _MON + "test_stopping_and_the_supervisor_hanging_up_end_the_monitoring",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "`#1<digits>#` blind transfer, `*2<digits>#`",
+        claims(
+            _CODES + "test_asterisks_default_codes",
+            _LIVE + "test_feature_codes_consult_then_complete_from_the_operators_keypad",
+            _LIVE + "test_feature_code_blind_transfer_to_a_routed_queue",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "The digits name a routing extension",
+        claims(
+            _CODES + "test_digits_name_a_routed_queue_then_an_operator_then_a_number",
+            _LIVE + "test_feature_code_blind_transfer_to_a_routed_queue",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "are replayed against it in `tests/sim/test_replay_call_control.py`",
+        claims(
+            "tests/sim/test_replay_call_control.py::test_call_control_capture",
         ),
     ),
 ]
