@@ -21,9 +21,11 @@ from callrouter.config._schema import (
     SimulatorSettings,
     is_loopback,
 )
+from callrouter.config._tenants import DEFAULT_TENANT, TenantCrmSettings, TenantSettings
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
+    "DEFAULT_TENANT",
     "AgiSettings",
     "AnnounceSettings",
     "AriSettings",
@@ -41,6 +43,8 @@ __all__ = [
     "RecordingSettings",
     "Settings",
     "SimulatorSettings",
+    "TenantCrmSettings",
+    "TenantSettings",
     "config_files",
     "is_loopback",
     "load_settings",

@@ -28,8 +28,9 @@ import yaml
 from pydantic import ValidationError
 
 from callrouter.config._schema import Settings
+from callrouter.config._tenants import tenant_problems
 from callrouter.errors import ConfigError, ConfigProblem
-from callrouter.log import register_public
+from callrouter.log import register_public, register_secret
 
 __all__ = ["DEFAULT_CONFIG_PATH", "config_files", "load_settings", "print_warning"]
 
@@ -194,6 +195,9 @@ def load_settings(
         raise ConfigError(problems)
     # Names that appear in log lines must stay readable even if a secret equals one.
     register_public(settings.ari.app, settings.ari.username)
+    for tenant in settings.tenants.values():
+        for token in tenant.tokens:
+            register_secret(token.get_secret_value())
     for warning in _warnings(settings, origins, str(main)):
         warn(warning)
     return settings
@@ -322,6 +326,15 @@ def _cross_reference_problems(
     for name, campaign in settings.campaigns.items():
         if campaign.queue not in queues:
             found.append((("campaigns", name, "queue"), f"unknown queue {campaign.queue!r}"))
+    http = settings.http
+    found += tenant_problems(
+        tenants=settings.tenants,
+        queue_tenants={name: q.tenant for name, q in queues.items()},
+        campaign_queues={n: (c.tenant, c.queue) for n, c in settings.campaigns.items()},
+        calendar_tenants={name: c.tenant for name, c in settings.calendars.items()},
+        queue_calendars={name: q.hours for name, q in queues.items()},
+        admin_tokens=[t.get_secret_value() for t in (http.token, http.viewer_token) if t],
+    )
     return [_at(path, message, origins, default_file) for path, message in found]
 
 

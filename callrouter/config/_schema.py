@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from callrouter.config._tenants import DEFAULT_TENANT, TENANT_ID_PATTERN, TenantSettings
+
 __all__ = [
     "MIN_TOKEN_CHARS",
     "AgiSettings",
@@ -47,6 +49,8 @@ Seconds = Annotated[float, Field(ge=0)]
 PositiveSeconds = Annotated[float, Field(gt=0)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
 ScriptText = Annotated[str, Field(max_length=20_000)]
+# The tenant a queue, campaign or calendar belongs to (config/_tenants.py).
+TenantRef = Annotated[str, Field(pattern=TENANT_ID_PATTERN)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -218,6 +222,7 @@ Strategy = Literal["longest_idle", "round_robin", "fewest_calls", "random", "lin
 
 
 class QueueSettings(_Section):
+    tenant: TenantRef = DEFAULT_TENANT
     strategy: Strategy = "longest_idle"
     ring_timeout_s: PositiveSeconds = 15.0
     wrapup_s: Seconds = 5.0
@@ -259,6 +264,7 @@ class OperatorSettings(_Section):
 
 
 class CalendarSettings(_Section):
+    tenant: TenantRef = DEFAULT_TENANT
     timezone: str = "UTC"
     weekly: dict[Weekday, list[str]] = Field(default_factory=dict)
     holidays: list[dt.date] = Field(default_factory=list)
@@ -350,6 +356,7 @@ class CampaignLimits(_Section):
 class CampaignSettings(_Section):
     """One outbound campaign; its leads are imported with `callrouter campaigns import`."""
 
+    tenant: TenantRef = DEFAULT_TENANT
     mode: Literal["preview", "progressive", "predictive"] = "progressive"
     queue: Name
     caller_id: str = ""
@@ -451,3 +458,13 @@ class Settings(_Section):
     crm: CrmSettings = CrmSettings()
     reports: ReportSettings = ReportSettings()
     simulator: SimulatorSettings = SimulatorSettings()
+    tenants: dict[Annotated[str, Field(pattern=TENANT_ID_PATTERN)], TenantSettings] = Field(
+        default_factory=dict
+    )
+
+    def tenants_of_operator(self, operator_id: str) -> frozenset[str]:
+        """The tenants an operator serves: those of their queues."""
+        operator = self.operators[operator_id]
+        return frozenset(
+            self.queues[q].tenant if q in self.queues else DEFAULT_TENANT for q in operator.queues
+        )

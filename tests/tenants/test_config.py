@@ -1,0 +1,103 @@
+"""The tenants section: defaults keep old files working, references are checked with
+their file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callrouter.config import load_settings
+from callrouter.errors import ConfigError, ConfigProblem
+
+TWO_TENANTS = """\
+tenants:
+  acme:
+    name: ACME Insurance
+    tokens: ["${ACME_TOKEN}"]
+    recording_retention_days: 30
+  globex:
+    name: Globex
+    tokens: ["globex-token-0123456789"]
+queues:
+  acme-support: {tenant: acme}
+  globex-sales: {tenant: globex}
+  house: {}
+operators:
+  anna: {endpoint: PJSIP/anna, queues: {acme-support: 0, globex-sales: 1}}
+  ben: {endpoint: PJSIP/ben, queues: {globex-sales: 0}}
+routes:
+  "100": acme-support
+campaigns:
+  renewals: {tenant: acme, queue: acme-support}
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "callrouter.yml"
+    path.write_text(text)
+    return path
+
+
+def _problems(path: Path, environ: dict[str, str]) -> list[ConfigProblem]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ=environ)
+    return caught.value.problems
+
+
+def test_a_file_without_tenants_puts_everything_in_default(tmp_path: Path) -> None:
+    path = _write(tmp_path, "queues:\n  support: {}\ncampaigns:\n  c: {queue: support}\n")
+    settings = load_settings(path, environ={})
+    assert settings.tenants == {}
+    assert settings.queues["support"].tenant == "default"
+    assert settings.campaigns["c"].tenant == "default"
+
+
+def test_tenants_with_tokens_from_the_environment(tmp_path: Path) -> None:
+    path = _write(tmp_path, TWO_TENANTS)
+    settings = load_settings(path, environ={"ACME_TOKEN": "acme-token-0123456789"})
+    acme = settings.tenants["acme"]
+    assert [t.get_secret_value() for t in acme.tokens] == ["acme-token-0123456789"]
+    assert acme.recording_retention_days == 30
+    assert settings.queues["globex-sales"].tenant == "globex"
+    assert settings.queues["house"].tenant == "default"
+    # An operator serves the tenants of their queues: anna is shared, ben is not.
+    assert settings.tenants_of_operator("anna") == {"acme", "globex"}
+    assert settings.tenants_of_operator("ben") == {"globex"}
+
+
+def test_an_unknown_tenant_is_located(tmp_path: Path) -> None:
+    path = _write(tmp_path, "queues:\n  support: {}\n  sales:\n    tenant: initech\n")
+    [problem] = _problems(path, {})
+    assert (problem.line, problem.field) == (4, "queues.sales.tenant")
+    assert "unknown tenant 'initech'" in problem.message
+
+
+def test_a_campaign_cannot_use_another_tenants_queue(tmp_path: Path) -> None:
+    text = TWO_TENANTS.replace(
+        "{tenant: acme, queue: acme-support}", "{tenant: globex, queue: acme-support}"
+    )
+    [problem] = _problems(_write(tmp_path, text), {"ACME_TOKEN": "acme-token-0123456789"})
+    assert problem.field == "campaigns.renewals.queue"
+    assert "belongs to tenant 'acme'" in problem.message
+
+
+def test_a_token_cannot_serve_two_tenants(tmp_path: Path) -> None:
+    path = _write(tmp_path, TWO_TENANTS)
+    [problem] = _problems(path, {"ACME_TOKEN": "globex-token-0123456789"})
+    assert problem.field == "tenants.globex.tokens.0"
+    assert "same token as tenants.acme.tokens.0" in problem.message
+
+
+def test_a_missing_token_variable_and_a_short_token(tmp_path: Path) -> None:
+    problems = _problems(
+        _write(tmp_path, TWO_TENANTS.replace("globex-token-0123456789", "short")), {}
+    )
+    found = {(p.field, p.message) for p in problems}
+    assert ("tenants.acme.tokens.0", "environment variable ACME_TOKEN is not set") in found
+    assert ("tenants.globex.tokens.0", "a tenant token needs at least 16 characters") in found
+
+
+def test_a_bad_tenant_id(tmp_path: Path) -> None:
+    [problem] = _problems(_write(tmp_path, "tenants:\n  Bad Name: {}\n"), {})
+    assert problem.field.startswith("tenants.Bad Name")
