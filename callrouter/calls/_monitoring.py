@@ -24,6 +24,7 @@ import structlog
 
 from callrouter.acd import CallRecord
 from callrouter.ari import AriClient, AriError, ChannelDestroyed, StasisEnd, StasisStart
+from callrouter.calls._quietly import quietly
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
@@ -171,9 +172,9 @@ class CallMonitoring(ReadsSettings):
         wanted_snoop = monitor is not None and channel == monitor.snoop_channel
         if monitor is not None and wanted_snoop and monitor.state is MonitorState.ACTIVE:
             add = self._ari.bridges.add_channel(monitor.bridge_id, channel)
-            await self._quietly("bridge snoop", add)
+            await quietly("bridge snoop", add)
             return
-        await self._quietly("hangup stray", self._ari.channels.hangup(channel))
+        await quietly("hangup stray", self._ari.channels.hangup(channel))
 
     async def on_channel_end(self, event: StasisEnd | ChannelDestroyed) -> None:
         monitor = self._by_channel.get(event.channel.id)
@@ -203,7 +204,7 @@ class CallMonitoring(ReadsSettings):
             return
         if directions is None:  # barge: into the call's own bridge
             monitor.barged_into = session.bridge_id
-            await self._quietly(
+            await quietly(
                 "barge",
                 self._ari.bridges.add_channel(session.bridge_id, monitor.supervisor_channel),
             )
@@ -212,17 +213,17 @@ class CallMonitoring(ReadsSettings):
         if operator_leg is None:
             await self._end(monitor, _In.CALL_ENDED)
             return
-        await self._quietly("monitor bridge", self._ari.bridges.create(
+        await quietly("monitor bridge", self._ari.bridges.create(
             type="mixing", name="callrouter-monitor", bridge_id=monitor.bridge_id,
         ))  # fmt: skip
-        await self._quietly(
+        await quietly(
             "supervisor in", self._ari.bridges.add_channel(monitor.bridge_id,
                                                            monitor.supervisor_channel),
         )  # fmt: skip
         snoop_id = f"cr-snoop-{uuid.uuid4().hex}"
         monitor.snoop_channel = snoop_id
         self._by_channel[snoop_id] = monitor
-        made = await self._quietly("snoop", self._ari.channels.snoop(
+        made = await quietly("snoop", self._ari.channels.snoop(
             operator_leg.channel_id, app=self._ari.app, spy=directions.spy,
             whisper=directions.whisper,
             app_args=f"{SNOOP_ARG},channel,{monitor.monitor_id}", snoop_id=snoop_id,
@@ -235,10 +236,10 @@ class CallMonitoring(ReadsSettings):
         snoop, monitor.snoop_channel = monitor.snoop_channel, None
         if snoop is not None:
             self._by_channel.pop(snoop, None)
-            await self._quietly("hangup snoop", self._ari.channels.hangup(snoop))
+            await quietly("hangup snoop", self._ari.channels.hangup(snoop))
         if monitor.barged_into is not None:
             bridge, monitor.barged_into = monitor.barged_into, None
-            await self._quietly(
+            await quietly(
                 "leave call", self._ari.bridges.remove_channel(bridge, monitor.supervisor_channel)
             )
 
@@ -253,10 +254,10 @@ class CallMonitoring(ReadsSettings):
         await self._log_close(monitor)
         await self._undo_mode(monitor)
         if how is not _In.SUPERVISOR_GONE:
-            await self._quietly(
+            await quietly(
                 "hangup supervisor", self._ari.channels.hangup(monitor.supervisor_channel)
             )
-        await self._quietly("destroy monitor bridge", self._ari.bridges.destroy(monitor.bridge_id))
+        await quietly("destroy monitor bridge", self._ari.bridges.destroy(monitor.bridge_id))
 
     # -- log ---------------------------------------------------------------------------
 
@@ -296,14 +297,6 @@ class CallMonitoring(ReadsSettings):
                 f"{supervisor!r} is not a configured operator: give the endpoint to ring"
             )
         return operator.endpoint
-
-    async def _quietly(self, what: str, call: object) -> bool:
-        try:
-            await call  # type: ignore[misc]
-        except AriError as exc:
-            log.info("monitoring_request_refused", action=what, error=str(exc))
-            return False
-        return True
 
 
 def _mode(mode: str) -> MonitorMode:

@@ -40,7 +40,9 @@ from callrouter.acd import (
 )
 from callrouter.ari import AriClient, AriError, ChannelDestroyed, StasisEnd, StasisStart
 from callrouter.calls._clock import Clock
+from callrouter.calls._handoffs import Handoffs
 from callrouter.calls._journal import CallJournal
+from callrouter.calls._quietly import quietly
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
@@ -113,9 +115,7 @@ class CallTransfers(ReadsSettings):
         self._clock = clock
         self._consults: dict[str, Consult] = {}  # by call id
         self._by_channel: dict[str, Consult] = {}
-        # Caller and outside party after an attended transfer to a number: each hangs
-        # up the other (channel -> (other channel, their bridge)).
-        self._handoffs: dict[str, tuple[str, str]] = {}
+        self._handoffs = Handoffs(ari=ari, journal=journal, settings=settings, clock=clock)
 
     def subscribe(self) -> None:
         """Before ``StasisHandlers.subscribe``: an operator hanging up mid-consult hands
@@ -160,11 +160,11 @@ class CallTransfers(ReadsSettings):
 
     async def _to_dialplan(self, session: CallSession, number: str) -> None:
         channel = session.caller_channel_id
-        await self._quietly("moh stop", self._ari.channels.stop_moh(channel))
-        await self._quietly(
+        await quietly("moh stop", self._ari.channels.stop_moh(channel))
+        await quietly(
             "set number", self._ari.channels.set_variable(channel, "CR_TRANSFER_NUMBER", number)
         )
-        await self._quietly(
+        await quietly(
             "continue",
             self._ari.channels.continue_in_dialplan(
                 channel, context=TRANSFER_CONTEXT, extension=number, priority=1
@@ -241,7 +241,7 @@ class CallTransfers(ReadsSettings):
         session = self._connected(call_id)
         old_leg = self._take_over(session, consult, _In.COMPLETE)
         if old_leg is not None:
-            await self._quietly("hangup operator", self._ari.channels.hangup(old_leg))
+            await quietly("hangup operator", self._ari.channels.hangup(old_leg))
 
     async def conference(self, call_id: str) -> None:
         consult = self._consult(call_id, _In.CONFERENCE)
@@ -256,7 +256,7 @@ class CallTransfers(ReadsSettings):
     async def cancel(self, call_id: str) -> None:
         consult = self._consult(call_id, _In.CANCEL)
         await self._end(consult, _In.CANCEL)
-        await self._quietly("hangup consult", self._ari.channels.hangup(consult.channel_id))
+        await quietly("hangup consult", self._ari.channels.hangup(consult.channel_id))
 
     # -- ARI events ------------------------------------------------------------------
 
@@ -265,23 +265,19 @@ class CallTransfers(ReadsSettings):
             return
         consult = self._by_channel.get(event.channel.id)
         if consult is None or not CONSULT.allows(consult.state, _In.ANSWERED):
-            await self._quietly("hangup stray", self._ari.channels.hangup(event.channel.id))
+            await quietly("hangup stray", self._ari.channels.hangup(event.channel.id))
             return
         consult.state = CONSULT.next(consult.state, _In.ANSWERED)
         session = self._sessions.get(consult.call_id)
         if session is None or session.bridge_id is None:
             return
-        await self._quietly(
+        await quietly(
             "bridge consult", self._ari.bridges.add_channel(session.bridge_id, consult.channel_id)
         )
 
     async def on_channel_end(self, event: StasisEnd | ChannelDestroyed) -> None:
         channel = event.channel.id
-        other = self._handoffs.pop(channel, None)
-        if other is not None:
-            self._handoffs.pop(other[0], None)
-            await self._quietly("hangup other", self._ari.channels.hangup(other[0]))
-            await self._quietly("destroy bridge", self._ari.bridges.destroy(other[1]))
+        if await self._handoffs.channel_gone(channel):
             return
         consult = self._by_channel.get(channel)
         if consult is not None:
@@ -292,7 +288,7 @@ class CallTransfers(ReadsSettings):
         session = self._sessions.by_caller_channel(channel)
         if session is not None and (consult := self._consults.get(session.call_id)):
             self._forget(consult, CONSULT.next(consult.state, _In.CALLER_HUNGUP))
-            await self._quietly("hangup consult", self._ari.channels.hangup(consult.channel_id))
+            await quietly("hangup consult", self._ari.channels.hangup(consult.channel_id))
             return
         leg = self._sessions.leg(channel)
         if leg is None or leg.state is not OperatorLegState.ANSWERED:
@@ -304,7 +300,7 @@ class CallTransfers(ReadsSettings):
         if consult.state is _St.DIALING:
             # Nobody to hand the caller to yet: the call ends as the operator left.
             self._forget(consult, CONSULT.next(consult.state, _In.OPERATOR_HUNGUP))
-            await self._quietly("hangup consult", self._ari.channels.hangup(consult.channel_id))
+            await quietly("hangup consult", self._ari.channels.hangup(consult.channel_id))
             return
         self._take_over(session, consult, _In.OPERATOR_HUNGUP)
 
@@ -339,10 +335,10 @@ class CallTransfers(ReadsSettings):
             if caller_held:
                 self._router.lanes_submit(session.call_id, lambda: self._unhold_caller(session))
             return old_leg.channel_id if old_leg is not None else None
-        # An outside number: callrouter lets the call go, the two parties stay bridged.
-        outside_bridge = f"cr-{consult.call_id}-out"
+        # An outside number: callrouter lets the call go, the two parties stay bridged
+        # (on the call's lane, before the executor's finish takes the old bridge down).
         self._router.lanes_submit(
-            session.call_id, lambda: self._hand_off(session, consult, outside_bridge)
+            session.call_id, lambda: self._handoffs.hand_off(session, consult.channel_id)
         )
         session.caller_gone = True
         self._journal.crm.transferred(
@@ -350,23 +346,6 @@ class CallTransfers(ReadsSettings):
         )
         self._router.apply(TransferredOut(consult.call_id, consult.target, at, attended=True))
         return None
-
-    async def _hand_off(self, session: CallSession, consult: Consult, bridge_id: str) -> None:
-        caller, outside = session.caller_channel_id, consult.channel_id
-        self._handoffs[caller] = (outside, bridge_id)
-        self._handoffs[outside] = (caller, bridge_id)
-        if session.bridge_id is not None:
-            await self._quietly(
-                "leave bridge",
-                self._ari.bridges.remove_channel(session.bridge_id, [caller, outside]),
-            )
-        await self._quietly("moh stop", self._ari.channels.stop_moh(caller))
-        await self._quietly("unhold", self._ari.channels.unhold(caller))
-        await self._quietly(
-            "bridge", self._ari.bridges.create(type="mixing", name="callrouter-out",
-                                               bridge_id=bridge_id),
-        )  # fmt: skip
-        await self._quietly("bridge", self._ari.bridges.add_channel(bridge_id, [caller, outside]))
 
     async def _end(self, consult: Consult, how: ConsultInput) -> None:
         """No transfer after all: the operator is back with the caller."""
@@ -388,20 +367,18 @@ class CallTransfers(ReadsSettings):
     async def _hold_caller(self, session: CallSession) -> None:
         channel = session.caller_channel_id
         if session.bridge_id is not None:
-            await self._quietly(
+            await quietly(
                 "leave bridge", self._ari.bridges.remove_channel(session.bridge_id, channel)
             )
-        await self._quietly("hold", self._ari.channels.hold(channel))
-        await self._quietly(
-            "moh", self._ari.channels.start_moh(channel, moh_class=session.moh_class)
-        )
+        await quietly("hold", self._ari.channels.hold(channel))
+        await quietly("moh", self._ari.channels.start_moh(channel, moh_class=session.moh_class))
 
     async def _unhold_caller(self, session: CallSession) -> None:
         channel = session.caller_channel_id
-        await self._quietly("moh stop", self._ari.channels.stop_moh(channel))
-        await self._quietly("unhold", self._ari.channels.unhold(channel))
+        await quietly("moh stop", self._ari.channels.stop_moh(channel))
+        await quietly("unhold", self._ari.channels.unhold(channel))
         if session.bridge_id is not None:
-            await self._quietly(
+            await quietly(
                 "rejoin bridge", self._ari.bridges.add_channel(session.bridge_id, channel)
             )
 
@@ -436,12 +413,3 @@ class CallTransfers(ReadsSettings):
     @staticmethod
     def _note(session: CallSession, reason: str | None, note: str | None) -> dict[str, object]:
         return {"from_operator": session.operator_id, "reason": reason, "note": note}
-
-    async def _quietly(self, what: str, call: object) -> bool:
-        """An ARI request whose failure only means a channel is already gone."""
-        try:
-            await call  # type: ignore[misc]
-        except AriError as exc:
-            log.info("call_control_request_refused", action=what, error=str(exc))
-            return False
-        return True

@@ -331,6 +331,15 @@ async def test_attended_transfer_to_a_number_leaves_caller_and_outside_party_tal
     [atx] = [d for v, _, d in await _queue_log(db_dsn, row["id"]) if v == "ATTENDEDTRANSFER"]
     assert atx["method"] == "BRIDGE"
 
+    async def both_parts() -> list[asyncpg.Record] | None:
+        sql = "SELECT name FROM recordings WHERE call_id = $1 ORDER BY started_at"
+        rows = await _rows(db_dsn, sql, row["id"])
+        return rows if len(rows) == 2 else None
+
+    # The conversation with the outside party is the call's next recorded part.
+    parts = await eventually(both_parts, what="two recording parts")
+    assert [r["name"] for r in parts] == [f"callrouter-{call_id}", f"callrouter-{call_id}-2"]
+
 
 async def _anna_leg(control: SimControl) -> str:
     state = await control.state()
