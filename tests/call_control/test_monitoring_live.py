@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from callrouter.calls._monitoring import CallMonitoring
 from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.call_control.test_transfers_live import _bridge_with, _channel, _rows
 from tests.calls.harness import eventually, final_call_row, make_settings, running_service
@@ -182,3 +183,28 @@ async def test_monitoring_a_call_that_is_not_connected_is_refused(
             {"supervisor": "sven", "mode": "shout"},
         )
         assert status == 422 and body["error"]["fields"]
+
+
+async def test_a_busy_supervisor_phone_ends_the_monitoring_logged(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    port, api = await _setup(sim, sim_control)
+    await sim_control.set_endpoint("PJSIP", "201", behavior="busy")
+    async with running_service(_settings(sim, port), db_dsn) as service:
+        assert service.parts is not None
+        caller = await sim_control.place_call(caller_number="+4930555")
+        await eventually(lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna")
+        [session] = service.parts.sessions.sessions()
+        path = f"/calls/{session.call_id}/monitor"
+        status, body = await api.call("POST", path, {"supervisor": "sven"})
+        assert status == 201, body
+
+        async def closed() -> list[asyncpg.Record] | None:
+            rows = await _rows(db_dsn, "SELECT mode, ended_at FROM call_monitoring")
+            return rows if rows and rows[0]["ended_at"] is not None else None
+
+        [row] = await eventually(closed, what="monitoring closed after the busy phone")
+        assert row["mode"] == "listen" and not await _snoops(sim_control)
+        monitoring = service.parts.extra["monitoring"]
+        assert isinstance(monitoring, CallMonitoring)
+        assert not monitoring.monitors_of(session.call_id)
