@@ -64,8 +64,6 @@ TargetKind = Literal["queue", "operator", "number"]
 TRANSFER_CONTEXT = "callrouter-transfer"
 CONSULT_ARG = "consult"
 _NUMBER = re.compile(r"^\+?[0-9]{2,20}$")
-# Asterisk's own originate timeout past ours is only a backstop (see _actions).
-_BACKSTOP_S = 10
 _In, _St = ConsultInput, ConsultState
 
 
@@ -216,7 +214,9 @@ class CallTransfers(ReadsSettings):
                 caller_id=f'"{session.caller_name}" <{session.caller_number}>'
                 if session.caller_name
                 else f"<{session.caller_number}>",
-                timeout=math.ceil(timeout_s) + _BACKSTOP_S,
+                # No core timer watches a consult leg: Asterisk's own timeout is the
+                # ring timeout, and its ChannelDestroyed (19) returns the operator.
+                timeout=math.ceil(timeout_s),
                 variables={"CR_CALL_ID": call_id, "CR_CONSULT": "1"},
             )
         except AriError as exc:

@@ -381,3 +381,22 @@ async def test_feature_code_blind_transfer_to_a_routed_queue(
         await sim_control.hangup(caller["id"])
         [row] = await final_call_row(db_dsn)
     assert (row["queue_name"], row["operator_id"]) == ("specialists", "boris")
+
+
+async def test_consulted_operator_ringing_out_returns_the_operator_to_the_caller(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
+        await sim_control.set_endpoint("PJSIP", "102", behavior="noanswer")
+        await transfers.consult(call_id, kind="queue", target="specialists", reason=None, note=None)
+        assert transfers.consult_of(call_id) is not None
+        # The queue's ring timeout (3 s) is the consult leg's: then the caller is back.
+        await eventually(
+            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="back with anna"
+        )
+        assert transfers.consult_of(call_id) is None
+        assert service.parts is not None
+        assert service.parts.router.engine.snapshot().operator("boris").state == "available"
+        await sim_control.hangup(caller["id"])
+        [row] = await final_call_row(db_dsn)
+    assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
