@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
@@ -71,6 +72,8 @@ log = structlog.get_logger(__name__)
 
 # The tick is a backstop: an operator's state change wakes the pacing at once.
 PACE_EVERY_S = 0.25
+# How soon a campaign started while nothing ran begins dialling, at the latest.
+IDLE_RECHECK_S = 2.0
 OUTBOUND_CONTEXT = "callrouter-outbound"
 EXPIRE_CLAIMS_EVERY_S = 60.0
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion"}
@@ -112,14 +115,26 @@ class OutboundDialer(ReadsSettings):
             # A database hiccup must not stop dialling; expiry settles what is left.
             log.exception("dialer_recovery_failed")
         expire_at = self._router.now()
+        # A source with nothing running is asked again only every IDLE_RECHECK_S, not on
+        # every tick and every operator freed: an idle dialer cost a read transaction
+        # per source four times a second (bench/bench_routing.py at a low rate).
+        # Wall time, not the router's clock: a polling cadence, and a test's clock may stand.
+        idle_until: dict[int, float] = {}
         while True:
             self._wake.clear()
             try:
                 now = self._router.now()
-                for source in self._sources:
+                for index, source in enumerate(self._sources):
                     if now >= expire_at:
                         await source.expire_claims(now)
-                    for plan in await source.running():
+                    if time.monotonic() < idle_until.get(index, 0.0):
+                        continue
+                    plans = await source.running()
+                    if plans:
+                        idle_until.pop(index, None)
+                    else:
+                        idle_until[index] = time.monotonic() + IDLE_RECHECK_S
+                    for plan in plans:
                         if plan.mode is not PacingMode.PREVIEW:
                             await self._pace(source, plan)
                         elif now >= expire_at:
