@@ -24,13 +24,18 @@ from callrouter.errors import InvalidInput
 from callrouter.planning import (
     ALL_QUEUES,
     DEFAULT_QUEUE,
+    OutboundDefaults,
     Plan,
     PlanRequest,
     Profile,
     Routing,
     RunSettings,
     StaffingTarget,
+    blend,
+    configured_campaigns,
     make_plan,
+    outbound_dicts,
+    parse_span,
     plan_csv,
     plan_dict,
     plan_png,
@@ -127,17 +132,22 @@ def _history(
     return run_async(go())
 
 
+def _cell(row: dict[str, Any], name: str, scale: float, *, interval: bool = True) -> str:
+    """``mean±half-width`` (the half-width when the row has ``name_low``/``name_high``)."""
+    value = row[name]
+    if value is None:
+        return ""
+    text = f"{value * scale:.1f}"
+    if interval and row.get(f"{name}_low") is not None:
+        text += f"±{(row[f'{name}_high'] - row[f'{name}_low']) * scale / 2:.1f}"
+    return text
+
+
 def _print(plan: Plan) -> None:
     simulated = plan.method == "simulation"
 
     def cell(row: dict[str, Any], name: str, scale: float) -> str:
-        value = row[name]
-        if value is None:
-            return ""
-        text = f"{value * scale:.1f}"
-        if simulated and row.get(f"{name}_low") is not None:
-            text += f"±{(row[f'{name}_high'] - row[f'{name}_low']) * scale / 2:.1f}"
-        return text
+        return _cell(row, name, scale, interval=simulated)
 
     several_queues = len({r.queue for r in plan.rows}) > 2
     rows = [
@@ -168,6 +178,36 @@ def _print(plan: Plan) -> None:
         + [Column(header, justify="right") for header in numbers],
         rows,
     )
+    _print_outbound(plan)
+
+
+def _print_outbound(plan: Plan) -> None:
+    by_campaign: dict[str, list[dict[str, Any]]] = {}
+    for row in outbound_dicts(plan):
+        by_campaign.setdefault(row["campaign"], []).append(row)
+    numbers = ("leads", "dialled", "connects", "aband %", "out occ %", "in SL %", "alone SL %")
+    for name, rows in by_campaign.items():
+        first = rows[0]
+        title = (
+            f"Outbound {name} ({first['mode']} into {first['queue']}, "
+            f"abandon cap {first['abandon_cap']:.0%})"
+        )
+        table = [
+            [
+                r["start"],
+                "∞" if r["leads"] is None else str(r["leads"]),
+                _cell(r, "attempts", 1),
+                _cell(r, "connects", 1),
+                _cell(r, "outbound_abandon_rate", 100),
+                _cell(r, "outbound_occupancy", 100),
+                _cell(r, "inbound_service_level", 100),
+                _cell(r, "inbound_service_level_alone", 100),
+            ]
+            for r in rows
+        ]
+        print_compact_table(
+            title, [Column("start")] + [Column(h, justify="right") for h in numbers], table
+        )
 
 
 def plan(
@@ -212,6 +252,27 @@ def plan(
     seed: int = typer.Option(1, help="Simulate: seed of the first run."),
     ring: float = typer.Option(0.0, help="Simulate: seconds an operator's phone rings."),
     warmup: float = typer.Option(0.0, help="Simulate: seconds run before the first interval."),
+    campaign: list[str] = typer.Option(
+        [], help="Simulate: blend this configured campaign into the day (repeatable)."
+    ),
+    answer_rate: float | None = typer.Option(
+        None, help="Outbound: share of lines a person answers, where the profile has none."
+    ),
+    talk: float | None = typer.Option(
+        None, help="Outbound: mean talk time in seconds, where the profile has none."
+    ),
+    leads: int | None = typer.Option(
+        None, min=0, help="Outbound: lines per interval, where the profile has none [no limit]."
+    ),
+    answer_after: str = typer.Option(
+        "4-20", help="Outbound: seconds of ringing before a person answers (uniform LOW-HIGH)."
+    ),
+    give_up_after: str = typer.Option(
+        "3-30", help="Outbound: seconds an unanswered line rings (uniform LOW-HIGH)."
+    ),
+    amd: float = typer.Option(
+        0.0, min=0, help="Outbound: seconds of answering-machine detection after the answer."
+    ),
     output: Output = typer.Option(Output.TABLE, "--format", help="table, csv or json."),
     chart: Path | None = typer.Option(None, help="Also draw the plan as a PNG here."),
 ) -> None:
@@ -221,12 +282,28 @@ def plan(
     the profile gives a patience. ``--method simulate`` runs the day through the routing
     core with the configured queues and skills, ``--replications`` times, and gives each
     figure with its 95% confidence interval; ``--recommend`` searches the smallest roster.
+    ``--campaign NAME`` blends a configured campaign in: the dialer's pacing dials into
+    its queue, what it dials given per interval by the profile's ``answer_rate``,
+    ``talk_s`` and ``leads`` columns, or by ``--answer-rate``, ``--talk`` and ``--leads``.
     """
     state = state_of(ctx)
     if (profile is None) == (not from_history):
         raise InvalidInput("give either --profile FILE or --from-history")
+    campaigns = configured_campaigns(
+        state.settings,
+        campaign,
+        answer_after_s=parse_span(answer_after, "--answer-after"),
+        give_up_after_s=parse_span(give_up_after, "--give-up-after"),
+        amd_s=amd,
+    )
+    outbound = OutboundDefaults(answer_rate=answer_rate, talk_s=talk, leads=leads)
     if profile is not None:
-        load = read_profile(_read(profile), interval_s=interval * 60, queue=queue or DEFAULT_QUEUE)
+        load = read_profile(
+            _read(profile),
+            interval_s=interval * 60,
+            queue=queue or DEFAULT_QUEUE,
+            outbound=outbound,
+        )
     else:
         load = _history(
             state,
@@ -237,6 +314,7 @@ def plan(
             interval_s=interval * 60,
             queue=queue,
         )
+    load = blend(load, campaigns, outbound)
     routing = _routing(state, rules, load)
     request = PlanRequest(
         profile=load,
@@ -253,6 +331,7 @@ def plan(
         roster=read_roster(_read(roster), routing) if roster is not None else None,
         recommend=recommend,
         runs=RunSettings(replications=replications, seed=seed, ring_s=ring, warmup_s=warmup),
+        campaigns=campaigns,
     )
     result = make_plan(request)
     if output is Output.JSON:

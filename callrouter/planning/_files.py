@@ -5,6 +5,15 @@ Profile (one row per interval and queue; ``queue`` and ``patience_s`` may be lef
     start,queue,calls,aht_s,patience_s
     09:00,sales,120,240,90
 
+With a campaign blended in, three more columns say what it dials into the row's queue
+in that interval: ``answer_rate`` (share of lines a person answers), ``talk_s`` (mean
+talk time with an operator) and ``leads`` (lines it may dial; empty: no limit). A row
+whose three are empty has no outbound load; one given alone takes the others from the
+command line's defaults (``OutboundDefaults``)::
+
+    start,queue,calls,aht_s,patience_s,answer_rate,talk_s,leads
+    09:00,sales,20,240,90,0.3,180,400
+
 Roster (one column per skill group; a single ``operators`` column when there is one)::
 
     start,sales,support,sales+support:1
@@ -22,8 +31,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from callrouter.errors import InvalidInput
-from callrouter.planning._model import DAY_S, Interval, Profile, QueueLoad, Roster, Routing
-from callrouter.planning._report import Plan, row_dicts
+from callrouter.planning._campaign import OutboundDefaults
+from callrouter.planning._model import (
+    DAY_S,
+    Interval,
+    OutboundLoad,
+    Profile,
+    QueueLoad,
+    Roster,
+    Routing,
+)
+from callrouter.planning._report import Plan, outbound_dicts, row_dicts
 
 __all__ = ["DEFAULT_QUEUE", "parse_clock", "plan_csv", "read_profile", "read_roster"]
 
@@ -74,8 +92,35 @@ def _rows(text: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]
     ]
 
 
-def read_profile(text: str, *, interval_s: int = 1800, queue: str = DEFAULT_QUEUE) -> Profile:
+def _outbound(
+    row: dict[str, str], queue: str, where: str, defaults: OutboundDefaults
+) -> OutboundLoad | None:
+    answer_rate = _number(row, "answer_rate", where, optional=True)
+    talk = _number(row, "talk_s", where, optional=True)
+    leads = _number(row, "leads", where, optional=True)
+    if answer_rate is None and talk is None and leads is None:
+        return None
+    if leads is not None and (leads < 0 or leads != int(leads)):
+        raise InvalidInput(f"{where}leads must be a whole number >= 0, not {row['leads']!r}")
+    answer_rate = defaults.answer_rate if answer_rate is None else answer_rate
+    talk = defaults.talk_s if talk is None else talk
+    for value, column, flag in ((answer_rate, "answer_rate", "--answer-rate"),
+                                (talk, "talk_s", "--talk")):  # fmt: skip
+        if value is None:
+            raise InvalidInput(f"{where}{column} is empty (give it here or with {flag})")
+    assert answer_rate is not None and talk is not None
+    return OutboundLoad(queue, answer_rate, talk, defaults.leads if leads is None else int(leads))
+
+
+def read_profile(
+    text: str,
+    *,
+    interval_s: int = 1800,
+    queue: str = DEFAULT_QUEUE,
+    outbound: OutboundDefaults | None = None,
+) -> Profile:
     by_start: dict[int, list[QueueLoad]] = defaultdict(list)
+    dialled: dict[int, list[OutboundLoad]] = defaultdict(list)
     for line, row in _rows(text, ("start", "calls", "aht_s")):
         where = f"line {line}: "
         load_queue = (row.get("queue") or "").strip() or queue
@@ -83,14 +128,21 @@ def read_profile(text: str, *, interval_s: int = 1800, queue: str = DEFAULT_QUEU
         aht = _number(row, "aht_s", where)
         patience = _number(row, "patience_s", where, optional=True)
         assert calls is not None and aht is not None
+        start = parse_clock(row.get("start", ""), where)
         try:
-            load = QueueLoad(load_queue, calls, aht, patience)
+            by_start[start].append(QueueLoad(load_queue, calls, aht, patience))
+            out = _outbound(row, load_queue, where, outbound or OutboundDefaults())
         except InvalidInput as exc:
-            raise InvalidInput(f"{where}{exc}") from None
-        by_start[parse_clock(row.get("start", ""), where)].append(load)
+            message = str(exc)
+            raise InvalidInput(message if message.startswith(where) else where + message) from None
+        if out is not None:
+            dialled[start].append(out)
     if not by_start:
         raise InvalidInput("the profile has no row")
-    return Profile(interval_s, tuple(Interval(s, tuple(by_start[s])) for s in sorted(by_start)))
+    return Profile(
+        interval_s,
+        tuple(Interval(s, tuple(by_start[s]), tuple(dialled[s])) for s in sorted(by_start)),
+    )
 
 
 def read_roster(text: str, routing: Routing) -> Roster:
@@ -119,10 +171,13 @@ def read_roster(text: str, routing: Routing) -> Roster:
 
 
 def plan_csv(plan: Plan) -> str:
-    rows = row_dicts(plan)
+    """The plan's rows; a blended campaign's rows follow, with their own columns (empty
+    on the others, as the others' are on theirs)."""
+    rows = row_dicts(plan) + outbound_dicts(plan)
+    columns = list(dict.fromkeys(column for row in rows for column in row))
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", restval="")
         writer.writeheader()
         writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
     return out.getvalue()

@@ -17,6 +17,7 @@ from callrouter.errors import InvalidInput
 __all__ = [
     "DAY_S",
     "Interval",
+    "OutboundLoad",
     "Profile",
     "QueueLoad",
     "Roster",
@@ -54,13 +55,39 @@ class QueueLoad:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboundLoad:
+    """What the campaign dialling into ``queue`` has to dial in one interval."""
+
+    queue: str
+    answer_rate: float
+    """Share of the lines dialled that a person answers."""
+    talk_s: float
+    """Mean talk time with an operator (exponential); wrap-up is the queue's."""
+    leads: int | None = None
+    """Lines that may be dialled in the interval (None: as many as the pacing wants)."""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.queue), "an outbound load needs a queue name")
+        _check(
+            math.isfinite(self.answer_rate) and 0 <= self.answer_rate <= 1,
+            f"{self.queue}: answer_rate must be in [0, 1]",
+        )
+        _check(math.isfinite(self.talk_s) and self.talk_s > 0, f"{self.queue}: talk_s must be > 0")
+        _check(self.leads is None or self.leads >= 0, f"{self.queue}: leads must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
 class Interval:
     start_s: int
     """Seconds since the start of the planned day."""
     loads: tuple[QueueLoad, ...]
+    outbound: tuple[OutboundLoad, ...] = ()
 
     def load(self, queue: str) -> QueueLoad | None:
         return next((load for load in self.loads if load.queue == queue), None)
+
+    def outbound_load(self, queue: str) -> OutboundLoad | None:
+        return next((load for load in self.outbound if load.queue == queue), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +107,9 @@ class Profile:
                 i.start_s % self.interval_s == 0 and 0 <= i.start_s < DAY_S,
                 f"interval start {i.start_s} s is not on a {self.interval_s} s boundary of a day",
             )
-            queues = [load.queue for load in i.loads]
-            _check(len(set(queues)) == len(queues), f"queue twice in interval {i.start_s} s")
+            for loads in (i.loads, i.outbound):
+                queues = [load.queue for load in loads]
+                _check(len(set(queues)) == len(queues), f"queue twice in interval {i.start_s} s")
 
     @property
     def queues(self) -> tuple[str, ...]:

@@ -14,7 +14,16 @@ from typing import Any, Literal
 from callrouter.planning._erlang import StaffingTarget
 from callrouter.planning._estimate import Estimate
 
-__all__ = ["ALL_QUEUES", "Plan", "PlanRow", "clock", "plan_dict", "row_dicts"]
+__all__ = [
+    "ALL_QUEUES",
+    "OutboundRow",
+    "Plan",
+    "PlanRow",
+    "clock",
+    "outbound_dicts",
+    "plan_dict",
+    "row_dicts",
+]
 
 ALL_QUEUES = "*"
 """The queue name of an interval's total row."""
@@ -42,6 +51,32 @@ class PlanRow:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboundRow:
+    """One blended campaign in one interval (``start_s`` None: over the whole day)."""
+
+    start_s: int | None
+    campaign: str
+    queue: str
+    mode: str
+    abandon_cap: float
+    leads: int | None
+    answer_rate: float | None
+    talk_s: float | None
+    attempts: Estimate
+    """Lines dialled."""
+    connects: Estimate
+    """Customers connected to an operator."""
+    abandon_rate: Estimate
+    """Abandoned / answered by a person: the regulated rate the pacing caps."""
+    occupancy: Estimate
+    """Share of the operators' logged-in time spent on this campaign's customers."""
+    inbound_service_level: Estimate
+    """All inbound callers' service level, the campaign dialling."""
+    inbound_service_level_alone: Estimate
+    """The same callers' service level had the campaign not dialled (same seeds)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     method: Method
     interval_s: int
@@ -52,6 +87,7 @@ class Plan:
     confidence: float = 0.95
     figures_for: Literal["planned", "required"] = "required"
     """Whose staffing the figures are for: the roster's, or the required one's."""
+    outbound: tuple[OutboundRow, ...] = ()
 
     def totals(self) -> tuple[PlanRow, ...]:
         return tuple(r for r in self.rows if r.queue == ALL_QUEUES)
@@ -90,6 +126,36 @@ def row_dicts(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
+def _with_interval(row: dict[str, Any], name: str, figure: Estimate) -> None:
+    row[name] = _number(figure.mean)
+    row[f"{name}_low"] = _number(figure.low)
+    row[f"{name}_high"] = _number(figure.high)
+
+
+def outbound_dicts(plan: Plan) -> list[dict[str, Any]]:
+    """Flat rows of the blended campaigns' figures (``start`` "day": the whole day)."""
+    out = []
+    for r in plan.outbound:
+        row: dict[str, Any] = {
+            "start": "day" if r.start_s is None else clock(r.start_s),
+            "campaign": r.campaign,
+            "queue": r.queue,
+            "mode": r.mode,
+            "abandon_cap": r.abandon_cap,
+            "leads": r.leads,
+            "answer_rate": None if r.answer_rate is None else _number(r.answer_rate),
+            "talk_s": None if r.talk_s is None else _number(r.talk_s),
+        }
+        _with_interval(row, "attempts", r.attempts)
+        _with_interval(row, "connects", r.connects)
+        _with_interval(row, "outbound_abandon_rate", r.abandon_rate)
+        _with_interval(row, "outbound_occupancy", r.occupancy)
+        _with_interval(row, "inbound_service_level", r.inbound_service_level)
+        _with_interval(row, "inbound_service_level_alone", r.inbound_service_level_alone)
+        out.append(row)
+    return out
+
+
 def plan_dict(plan: Plan) -> dict[str, Any]:
     t = plan.target
     return {
@@ -108,4 +174,5 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "confidence": plan.confidence,
         "figures_for": plan.figures_for,
         "rows": row_dicts(plan),
+        "outbound": outbound_dicts(plan),
     }

@@ -7,6 +7,7 @@ from typing import Literal
 
 from callrouter.errors import InvalidInput
 from callrouter.planning._analytic import erlang_plan
+from callrouter.planning._campaign import Campaign, check_campaigns
 from callrouter.planning._erlang import StaffingTarget
 from callrouter.planning._model import Profile, Roster, Routing
 from callrouter.planning._report import Plan
@@ -26,6 +27,8 @@ class PlanRequest:
     roster: Roster | None = None
     recommend: bool = False
     runs: RunSettings = field(default_factory=RunSettings)
+    campaigns: tuple[Campaign, ...] = ()
+    """Campaigns blended into the simulated day."""
 
 
 def make_plan(request: PlanRequest) -> Plan:
@@ -34,16 +37,27 @@ def make_plan(request: PlanRequest) -> Plan:
     r.routing.check_profile(r.profile)
     if r.roster is not None:
         r.roster.check(r.routing, r.profile)
+    check_campaigns(r.campaigns, r.routing, r.profile)
     if r.method == "erlang":
         if r.recommend:
             raise InvalidInput("--recommend searches with the simulation: use --method simulate")
+        if r.campaigns:
+            raise InvalidInput("a blended campaign is simulated: use --method simulate")
         return erlang_plan(r.profile, r.target, roster=r.roster, routing=r.routing)
     if r.recommend:
-        recommended = recommend_roster(r.routing, r.profile, r.target, r.runs, base=r.roster)
+        recommended = recommend_roster(
+            r.routing, r.profile, r.target, r.runs, base=r.roster, campaigns=r.campaigns
+        )
         planned = r.roster if r.roster is not None else recommended
         return simulation_plan(
-            r.routing, r.profile, planned, r.target, r.runs, recommended=recommended
+            r.routing,
+            r.profile,
+            planned,
+            r.target,
+            r.runs,
+            recommended=recommended,
+            campaigns=r.campaigns,
         )
     if r.roster is None:
         raise InvalidInput("the simulation needs a roster (or --recommend to search one)")
-    return simulation_plan(r.routing, r.profile, r.roster, r.target, r.runs)
+    return simulation_plan(r.routing, r.profile, r.roster, r.target, r.runs, campaigns=r.campaigns)

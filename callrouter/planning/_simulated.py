@@ -12,21 +12,30 @@ alone, warmed up for one interval with its own load and staffing, run
 only by staffing). It starts from the per-queue Erlang total and steps down while the
 target still holds, or up until it does; with several skill groups it keeps the mix of
 the given roster and scales its total. The day is then run whole with the result.
+
+Blended campaigns dial in every run, the search's candidates included: the roster
+found meets the inbound target *while the campaigns dial*, and the campaigns get the
+time it leaves idle. Their figures are not targets (the pacing holds its abandon cap by
+itself), and the occupancy target is judged on inbound calls alone, since a dialer
+fills whatever idle time it is given.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from callrouter.errors import InvalidInput
 from callrouter.planning._analytic import erlang_required, total_row
+from callrouter.planning._campaign import Campaign
 from callrouter.planning._erlang import StaffingTarget, scheduled_agents
 from callrouter.planning._estimate import Estimate, estimate
 from callrouter.planning._model import Profile, Roster, Routing
-from callrouter.planning._report import Plan, PlanRow, clock
-from callrouter.planning._simulation import DayTally, SimulationSettings, simulate_day
+from callrouter.planning._outbound import outbound_rows
+from callrouter.planning._report import OutboundRow, Plan, PlanRow, clock
+from callrouter.planning._simulation import SimulationSettings, simulate_day
+from callrouter.planning._tally import DayTally
 
 __all__ = ["RunSettings", "recommend_roster", "simulation_plan"]
 
@@ -63,10 +72,16 @@ def _runs(
     target: StaffingTarget,
     settings: RunSettings,
     warmup_s: float | None = None,
+    campaigns: Sequence[Campaign] = (),
 ) -> list[DayTally]:
     return [
         simulate_day(
-            routing, profile, roster, settings.for_run(r, warmup_s), within_s=target.within_s
+            routing,
+            profile,
+            roster,
+            settings.for_run(r, warmup_s),
+            within_s=target.within_s,
+            campaigns=campaigns,
         )
         for r in range(settings.replications)
     ]
@@ -90,8 +105,13 @@ def _queue_figures(
     return estimate(sl, confidence), estimate(asa, confidence), estimate(abandon, confidence)
 
 
-def _occupancy(runs: list[DayTally], index: int, confidence: float) -> Estimate:
-    return estimate([_ratio(r.busy_s[index], r.staffed_s[index]) for r in runs], confidence)
+def _occupancy(
+    runs: list[DayTally], index: int, confidence: float, *, inbound_only: bool = False
+) -> Estimate:
+    def busy(run: DayTally) -> float:
+        return run.busy_s[index] - (run.outbound_busy_s(index) if inbound_only else 0.0)
+
+    return estimate([_ratio(busy(r), r.staffed_s[index]) for r in runs], confidence)
 
 
 def _meets(
@@ -118,13 +138,19 @@ def simulation_plan(
     settings: RunSettings,
     *,
     recommended: Roster | None = None,
+    campaigns: Sequence[Campaign] = (),
 ) -> Plan:
-    """The day run ``replications`` times with ``recommended`` (if given) or ``roster``.
+    """The day run ``replications`` times with ``recommended`` (if given) or ``roster``,
+    and the ``campaigns`` blended in (then once more without them, for comparison).
 
     Queue rows carry Erlang's per-queue requirement for reference; the total row's
     ``required`` is the recommended roster's, else the sum of Erlang's."""
     run_roster = recommended if recommended is not None else roster
-    runs = _runs(routing, profile, run_roster, target, settings)
+    runs = _runs(routing, profile, run_roster, target, settings, campaigns=campaigns)
+    outbound: tuple[OutboundRow, ...] = ()
+    if campaigns:
+        alone = _runs(routing, profile, run_roster, target, settings)
+        outbound = outbound_rows(profile, campaigns, runs, alone, settings.confidence)
     rows: list[PlanRow] = []
     for index, interval in enumerate(profile.intervals):
         queue_rows = []
@@ -174,6 +200,7 @@ def simulation_plan(
         seed=settings.seed,
         confidence=settings.confidence,
         figures_for="planned" if recommended is None else "required",
+        outbound=outbound,
     )
 
 
@@ -240,13 +267,17 @@ def recommend_roster(
     settings: RunSettings,
     *,
     base: Roster | None = None,
+    campaigns: Sequence[Campaign] = (),
 ) -> Roster:
-    """The smallest roster per interval whose simulated figures meet ``target``."""
+    """The smallest roster per interval whose simulated inbound figures meet ``target``,
+    the ``campaigns`` dialling."""
     routing.check_profile(profile)
     staff: dict[int, dict[str, int]] = {}
     for index, interval in enumerate(profile.intervals):
         split = _mix(routing, base, interval.start_s)
-        search = _IntervalSearch(routing, profile.only(index), target, settings, split)
+        alone = profile.only(index)
+        dialling = [c for c in campaigns if alone.intervals[0].outbound_load(c.queue)]
+        search = _IntervalSearch(routing, alone, target, settings, split, dialling)
         n = erlang = sum(
             erlang_required(ld, profile.interval_s, target).agents for ld in interval.loads
         )
@@ -277,9 +308,10 @@ class _IntervalSearch:
         target: StaffingTarget,
         settings: RunSettings,
         split: Callable[[int], dict[str, int]],
+        campaigns: Sequence[Campaign],
     ) -> None:
         self._routing, self._alone, self._target = routing, alone, target
-        self._settings, self._split = settings, split
+        self._settings, self._split, self._campaigns = settings, split, campaigns
         self._verdicts: dict[int, bool] = {}
 
     def meets(self, n: int) -> bool:
@@ -293,6 +325,7 @@ class _IntervalSearch:
                 self._target,
                 self._settings,
                 warmup_s=self._alone.interval_s,
+                campaigns=self._campaigns,
             )
             confidence = self._settings.confidence
             figures = [
@@ -300,6 +333,6 @@ class _IntervalSearch:
                 for load in interval.loads
                 if load.calls > 0
             ]
-            occupancy = _occupancy(runs, 0, confidence)
+            occupancy = _occupancy(runs, 0, confidence, inbound_only=True)
             self._verdicts[n] = _meets(self._target, figures, occupancy)
         return self._verdicts[n]
