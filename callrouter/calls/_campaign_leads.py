@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import asyncpg
 import structlog
 
-from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_dialer
+from callrouter.calls._dialer_plan import CampaignPlan, DialLead, plan_from_settings
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
-from callrouter.dialer import AbandonCounts, CampaignState, Limits
-from callrouter.dialer._tz import local_midnight
+from callrouter.dialer import AbandonCounts, CampaignState, local_midnight
 from callrouter.dialer.store import (
     CampaignRow,
     OpenAttempt,
@@ -50,30 +48,7 @@ class DatabaseLeadSource(ReadsSettings):
             return self._plan(await get_campaign(conn, name))
 
     def _plan(self, row: CampaignRow) -> CampaignPlan | None:
-        configured = self._settings.campaigns.get(row.name)
-        if configured is None:
-            return None
-        overrides: dict[str, Any] = {
-            "recording": configured.recording,
-            "limits": Limits(
-                max_concurrent=configured.limits.max_concurrent,
-                max_per_second=configured.limits.max_per_second,
-            ),
-        }
-        if configured.trunk:
-            overrides["trunk"] = configured.trunk
-        if configured.caller_id:
-            overrides["caller_id"] = configured.caller_id
-        overrides["timezone"] = configured.default_timezone
-        for key in ("abandon_cap", "abandon_after_s", "abandon_window_s",
-                    "abandon_min_answered", "apology_sound", "dial_ahead"):  # fmt: skip
-            value = getattr(configured, key)
-            if value is not None:
-                overrides[key] = value
-        return plan_from_dialer(
-            self._settings.dialer, name=row.name, campaign_id=row.id, mode=row.mode,
-            queue=configured.queue, **overrides,
-        )  # fmt: skip
+        return plan_from_settings(self._settings, name=row.name, campaign_id=row.id, mode=row.mode)
 
     async def finish_if_done(self, plan: CampaignPlan) -> bool:
         async with self._pool.acquire() as conn:
