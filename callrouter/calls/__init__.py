@@ -2,6 +2,7 @@
 
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._clock import Clock, SystemClock
+from callrouter.calls._dialer_plan import pacing_config, plan_from_settings
 from callrouter.calls.service import CallrouterService, ServiceParts
 
 __all__ = [
@@ -10,4 +11,6 @@ __all__ = [
     "ServiceParts",
     "SystemClock",
     "acd_config_from_settings",
+    "pacing_config",
+    "plan_from_settings",
 ]

@@ -79,7 +79,15 @@ from ._retry import (
     RetryRule,
     next_attempt,
 )
-from ._simulation import SimulationConfig, SimulationResult, simulate_campaign
+from ._simulation import (
+    DEFAULT_ANSWER_AFTER,
+    DEFAULT_GIVE_UP_AFTER,
+    LeadFate,
+    SimulationConfig,
+    SimulationResult,
+    draw_lead,
+    simulate_campaign,
+)
 from ._stats import (
     Abandoned,
     Answered,
@@ -98,7 +106,9 @@ __all__ = [
     "CAMPAIGN_TRANSITIONS",
     "DAY_NAMES",
     "DEFAULT_ABANDON_CAP",
+    "DEFAULT_ANSWER_AFTER",
     "DEFAULT_BRAKE_FROM",
+    "DEFAULT_GIVE_UP_AFTER",
     "DEFAULT_MIN_ANSWERED",
     "DEFAULT_RETRY_RULES",
     "OUTBOUND_PRIORITY",
@@ -120,6 +130,7 @@ __all__ = [
     "Handled",
     "Lead",
     "LeadChange",
+    "LeadFate",
     "LeadFileError",
     "LeadImport",
     "LeadImportOptions",
@@ -156,6 +167,7 @@ __all__ = [
     "check_dnc",
     "decide",
     "decode_lines",
+    "draw_lead",
     "expected_abandon_ratio",
     "import_leads",
     "is_callable",

@@ -14,8 +14,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from callrouter.dialer import PacingConfig, PacingMode
-from callrouter.dialer._simulation import DEFAULT_ANSWER_AFTER, DEFAULT_GIVE_UP_AFTER
+from callrouter.dialer import (
+    DEFAULT_ANSWER_AFTER,
+    DEFAULT_GIVE_UP_AFTER,
+    PacingConfig,
+    PacingMode,
+)
 from callrouter.errors import InvalidInput
 from callrouter.planning._model import OutboundLoad, Profile, Routing
 

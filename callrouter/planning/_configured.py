@@ -26,7 +26,7 @@ def configured_campaigns(
     amd_s: float,
 ) -> tuple[Campaign, ...]:
     # Imported here: the dialer shell's plans live in the service's package.
-    from callrouter.calls._dialer_plan import pacing_config, plan_from_settings
+    from callrouter.calls import pacing_config, plan_from_settings
 
     campaigns = []
     for name in names:

@@ -38,14 +38,15 @@ from callrouter.dialer import (
     Abandoned,
     Answered,
     Handled,
+    LeadFate,
     Load,
     Originated,
     PacingSnapshot,
     RollingStats,
     Unanswered,
     decide,
+    draw_lead,
 )
-from callrouter.dialer._simulation import LeadFate, draw_lead
 from callrouter.planning._campaign import Campaign
 from callrouter.planning._model import OutboundLoad, Profile
 from callrouter.planning._tally import OutboundTally
