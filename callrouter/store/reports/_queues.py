@@ -7,7 +7,7 @@ outcome. Short abandons are the abandons within the queue's ``service_level_s``;
 stay in ``abandoned`` and are shown apart in ``short_abandoned``.
 
 Wrap-up is measured, not configured: the length of the operator's ``wrapup`` state that
-began after the call was answered (within 5 s of its end), from ``operator_state_log``.
+began when the call ended, from ``operator_state_log``.
 """
 
 from __future__ import annotations
@@ -26,21 +26,23 @@ from callrouter.store.reports._frame import PARAMS_CTE, Frame
 
 __all__ = ["QueueInterval", "queue_report"]
 
-# The wrap-up state that followed a call: the operator's first wrapup row after the
-# answer (at most 5 s after the end, so a call without wrap-up never takes the next
-# call's), lasting until the operator's next row.
-_WRAPUP = """
-LEFT JOIN LATERAL (
-    SELECT extract(epoch FROM coalesce((
+# Each wrap-up that began in the period (or the day after it, when a call ended late),
+# with its length: until the operator's next row. The routing core puts an operator in
+# wrap-up in the very step that ends their call, so a call's wrap-up is the operator's
+# wrapup row at the call's ``ended_at``: an equality join, not a search per call.
+_WRAPUPS = """,
+wrapups AS (
+    SELECT s.operator_id, s.at, extract(epoch FROM coalesce((
         SELECT n.at FROM operator_state_log n
         WHERE n.operator_id = s.operator_id AND (n.at, n.id) > (s.at, s.id)
         ORDER BY n.at, n.id LIMIT 1), greatest(p.until, s.at)) - s.at) AS wrapup_s
-    FROM operator_state_log s
-    WHERE c.outcome = 'answered' AND s.operator_id = c.operator_id AND s.state = 'wrapup'
-      AND s.at >= c.answered_at AND s.at <= c.ended_at + interval '5 seconds'
-    ORDER BY s.at, s.id LIMIT 1
-) w ON true
-"""
+    FROM p, operator_state_log s
+    WHERE s.state = 'wrapup' AND s.at >= p.t0 AND s.at < p.t1 + interval '1 day'
+)"""
+_WRAPUP_OF_CALL = (
+    " LEFT JOIN wrapups w ON c.outcome = 'answered' AND w.operator_id = c.operator_id"
+    " AND w.at = c.ended_at"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +81,12 @@ async def queue_report(
     interval where none was logged, so AHT then agrees with ``queues status``.
     """
     rows = await conn.fetch(
-        f"WITH {PARAMS_CTE}"
+        f"WITH {PARAMS_CTE}{_WRAPUPS}"
         f" SELECT {frame.bucket('c.created_at')} AS bucket, queue_name,"
         + queue_figure_columns("$7::text")
         + ", count(*) FILTER (WHERE outcome = 'callback') AS callbacks,"
         " max(wait_s) AS longest_wait, avg(w.wrapup_s) AS wrapup"
-        " FROM p, calls c" + _WRAPUP + " WHERE " + QUEUE_CALLS
+        " FROM p, calls c" + _WRAPUP_OF_CALL + " WHERE " + QUEUE_CALLS
         + " AND c.created_at >= p.t0 AND c.created_at < p.t1 GROUP BY 1, 2",
         *frame.args(),
         # As text: the same query on a bare connection, which has no jsonb codec.
