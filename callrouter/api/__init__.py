@@ -14,12 +14,14 @@ from callrouter.api._metrics import Observability
 from callrouter.api._openapi import build_openapi
 from callrouter.api._routes import ROUTES
 from callrouter.api._table import Route
+from callrouter.api._tenancy import TENANT_ROUTES, TenantAccess
 from callrouter.api.ports import CallCenterPort, CenterHealth, OperatorAction, RecordingContent
 
 __all__ = [
     "API_PREFIX",
     "MAX_BODY_BYTES",
     "ROUTES",
+    "TENANT_ROUTES",
     "ApiServer",
     "CallCenterPort",
     "CenterHealth",
@@ -27,6 +29,7 @@ __all__ = [
     "OperatorAction",
     "RecordingContent",
     "Route",
+    "TenantAccess",
     "build_openapi",
     "create_api_app",
     "is_loopback",

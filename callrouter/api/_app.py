@@ -19,6 +19,7 @@ from callrouter.api._openapi import build_openapi
 from callrouter.api._pages import add_pages
 from callrouter.api._routes import ROUTES
 from callrouter.api._table import DEPS, ApiDeps, bind
+from callrouter.api._tenancy import TenantAccess
 from callrouter.api.ports import CallCenterPort
 from callrouter.config import HttpSettings, is_loopback
 from callrouter.errors import ConfigError, ConfigProblem
@@ -60,17 +61,20 @@ def create_api_app(
     live: LiveSource | None = None,
     observability: Observability | None = None,
     call_control: CallControlPort | None = None,
+    tenants: TenantAccess | None = None,
 ) -> web.Application:
     """The HTTP API as an aiohttp application; raises ConfigError if it would be open.
-    With ``live``, it also serves the wallboard and the operator panel (``_pages``)."""
+    With ``live``, it also serves the wallboard and the operator panel (``_pages``).
+    With ``tenants``, a tenant's token acts as that tenant only (``_tenancy``)."""
     token = _token_of(settings)
     viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
     if viewer:
         register_secret(viewer)
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[DEPS] = ApiDeps(
-        center=center, pool=pool, token=token, viewer_token=viewer.encode() if viewer else None
-    )
+        center=center, pool=pool, token=token, viewer_token=viewer.encode() if viewer else None,
+        access=tenants if tenants is not None and tenants.tokens else None,
+    )  # fmt: skip
     document = build_openapi(
         ROUTES, title=_TITLE, version=callrouter.__version__, description=_DESCRIPTION
     )
@@ -99,11 +103,12 @@ class ApiServer:
         live: LiveSource | None = None,
         observability: Observability | None = None,
         call_control: CallControlPort | None = None,
+        tenants: TenantAccess | None = None,
     ) -> None:
         # Built now, so an open API on a public address fails before anything starts.
         self._app = create_api_app(
             settings=settings, center=center, pool=pool, live=live,
-            observability=observability, call_control=call_control,
+            observability=observability, call_control=call_control, tenants=tenants,
         )  # fmt: skip
         self._host = settings.host
         self._port = settings.port

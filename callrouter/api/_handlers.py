@@ -113,6 +113,9 @@ async def health(inp: Inputs) -> web.StreamResponse:
 async def operators(inp: Inputs) -> OperatorList:
     async with _db(inp, "cannot list operators") as conn:
         rows = await list_operators(conn)
+    access, tenant = inp.deps.access, inp.deps.tenant
+    if access is not None and tenant is not None:  # a tenant sees those serving it
+        rows = [row for row in rows if access.serves(tenant, row["id"])]
     return OperatorList(operators=[OperatorOut.model_validate(dict(row)) for row in rows])
 
 
@@ -231,7 +234,12 @@ async def transfer(inp: Inputs) -> TransferOut:
 
 
 async def queues(inp: Inputs) -> QueueStatusOut:
-    return QueueStatusOut(await inp.deps.center.queue_status())
+    status = await inp.deps.center.queue_status()
+    access, tenant = inp.deps.access, inp.deps.tenant
+    if access is not None and tenant is not None:  # a tenant sees its own queues
+        status = {name: figures for name, figures in status.items()
+                  if access.owns_queue(tenant, name)}  # fmt: skip
+    return QueueStatusOut(status)
 
 
 async def callbacks(inp: Inputs) -> CallbackList:

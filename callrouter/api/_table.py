@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
 import asyncpg
@@ -22,7 +22,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from callrouter.api._errors import ApiHttpError, validation_error
+from callrouter.api._tenancy import TENANT_ROUTES, TenantAccess, check_inputs
 from callrouter.api.ports import CallCenterPort
+from callrouter.store.tenants import ConnectionSource, TenantPool
 
 __all__ = ["DEPS", "ApiDeps", "Inputs", "Route", "bind"]
 
@@ -35,12 +37,17 @@ Method = Literal["GET", "POST"]
 @dataclass(frozen=True, slots=True)
 class ApiDeps:
     center: CallCenterPort
-    pool: asyncpg.Pool
+    # For a tenant's request, a TenantPool: its queries see only the tenant's rows.
+    pool: ConnectionSource | asyncpg.Pool
     # Bytes, so hmac.compare_digest accepts any token (it refuses non-ASCII str);
     # kept out of repr, which tracebacks with locals would print.
     token: bytes | None = field(repr=False)
     # Read-only: GET requests only.
     viewer_token: bytes | None = field(default=None, repr=False)
+    # The tenants' tokens and what each owns (api/_tenancy.py); None: no tenants.
+    access: TenantAccess | None = None
+    # The tenant this request acts for; None: the center itself (http.token).
+    tenant: str | None = None
 
 
 DEPS = web.AppKey("callrouter_api_deps", ApiDeps)
@@ -101,6 +108,17 @@ class Route:
         return self.handler.__name__.strip("_")
 
 
+def _authenticate(request: web.Request, deps: ApiDeps) -> str | None:
+    """The tenant a tenant's token acts for; None for the center's own tokens."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if deps.access is not None and scheme.lower() == "bearer" and given.strip():
+        tenant = deps.access.tenant_of_token(given.strip().encode())
+        if tenant is not None:
+            return tenant
+    _check_token(request, deps.token, deps.viewer_token)
+    return None
+
+
 def _check_token(request: web.Request, token: bytes | None, viewer: bytes | None) -> None:
     if token is None:
         return
@@ -158,8 +176,9 @@ def json_response(model: BaseModel, *, status: int = 200) -> web.Response:
 def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
         deps = request.app[DEPS]
-        if route.auth:
-            _check_token(request, deps.token, deps.viewer_token)
+        tenant = _authenticate(request, deps) if route.auth else None
+        if tenant is not None:
+            deps = _as_tenant(route, deps, tenant)
         inputs = Inputs(
             request=request,
             deps=deps,
@@ -169,6 +188,9 @@ def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
             if route.body is not None
             else None,
         )
+        if tenant is not None and deps.access is not None:
+            await check_inputs(deps.access, tenant, deps.pool, (inputs.path, inputs.query,
+                                                                 inputs.body))  # fmt: skip
         result = await route.handler(inputs)
         if isinstance(result, web.StreamResponse):
             return result
@@ -176,3 +198,10 @@ def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
 
     handle.__name__ = route.operation_id
     return handle
+
+
+def _as_tenant(route: Route, deps: ApiDeps, tenant: str) -> ApiDeps:
+    if (route.method, route.path) not in TENANT_ROUTES:
+        log.warning("api.tenant_refused", path=route.path, tenant=tenant)
+        raise ApiHttpError(403, "forbidden", "this endpoint is not open to a tenant's token")
+    return replace(deps, pool=TenantPool(deps.pool, tenant), tenant=tenant)

@@ -18,6 +18,7 @@ from callrouter.acd import CallRecord, OperatorStateChanged
 from callrouter.calls._call_log import CallLog
 from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._sessions import CallSession
+from callrouter.config import DEFAULT_TENANT
 from callrouter.store.records import (
     CallEventRow,
     CallInsert,
@@ -48,8 +49,11 @@ class CallJournal:
     def __init__(
         self, *, writer: RecordWriter, node: str, crm: CrmEvents,
         on_final: Callable[[CallRecord], None] = lambda record: None,
+        tenant_of: Callable[[str], str] = lambda queue: DEFAULT_TENANT,
     ) -> None:  # fmt: skip
         self._on_final = on_final  # metrics: every call's final record
+        # A queue's tenant: a lookup in the settings, once per call (tenant() below).
+        self._tenant_of = tenant_of
         self._writer = writer
         self._node = node
         self.crm = crm
@@ -60,6 +64,12 @@ class CallJournal:
         # a resync meanwhile must not adopt them as new calls.
         self._finished_channels: OrderedDict[str, None] = OrderedDict()
         self._call_log = CallLog()
+
+    def tenant(self, session: CallSession) -> str:
+        """The call's tenant, from its queue when first asked, then kept on the session."""
+        if session.tenant is None:
+            session.tenant = self._tenant_of(session.queue)
+        return session.tenant
 
     def call_created(self, session: CallSession, *, direction: str = "inbound") -> None:
         self._call_log.arrived(session, direction)
@@ -75,6 +85,7 @@ class CallJournal:
                 called_number=session.called_number,
                 queue_name=session.queue or None,
                 priority=session.priority,
+                tenant=self.tenant(session),
             )
         )
 
@@ -97,6 +108,7 @@ class CallJournal:
                 queue_name=queue or session.queue or None,
                 operator_id=operator_id,
                 data=data,
+                tenant=self.tenant(session),
             )
         )
 
@@ -135,10 +147,11 @@ class CallJournal:
                 self._await_cause(session.caller_channel_id, call_id)
         self._call_log.record(record, values.get("hangup_cause"))
         self._writer.put(CallUpdate(call_id, values))
+        tenant = self.tenant(session) if session is not None else self._tenant_of(record.queue)
         if record.outcome is not None and record.ended_at is not None:
-            self._final_event(record, call_id, session)
+            self._final_event(record, call_id, session, tenant)
         elif record.reason in _TRANSFER_REASONS:
-            self._transfer_event(record, call_id)
+            self._transfer_event(record, call_id, tenant)
 
     def _await_cause(self, channel_id: str, call_id: uuid.UUID) -> None:
         self._awaiting_cause[channel_id] = call_id
@@ -156,7 +169,7 @@ class CallJournal:
             self._writer.put(CallUpdate(call_id, {"hangup_cause": cause}))
 
     def _final_event(
-        self, record: CallRecord, call_id: uuid.UUID, session: CallSession | None
+        self, record: CallRecord, call_id: uuid.UUID, session: CallSession | None, tenant: str
     ) -> None:
         self._on_final(record)
         data: dict[str, Any]
@@ -176,24 +189,24 @@ class CallJournal:
             verb, data = "OVERFLOW", {"target": record.reason}
         elif record.outcome == "callback":
             if session is not None and session.exit_key is not None:
-                self._queue_log(record, call_id, "EXITWITHKEY",
+                self._queue_log(record, call_id, tenant, "EXITWITHKEY",
                                 {"key": session.exit_key, **places, "waittime": wait})  # fmt: skip
             verb, data = "CALLBACK", {"position": record.position, "waittime": wait}
         elif record.outcome == "closed":
             verb, data = "CLOSED", {}
         elif record.outcome == "transferred":
-            self._transfer_event(record, call_id)
+            self._transfer_event(record, call_id, tenant)
             if session is not None:
                 self.crm.ended(record, session)
             return
         else:
             verb = _LEAVE_EVENTS.get(record.reason, "EXITWITHTIMEOUT")
             data = {**places, "waittime": wait}
-        self._queue_log(record, call_id, verb, data)
+        self._queue_log(record, call_id, tenant, verb, data)
         if session is not None:
             self.crm.ended(record, session)
 
-    def _transfer_event(self, record: CallRecord, call_id: uuid.UUID) -> None:
+    def _transfer_event(self, record: CallRecord, call_id: uuid.UUID, tenant: str) -> None:
         """A call handed on, in the queue it leaves: app_queue's BLINDTRANSFER (the
         target as extension@context: a queue, ``operator`` or ``callrouter-transfer``
         for a number) or ATTENDEDTRANSFER (BRIDGE: the caller's bridge was kept)."""
@@ -203,17 +216,18 @@ class CallJournal:
                  "origposition": record.origposition}  # fmt: skip
         if record.reason == "attended-transfer":
             target = {"method": "BRIDGE", "method_data": f"cr-{record.call_id}"}
-            self._queue_log(record, call_id, "ATTENDEDTRANSFER", {**target, **times})
+            self._queue_log(record, call_id, tenant, "ATTENDEDTRANSFER", {**target, **times})
             return
         extension, context = _transfer_target(record.transferred_to or "")
         self._queue_log(
-            record, call_id, "BLINDTRANSFER",
+            record, call_id, tenant, "BLINDTRANSFER",
             {"extension": extension, "context": context, **times},
         )  # fmt: skip
 
     def _queue_log(
-        self, record: CallRecord, call_id: uuid.UUID, verb: str, data: dict[str, Any]
-    ) -> None:
+        self, record: CallRecord, call_id: uuid.UUID, tenant: str, verb: str,
+        data: dict[str, Any],
+    ) -> None:  # fmt: skip
         self._writer.put(
             CallEventRow(
                 call_id,
@@ -222,6 +236,7 @@ class CallJournal:
                 record.queue,
                 record.operator_id,
                 data,
+                tenant,
             )
         )
 
@@ -240,7 +255,7 @@ class CallJournal:
     def recording_started(self, session: CallSession, name: str, fmt: str, at: datetime) -> None:
         session.recording_started_at = at
         self._call_log.recording_started(session, name)
-        self._writer.put(RecordingInsert(session.call_uuid, name, fmt, at))
+        self._writer.put(RecordingInsert(session.call_uuid, name, fmt, at, self.tenant(session)))
         self.event(session, at, "RECORDING", operator_id=session.operator_id, name=name)
 
     def recording_changed(self, name: str, state: str, **values: Any) -> None:

@@ -79,6 +79,9 @@ class CallSession:
     abandon_message: str | None = None
     # The last transfer's who/why, for the next operator's screen pop (call.offered).
     transfer_note: dict[str, object] | None = None
+    # The client company the call belongs to (its first queue's tenant), set by the
+    # journal when it writes the call's row; every row of the call carries it.
+    tenant: str | None = None
 
     @property
     def call_uuid(self) -> uuid.UUID:

@@ -25,7 +25,7 @@ from callrouter.acd import (
     OperatorStateChanged,
 )
 from callrouter.agi import FastAgiServer, build_routes
-from callrouter.api import ApiServer, Observability
+from callrouter.api import ApiServer, Observability, TenantAccess
 from callrouter.ari import AriClient, AriHealth
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._actions import CommandExecutor
@@ -261,8 +261,9 @@ class CallrouterService:
         holder, inbox = self.holder, Inbox()
         crm = CrmEvents(publisher=notifier, settings=holder)
         journal = CallJournal(
-            writer=writer, node=self.node, crm=crm, on_final=self.metrics.call_ended
-        )
+            writer=writer, node=self.node, crm=crm, on_final=self.metrics.call_ended,
+            tenant_of=lambda queue: holder.current.tenant_of_queue(queue),
+        )  # fmt: skip
         claims = (
             OperatorClaims(pool=pool, node=self.node, clock=clock)
             if settings.cluster.claim_operators
@@ -347,6 +348,7 @@ class CallrouterService:
                 live=live,
                 observability=self._observability(engine, writer, ari, notifier),
                 call_control=CallControl(transfers=transfers, monitoring=monitoring),
+                tenants=TenantAccess.from_settings(settings),
             )
             if settings.http.enabled
             else None

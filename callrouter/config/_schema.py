@@ -462,6 +462,11 @@ class Settings(_Section):
         default_factory=dict
     )
 
+    def tenant_of_queue(self, queue: str) -> str:
+        """The queue's tenant; a call with no (or no longer a) queue is the default's."""
+        settings = self.queues.get(queue)
+        return settings.tenant if settings is not None else DEFAULT_TENANT
+
     def tenants_of_operator(self, operator_id: str) -> frozenset[str]:
         """The tenants an operator serves: those of their queues."""
         operator = self.operators[operator_id]

@@ -49,8 +49,8 @@ class TenantCrmSettings(_Section):
 
 class TenantSettings(_Section):
     name: str = ""
-    # Bearer tokens that act as this tenant on the HTTP API: several, so a token can be
-    # rotated without downtime (add the new one, reload, remove the old one).
+    # Bearer tokens that act as this tenant on the HTTP API (read at start): several, so
+    # a token can be rotated (add the new one, restart, remove the old one later).
     tokens: list[SecretStr] = Field(default_factory=list)
     crm: TenantCrmSettings | None = None
     # None: recording.retention_days.

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from callrouter.config import DEFAULT_TENANT
+
 __all__ = [
     "CALL_COLUMNS",
     "CallEventRow",
@@ -59,6 +61,8 @@ class CallInsert:
     called_number: str = ""
     queue_name: str | None = None
     priority: int = 0
+    # The client company the call belongs to: its queue's tenant (config/_tenants.py).
+    tenant: str = DEFAULT_TENANT
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,7 @@ class CallEventRow:
     queue_name: str | None = None
     operator_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    tenant: str = DEFAULT_TENANT
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,7 @@ class RecordingInsert:
     name: str
     format: str
     started_at: datetime
+    tenant: str = DEFAULT_TENANT
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,7 @@ class ConnectionSource(Protocol):
 class TenantPool:
     """A pool whose connections act for one tenant (see :func:`as_tenant`)."""
 
-    def __init__(self, pool: asyncpg.Pool, tenant: str) -> None:
+    def __init__(self, pool: ConnectionSource | asyncpg.Pool, tenant: str) -> None:
         self._pool = pool
         self.tenant = check_tenant_id(tenant)
 

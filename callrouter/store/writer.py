@@ -227,12 +227,13 @@ def _call_inserts(group: Sequence[Record]) -> tuple[str, list[tuple[object, ...]
                 r.queue_name,
                 r.priority,
                 r.created_at,
+                r.tenant,
             )
         )
     sql = (
         "INSERT INTO calls (id, direction, channel_id, node, caller_number, caller_name,"
-        " called_number, queue_name, priority, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING"
+        " called_number, queue_name, priority, created_at, tenant)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING"
     )
     return sql, rows
 
@@ -241,10 +242,10 @@ def _event_inserts(group: Sequence[Record]) -> tuple[str, list[tuple[object, ...
     rows: list[tuple[object, ...]] = []
     for r in group:
         assert isinstance(r, CallEventRow)
-        rows.append((r.call_id, r.at, r.event, r.queue_name, r.operator_id, r.data))
+        rows.append((r.call_id, r.at, r.event, r.queue_name, r.operator_id, r.data, r.tenant))
     sql = (
-        "INSERT INTO call_events (call_id, at, event, queue_name, operator_id, data)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO call_events (call_id, at, event, queue_name, operator_id, data, tenant)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )
     return sql, rows
 
@@ -269,9 +270,10 @@ def _recording_inserts(group: Sequence[Record]) -> tuple[str, list[tuple[object,
     rows: list[tuple[object, ...]] = []
     for r in group:
         assert isinstance(r, RecordingInsert)
-        rows.append((r.call_id, r.name, r.format, r.started_at))
+        rows.append((r.call_id, r.name, r.format, r.started_at, r.tenant))
     sql = (
-        "INSERT INTO recordings (call_id, name, format, started_at) VALUES ($1, $2, $3, $4)"
+        "INSERT INTO recordings (call_id, name, format, started_at, tenant)"
+        " VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT (name) DO NOTHING"
     )
     return sql, rows
