@@ -5,8 +5,11 @@ and target, by Erlang or by simulation; the answer is the plan's rows as JSON, o
 chart as a PNG. The routing is the service's configuration when the API runs inside
 ``callrouter serve`` (the settings source of ``_report_routes``) and every queue of
 the profile is configured; otherwise, or with ``"rules": "simple"``, each queue is
-planned alone. The work runs in a thread; a request whose simulation would exceed
-``MAX_SIMULATED_CALLS`` is refused rather than hold the node's CPU.
+planned alone. ``outbound`` blends configured campaigns into the simulated day (the
+service's configuration says what they are; the profile's ``answer_rate``, ``talk_s``
+and ``leads``, or ``outbound``'s defaults, what they dial). The work runs in a thread;
+a request whose simulation would exceed ``MAX_SIMULATED_CALLS`` is refused rather than
+hold the node's CPU.
 """
 
 from __future__ import annotations
@@ -22,10 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from callrouter.api._handlers import API_PREFIX
 from callrouter.api._report_routes import REPORT_SETTINGS
 from callrouter.api._table import Inputs, Route
+from callrouter.dialer import DEFAULT_ANSWER_AFTER, DEFAULT_GIVE_UP_AFTER
 from callrouter.errors import InvalidInput
 from callrouter.planning import (
     DEFAULT_QUEUE,
+    Campaign,
     Interval,
+    MissingOutbound,
+    OutboundDefaults,
+    OutboundLoad,
     Plan,
     PlanRequest,
     Profile,
@@ -34,6 +42,8 @@ from callrouter.planning import (
     Routing,
     RunSettings,
     StaffingTarget,
+    blend,
+    configured_campaigns,
     make_plan,
     parse_clock,
     plan_dict,
@@ -57,6 +67,11 @@ class LoadIn(BaseModel):
     calls: float = Field(ge=0)
     aht_s: float = Field(gt=0, description="Average handle time: talk plus wrap-up")
     patience_s: float | None = Field(None, gt=0, description="Mean patience; null: unlimited")
+    answer_rate: float | None = Field(
+        None, ge=0, le=1, description="Outbound into this queue: share of lines answered"
+    )
+    talk_s: float | None = Field(None, gt=0, description="Outbound: mean talk time")
+    leads: int | None = Field(None, ge=0, description="Outbound: lines it may dial")
 
 
 class HistoryIn(BaseModel):
@@ -86,6 +101,26 @@ class SimulationIn(BaseModel):
     warmup_s: float = Field(0.0, ge=0)
 
 
+class OutboundIn(BaseModel):
+    model_config = _FROZEN
+    campaigns: list[str] = Field(min_length=1, description="Configured campaigns to blend in")
+    answer_rate: float | None = Field(
+        None, ge=0, le=1, description="Where the profile gives none: share of lines answered"
+    )
+    talk_s: float | None = Field(None, gt=0, description="Where the profile gives none")
+    leads: int | None = Field(None, ge=0, description="Where the profile gives none")
+    answer_after_s: tuple[float, float] = Field(
+        DEFAULT_ANSWER_AFTER, description="Seconds before a person answers, uniform"
+    )
+    give_up_after_s: tuple[float, float] = Field(
+        DEFAULT_GIVE_UP_AFTER, description="Seconds an unanswered line rings, uniform"
+    )
+    amd_s: float = Field(0.0, ge=0, description="Answering-machine detection after the answer")
+
+    def defaults(self) -> OutboundDefaults:
+        return OutboundDefaults(answer_rate=self.answer_rate, talk_s=self.talk_s, leads=self.leads)
+
+
 class PlanIn(BaseModel):
     model_config = _FROZEN
     interval_minutes: int = Field(30, ge=1, le=1440)
@@ -99,6 +134,7 @@ class PlanIn(BaseModel):
     rules: Literal["auto", "config", "simple"] = "auto"
     target: TargetIn = TargetIn()
     simulation: SimulationIn = SimulationIn()
+    outbound: OutboundIn | None = Field(None, description="Campaigns blended in (simulate)")
 
 
 class PlanOut(BaseModel):
@@ -113,19 +149,48 @@ class PlanOut(BaseModel):
     rows: list[dict[str, Any]] = Field(
         description="One per interval and queue, plus each interval's total (queue '*')"
     )
+    outbound: list[dict[str, Any]] = Field(
+        default=[], description="Per blended campaign: one per interval, then its day"
+    )
 
 
 def _profile(body: PlanIn) -> Profile:
     loads: dict[int, list[QueueLoad]] = defaultdict(list)
+    dialled: dict[int, list[OutboundLoad]] = defaultdict(list)
+    defaults = body.outbound.defaults() if body.outbound else OutboundDefaults()
     for n, load in enumerate(body.profile or []):
         where = f"profile[{n}]: "
         start = parse_clock(load.start, where)
         try:
             loads[start].append(QueueLoad(load.queue, load.calls, load.aht_s, load.patience_s))
+            out = defaults.merge(
+                load.queue, answer_rate=load.answer_rate, talk_s=load.talk_s, leads=load.leads
+            )
+        except MissingOutbound as exc:
+            raise InvalidInput(f"{where}{exc} (give it here or in outbound.{exc.field})") from None
         except InvalidInput as exc:
             raise InvalidInput(f"{where}{exc}") from None
+        if out is not None:
+            dialled[start].append(out)
     return Profile(
-        body.interval_minutes * 60, tuple(Interval(s, tuple(loads[s])) for s in sorted(loads))
+        body.interval_minutes * 60,
+        tuple(Interval(s, tuple(loads[s]), tuple(dialled[s])) for s in sorted(loads)),
+    )
+
+
+def _campaigns(inp: Inputs, body: PlanIn) -> tuple[Campaign, ...]:
+    out = body.outbound
+    if out is None:
+        return ()
+    source = inp.request.app.get(REPORT_SETTINGS)
+    if source is None:
+        raise InvalidInput("campaigns come from the service's configuration, which this API lacks")
+    return configured_campaigns(
+        source(),
+        out.campaigns,
+        answer_after_s=out.answer_after_s,
+        give_up_after_s=out.give_up_after_s,
+        amd_s=out.amd_s,
     )
 
 
@@ -191,7 +256,10 @@ def _roster(body: PlanIn, routing: Routing) -> Roster | None:
 
 async def _plan(inp: Inputs) -> Plan:
     body = inp.body_as(PlanIn)
+    campaigns = _campaigns(inp, body)
     profile = await _load(inp, body)
+    if body.outbound is not None:
+        profile = blend(profile, campaigns, body.outbound.defaults())
     routing = _routing(inp, body, profile)
     sim = body.simulation
     if body.method == "simulate":
@@ -219,6 +287,7 @@ async def _plan(inp: Inputs) -> Plan:
         runs=RunSettings(
             replications=sim.replications, seed=sim.seed, ring_s=sim.ring_s, warmup_s=sim.warmup_s
         ),
+        campaigns=campaigns,
     )
     return await asyncio.to_thread(make_plan, request)
 

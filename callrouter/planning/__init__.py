@@ -15,6 +15,7 @@
 from callrouter.planning._analytic import erlang_plan
 from callrouter.planning._campaign import (
     Campaign,
+    MissingOutbound,
     OutboundDefaults,
     blend,
     check_campaigns,
@@ -76,6 +77,7 @@ __all__ = [
     "ErlangFigures",
     "Estimate",
     "Interval",
+    "MissingOutbound",
     "OutboundDefaults",
     "OutboundLoad",
     "OutboundRow",

@@ -23,7 +23,14 @@ from callrouter.dialer import (
 from callrouter.errors import InvalidInput
 from callrouter.planning._model import OutboundLoad, Profile, Routing
 
-__all__ = ["Campaign", "OutboundDefaults", "blend", "check_campaigns", "parse_span"]
+__all__ = [
+    "Campaign",
+    "MissingOutbound",
+    "OutboundDefaults",
+    "blend",
+    "check_campaigns",
+    "parse_span",
+]
 
 DEFAULT_ABANDON_AFTER_S = 2.0
 DEFAULT_ABANDON_WINDOW_S = 3600.0
@@ -111,6 +118,27 @@ class OutboundDefaults:
         if self.answer_rate is None or self.talk_s is None:
             return None
         return OutboundLoad(queue, self.answer_rate, self.talk_s, self.leads)
+
+    def merge(
+        self, queue: str, *, answer_rate: float | None, talk_s: float | None, leads: int | None
+    ) -> OutboundLoad | None:
+        """One row's outbound load: its own values, these defaults where it gives none
+        (None: the row gives none at all). ``MissingOutbound`` names what is missing."""
+        if answer_rate is None and talk_s is None and leads is None:
+            return None
+        answer_rate = self.answer_rate if answer_rate is None else answer_rate
+        talk_s = self.talk_s if talk_s is None else talk_s
+        if answer_rate is None:
+            raise MissingOutbound("answer_rate")
+        if talk_s is None:
+            raise MissingOutbound("talk_s")
+        return OutboundLoad(queue, answer_rate, talk_s, self.leads if leads is None else leads)
+
+
+class MissingOutbound(InvalidInput):
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is empty")
+        self.field = field
 
 
 def blend(profile: Profile, campaigns: Sequence[Campaign], defaults: OutboundDefaults) -> Profile:

@@ -102,6 +102,8 @@ class CampaignDay:
         self.backstop_us: int | None = None
         self.next_id = 0
         self.anticipating = campaign.pacing.anticipation > 0
+        self.last_snapshot: PacingSnapshot | None = None
+        """What the last pacing decision was taken on (None: it did not get that far)."""
 
     def owns(self, call_id: str) -> bool:
         return call_id in self.lines
@@ -129,6 +131,7 @@ class CampaignDay:
         floor, now_us = self.floor, self.floor.now_us
         if now_us == self.backstop_us:
             self.backstop_us = None
+        self.last_snapshot = None
         index = floor.dial_interval(now_us)
         load = None if index is None else self.loads.get(index)
         if index is None or load is None:
@@ -156,6 +159,7 @@ class CampaignDay:
             ),
             trunk_load=floor.trunk_load(),
         )
+        self.last_snapshot = snapshot
         lines = decide(snapshot, self.campaign.pacing).originate
         if left is not None:
             lines = min(lines, left)

@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from callrouter.errors import InvalidInput
-from callrouter.planning._campaign import OutboundDefaults
+from callrouter.planning._campaign import MissingOutbound, OutboundDefaults
 from callrouter.planning._model import (
     DAY_S,
     Interval,
@@ -92,24 +92,24 @@ def _rows(text: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]
     ]
 
 
+_FLAGS = {"answer_rate": "--answer-rate", "talk_s": "--talk"}
+
+
 def _outbound(
     row: dict[str, str], queue: str, where: str, defaults: OutboundDefaults
 ) -> OutboundLoad | None:
-    answer_rate = _number(row, "answer_rate", where, optional=True)
-    talk = _number(row, "talk_s", where, optional=True)
     leads = _number(row, "leads", where, optional=True)
-    if answer_rate is None and talk is None and leads is None:
-        return None
     if leads is not None and (leads < 0 or leads != int(leads)):
         raise InvalidInput(f"{where}leads must be a whole number >= 0, not {row['leads']!r}")
-    answer_rate = defaults.answer_rate if answer_rate is None else answer_rate
-    talk = defaults.talk_s if talk is None else talk
-    for value, column, flag in ((answer_rate, "answer_rate", "--answer-rate"),
-                                (talk, "talk_s", "--talk")):  # fmt: skip
-        if value is None:
-            raise InvalidInput(f"{where}{column} is empty (give it here or with {flag})")
-    assert answer_rate is not None and talk is not None
-    return OutboundLoad(queue, answer_rate, talk, defaults.leads if leads is None else int(leads))
+    try:
+        return defaults.merge(
+            queue,
+            answer_rate=_number(row, "answer_rate", where, optional=True),
+            talk_s=_number(row, "talk_s", where, optional=True),
+            leads=None if leads is None else int(leads),
+        )
+    except MissingOutbound as exc:
+        raise InvalidInput(f"{where}{exc} (give it here or with {_FLAGS[exc.field]})") from None
 
 
 def read_profile(

@@ -27,7 +27,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -119,8 +119,10 @@ class _Day:
         settings: SimulationSettings,
         within_s: float,
         campaigns: Sequence[Campaign] = (),
+        on_command: Callable[[AcdCommand], None] | None = None,
     ) -> None:
         self.profile, self.roster, self.settings = profile, roster, settings
+        self.on_command = on_command
         self.within_us = seconds(within_s)
         self.interval_us = profile.interval_s * US
         self.first_us = seconds(settings.warmup_s)
@@ -195,6 +197,8 @@ class _Day:
 
     def feed(self, event: AcdEvent) -> None:
         for command in self.engine.handle(event):
+            if self.on_command is not None:
+                self.on_command(command)
             handler = self.handlers.get(type(command))
             if handler is not None:
                 handler(command)
@@ -384,12 +388,14 @@ def start_day(
     *,
     within_s: float,
     campaigns: Sequence[Campaign] = (),
+    on_command: Callable[[AcdCommand], None] | None = None,
 ) -> _Day:
-    """The day at its first instant: operators logged in, the first events scheduled."""
+    """The day at its first instant: operators logged in, the first events scheduled.
+    ``on_command`` sees every command the engine returns, before the day handles it."""
     routing.check_profile(profile)
     roster.check(routing, profile)
     check_campaigns(campaigns, routing, profile)
-    day = _Day(routing, profile, roster, settings, within_s, campaigns)
+    day = _Day(routing, profile, roster, settings, within_s, campaigns, on_command)
     day.staff(0)
     first = profile.intervals[0].start_s
     for index, interval in enumerate(profile.intervals[1:], start=1):
