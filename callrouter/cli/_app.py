@@ -68,8 +68,15 @@ def root(
         help="Main config file (default ./callrouter.yml); conf.d/*.yml beside it is merged in.",
     ),
     debug: bool = typer.Option(False, "--debug", help="Debug logs and full tracebacks."),
+    tenant: str | None = typer.Option(
+        None,
+        "--tenant",
+        envvar="CALLROUTER_TENANT",
+        help="Act as one tenant: commands see and change only its calls, recordings,"
+        " campaigns, customers and reports.",
+    ),
 ) -> None:
-    ctx.obj = CliState(config_path=config, debug=debug)
+    ctx.obj = CliState(config_path=config, debug=debug, tenant=tenant)
 
 
 @app.command()

@@ -18,16 +18,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from callrouter.config import DEFAULT_CONFIG_PATH, Settings, load_settings
+from callrouter.config import DEFAULT_CONFIG_PATH, DEFAULT_TENANT, Settings, load_settings
 from callrouter.errors import (
     CallrouterError,
     ConfigError,
     DomainError,
     ExternalError,
+    InvalidInput,
     NotFound,
 )
 from callrouter.log import configure_logging, register_secret
 from callrouter.store import open_pool, resolve_dsn, resolve_spool_dir
+from callrouter.store.tenants import TenantPool
 
 __all__ = [
     "EXIT_CODES",
@@ -67,6 +69,8 @@ def exit_code_for(error: CallrouterError) -> int:
 class CliState:
     config_path: Path | None
     debug: bool
+    # --tenant: every query runs as this tenant (store/tenants.py); None: the center.
+    tenant: str | None = None
     _settings: Settings | None = None
 
     @property
@@ -106,10 +110,15 @@ def state_of(ctx: typer.Context) -> CliState:
 
 
 @asynccontextmanager
-async def database_pool(state: CliState) -> AsyncIterator[asyncpg.Pool]:
+async def database_pool(state: CliState) -> AsyncIterator[asyncpg.Pool | TenantPool]:
+    """The database; with ``--tenant``, one whose every connection sees and changes only
+    that tenant's rows (the API's tenant tokens use the same row-level security)."""
     db = state.settings.database
+    tenant = state.tenant
+    if tenant is not None and tenant != DEFAULT_TENANT and tenant not in state.settings.tenants:
+        raise InvalidInput(f"--tenant {tenant!r}: no such tenant in the configuration")
     async with open_pool(state.dsn(), min_size=1, max_size=db.pool_max) as pool:
-        yield pool
+        yield pool if tenant is None else TenantPool(pool, tenant)
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
