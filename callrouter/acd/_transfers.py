@@ -176,9 +176,7 @@ class TransferRules(Core):
         """Rule 4: a reserved operator's own state waits for the consultation."""
         for call_id, consulted in self._consults.items():
             if consulted == op.operator_id:
-                raise Conflict(
-                    f"operator {op.operator_id} is being consulted on call {call_id}"
-                )
+                raise Conflict(f"operator {op.operator_id} is being consulted on call {call_id}")
 
     def _consulted(self, call_id: str, operator_id: str) -> Call:
         call = self._call(call_id)
