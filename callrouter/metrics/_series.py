@@ -59,28 +59,30 @@ class Histograms:
             raise ValueError("histogram bounds must be increasing")
         self._name, self._doc, self._labels = name, documentation, list(labels)
         self._bounds = tuple(bounds)
-        # Per label set: counts per bucket (the last one is +Inf), then the sum.
-        self._counts: dict[Labels, list[int]] = {}
-        self._sums: dict[Labels, float] = {}
+        # Per label set: the count of each bucket (the last one is +Inf), then the sum.
+        self._counts: dict[Labels, list[float]] = {}
 
     def observe(self, labels: Labels, value: float) -> None:
         counts = self._counts.get(labels)
         if counts is None:
-            labels = _bounded(self._counts, labels)
-            counts = self._counts.setdefault(labels, [0] * (len(self._bounds) + 1))
+            counts = self._series(labels)
         # bisect_left: a value equal to a bound belongs to that bucket (le = "<=").
         counts[bisect_left(self._bounds, value)] += 1
-        self._sums[labels] = self._sums.get(labels, 0.0) + value
+        counts[-1] += value
+
+    def _series(self, labels: Labels) -> list[float]:
+        labels = _bounded(self._counts, labels)
+        return self._counts.setdefault(labels, [0] * (len(self._bounds) + 1) + [0.0])
 
     def count(self, labels: Labels) -> int:
-        return sum(self._counts.get(labels, ()))
+        return int(sum(self._counts.get(labels, [0.0])[:-1]))
 
     def family(self) -> HistogramMetricFamily:
         family = HistogramMetricFamily(self._name, self._doc, labels=self._labels)
         for labels, counts in sorted(self._counts.items()):
-            cumulative, buckets = 0, []
-            for bound, n in zip((*self._bounds, float("inf")), counts, strict=True):
+            cumulative, buckets = 0.0, []
+            for bound, n in zip((*self._bounds, float("inf")), counts[:-1], strict=True):
                 cumulative += n
                 buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
-            family.add_metric(list(labels), buckets, self._sums[labels])
+            family.add_metric(list(labels), buckets, counts[-1])
         return family
