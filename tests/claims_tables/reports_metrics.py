@@ -69,6 +69,15 @@ CLAIMS: list[Claim] = [
     ),
     Claim(
         REPORTS,
+        "**Average wrap-up** = mean length of the operator's wrap-up after each answered call,"
+        " measured in `operator_state_log`",
+        claims(
+            _STORE + "test_queue_figures_by_hour_on_the_fall_back_day",
+            "tests/reports/test_live_report.py::test_a_routed_call_in_the_queue_report",
+        ),
+    ),
+    Claim(
+        REPORTS,
         "**AHT** = mean talk time + average wrap-up (the queue's `wrapup_s` when no wrap-up was"
         " logged)",
         claims(
