@@ -31,9 +31,7 @@ async def get(port: int, path: str, token: str | None = VIEWER) -> tuple[int, An
         return response.status, await response.json()
 
 
-async def test_reports_over_http_with_the_viewer_token(
-    sim: SimulatedAsterisk, db_dsn: str
-) -> None:
+async def test_reports_over_http_with_the_viewer_token(sim: SimulatedAsterisk, db_dsn: str) -> None:
     port = free_port()
     settings = make_settings(
         sim,
