@@ -96,3 +96,15 @@ def test_an_unknown_tenant_is_refused(db_dsn: str, config: Path) -> None:
     result = callrouter("-c", str(config), "calls", "list", env=env)
     assert result.returncode != 0
     assert "no such tenant" in result.stderr
+
+
+async def test_a_row_a_tenant_adds_is_its_own(db_dsn: str, config: Path) -> None:
+    env = {"CALLROUTER_DSN": db_dsn}
+    args = ("-c", str(config), "--tenant", "acme", "customers", "add")
+    added = callrouter(*args, "--phone", "+12125550199", "--name", "New", env=env)
+    assert added.returncode == 0, added.stderr
+    conn = await asyncpg.connect(db_dsn)
+    try:
+        assert await conn.fetchval("SELECT tenant FROM customers") == "acme"
+    finally:
+        await conn.close()
