@@ -301,14 +301,14 @@ class CallrouterService:
             ari=ari, router=router, sessions=sessions, executor=executor,
             journal=journal, pool=pool, settings=holder, clicks=clicks, dialer=dialer,
         )  # fmt: skip
-        center = CallCenter(
-            ari=ari, pool=pool, router=router, sessions=sessions,
-            journal=journal, clicks=clicks, preview=preview, executor=executor,
-            settings=holder,
-        )  # fmt: skip
         transfers = CallTransfers(
             ari=ari, router=router, sessions=sessions, journal=journal, settings=holder,
             clock=clock,
+        )  # fmt: skip
+        center = CallCenter(
+            ari=ari, pool=pool, router=router, sessions=sessions,
+            journal=journal, clicks=clicks, preview=preview, executor=executor,
+            settings=holder, transfers=transfers,
         )  # fmt: skip
         transfers.subscribe()  # first: it sees an operator's hangup mid-consult first
         monitoring = CallMonitoring(

@@ -128,3 +128,37 @@ async def test_blind_transfer_over_http_needs_exactly_one_target(
             assert (status, body["error"]["id"]) == (404, "not-found")
     finally:
         await crm.stop()
+
+
+async def test_the_older_transfer_route_takes_the_same_way_and_tells_the_crm(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    for resource in ("101", "102"):
+        await sim_control.set_endpoint("PJSIP", resource, behavior="answer", answer_after=0.1)
+    crm, port = Receiver(), _free_port()
+    api = Api(port)
+    await crm.start()
+    try:
+        async with running_service(_settings(sim, port, crm), db_dsn) as service:
+            assert service.parts is not None
+            caller = await sim_control.place_call(caller_number="+4930666")
+            await eventually(
+                lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna"
+            )
+            [session] = service.parts.sessions.sessions()
+            status, body = await api.call(
+                "POST", f"/calls/{session.call_id}/transfer", {"queue": "specialists"}
+            )
+            assert status == 200, body
+
+            async def told() -> Hit | None:
+                return next((h for h in crm.hits if h.event == "call.transferred"), None)
+
+            hit = await eventually(told, what="call.transferred")
+            await eventually(
+                lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="boris"
+            )
+    finally:
+        await crm.stop()
+    assert (hit.json["kind"], hit.json["to"]) == ("blind", {"queue": "specialists"})
+    assert hit.json["transfer"]["from_operator"] == "anna"
