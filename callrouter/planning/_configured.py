@@ -41,6 +41,11 @@ def configured_campaigns(
         if plan is None:
             known = ", ".join(sorted(settings.campaigns)) or "none"
             raise InvalidInput(f"no campaign {name!r} in the configuration (configured: {known})")
+        if not plan.caller_id:
+            raise InvalidInput(
+                f"campaign {name} has no caller_id (nor dialer.caller_id): the dialer would "
+                "not dial it"
+            )
         campaigns.append(
             Campaign(
                 name=name,

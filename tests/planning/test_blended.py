@@ -318,6 +318,10 @@ def test_a_campaign_that_cannot_be_simulated_is_refused_with_a_reason() -> None:
     with pytest.raises(InvalidInput, match="preview campaigns"):
         configured_campaigns(preview, ["renewals"], answer_after_s=(4, 20),
                              give_up_after_s=(3, 30), amd_s=0)  # fmt: skip
+    anonymous = Settings.model_validate(config(caller_id=""))
+    with pytest.raises(InvalidInput, match="no caller_id"):
+        configured_campaigns(anonymous, ["renewals"], answer_after_s=(4, 20),
+                             give_up_after_s=(3, 30), amd_s=0)  # fmt: skip
     inbound_only = day(20, dial=False)
     with pytest.raises(InvalidInput, match="no interval says what it dials into sales"):
         simulate_day(routing, inbound_only, roster(inbound_only, sales=3),

@@ -32,6 +32,9 @@ CONFIG = {
         "anna": {"endpoint": "PJSIP/101", "queues": {"sales": 0, "support": 1}},
         "ben": {"endpoint": "PJSIP/102", "queues": {"support": 0}},
     },
+    "dialer": {"inbound_reserve": 1},
+    "campaigns": {"renewals": {"mode": "predictive", "queue": "sales", "caller_id": "+4930123",
+                               "dial_ahead": False}},
 }  # fmt: skip
 
 
@@ -139,3 +142,57 @@ async def test_bad_requests_are_refused_with_a_reason(
     status, answer = await _post(client, body)
     assert status == 422, answer
     assert says in answer["error"]["message"]
+
+
+async def test_blended_campaign_over_http(client: aiohttp.ClientSession) -> None:
+    """The configured campaign dials into sales in the simulated day: per-row outbound
+    load where the profile gives it, ``outbound``'s defaults elsewhere."""
+    body = {
+        "profile": [
+            {"start": "09:00", "queue": "sales", "calls": 20, "aht_s": 240,
+             "answer_rate": 0.3, "talk_s": 180},
+            {"start": "09:30", "queue": "sales", "calls": 20, "aht_s": 240, "leads": 0},
+        ],
+        "method": "simulate",
+        "roster": {"09:00": {"operators": 8}, "09:30": {"operators": 8}},
+        "outbound": {"campaigns": ["renewals"], "answer_rate": 0.25, "talk_s": 120},
+        "simulation": {"replications": 3, "seed": 2},
+        "rules": "simple",
+    }  # fmt: skip
+    status, answer = await _post(client, body)
+    if status == 422:  # an API without the service's settings has no campaign
+        assert "campaigns come from the service's configuration" in answer["error"]["message"]
+        return
+    assert status == 200, answer
+    rows = {r["start"]: r for r in answer["outbound"]}
+    assert list(rows) == ["09:00", "09:30", "day"]
+    first, second = rows["09:00"], rows["09:30"]
+    assert (first["campaign"], first["queue"], first["mode"]) == ("renewals", "sales", "predictive")
+    assert (first["answer_rate"], first["talk_s"]) == (0.3, 180)
+    assert (second["answer_rate"], second["leads"], second["attempts"]) == (0.25, 0, 0)
+    assert first["connects"] > 10
+    assert first["attempts_low"] <= first["attempts"] <= first["attempts_high"]
+    assert rows["day"]["outbound_abandon_rate"] <= 0.03
+
+
+@pytest.mark.parametrize(
+    ("outbound", "says"),
+    [
+        ({"campaigns": ["winback"], "answer_rate": 0.3, "talk_s": 180}, "no campaign 'winback'"),
+        ({"campaigns": ["renewals"]}, "profile[0]: answer_rate is empty"),
+    ],
+)
+async def test_bad_blended_requests_are_refused_with_a_reason(
+    client: aiohttp.ClientSession, outbound: dict[str, Any], says: str
+) -> None:
+    body = {
+        "profile": [{"start": "09:00", "queue": "sales", "calls": 20, "aht_s": 240, "leads": 5}],
+        "method": "simulate",
+        "roster": {"09:00": {"operators": 8}},
+        "outbound": outbound,
+        "rules": "simple",
+    }
+    status, answer = await _post(client, body)
+    assert status == 422, answer
+    message = answer["error"]["message"]
+    assert says in message or "campaigns come from the service's configuration" in message
