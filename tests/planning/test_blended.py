@@ -38,6 +38,7 @@ from callrouter.planning import (
     blend,
     configured_campaigns,
     read_profile,
+    recommend_roster,
     simulate_day,
     simulation_plan,
 )
@@ -163,6 +164,21 @@ def test_a_peak_after_a_quiet_half_hour_stops_the_dialling() -> None:
     )  # fmt: skip
     quiet, peak = outbound(plan, "09:00"), outbound(plan, "09:30")
     assert peak.attempts.mean < quiet.attempts.mean / 5
+
+
+def test_recommend_judges_occupancy_on_inbound_calls_only() -> None:
+    """A dialer fills whatever idle time it is given, so an occupancy target counted
+    with its customers could never be met: the search counts inbound calls alone."""
+    _, routing, renewals = setup()
+    light = day(20)  # 2.7 erlangs of sales
+    target = StaffingTarget(service_level=None, max_occupancy=0.5)
+    runs = RunSettings(replications=3, seed=3)
+    only_sales = roster(light, sales=1)  # the mix to keep: sales operators only
+    found = recommend_roster(routing, light, target, runs, base=only_sales, campaigns=[renewals])
+    assert 5 <= found.total(32400) <= 7  # 2.7 / 0.5, give or take the simulation
+    plan = simulation_plan(routing, light, found, target, runs, campaigns=[renewals])
+    total = next(r for r in plan.rows if r.queue == ALL_QUEUES)
+    assert total.occupancy.mean > 0.5  # the operators' time, the customers' included
 
 
 def test_the_same_seed_is_the_same_day() -> None:
