@@ -50,6 +50,7 @@ from callrouter.calls._settings import Derived, ReadsSettings, SettingsHolder
 from callrouter.dialer import AbandonCounts, PacingMode, normalize_dnc_number
 from callrouter.dialer.store import DialRefused, OpenAttempt, permit_dial
 from callrouter.errors import Conflict, ExternalError, InvalidInput, NotFound
+from callrouter.store import DB_ERRORS
 from callrouter.store.callbacks import (
     QUEUE_PLAN_PREFIX,
     DueCallback,
@@ -202,6 +203,8 @@ class QueueCallbacks(ReadsSettings):
         while True:
             try:
                 await self.offer_due()
+            except DB_ERRORS as exc:
+                log.warning("callback_offer_db_unavailable", error=str(exc))
             except Exception:
                 log.exception("callback_offer_failed")
             await asyncio.sleep(CHECK_EVERY_S)
@@ -334,6 +337,8 @@ class OperatorCallbacks(ReadsSettings):
         while True:
             try:
                 await self.dial_due()
+            except DB_ERRORS as exc:
+                log.warning("operator_callbacks_db_unavailable", error=str(exc))
             except Exception:
                 log.exception("operator_callbacks_failed")
             await asyncio.sleep(CHECK_EVERY_S)

@@ -65,6 +65,7 @@ from callrouter.dialer import (
 )
 from callrouter.dialer.store import outcome_of_call
 from callrouter.legs import DIALED_LEG, DialedInput, OperatorLegState
+from callrouter.store import DB_ERRORS
 
 __all__ = ["OUTBOUND_PRIORITY", "OutboundDialer"]
 
@@ -141,6 +142,9 @@ class OutboundDialer(ReadsSettings):
                             await source.finish_if_done(plan)  # nobody paces previews
                 if now >= expire_at:
                     expire_at = now + timedelta(seconds=EXPIRE_CLAIMS_EVERY_S)
+            except DB_ERRORS as exc:
+                # PostgreSQL away: one line, not a traceback four times a second.
+                log.warning("dialer_tick_db_unavailable", error=str(exc))
             except Exception:
                 log.exception("dialer_tick_failed")
             with contextlib.suppress(TimeoutError):

@@ -58,6 +58,8 @@ __all__ = ["StasisHandlers"]
 log = structlog.get_logger(__name__)
 
 NORMAL_CLEARING = 16
+# The longest a caller waits for their customer card before being routed without it.
+LOOKUP_BUDGET_S = 1.0
 # Stasis arguments of the legs call control originates (calls/_transfers, _monitoring).
 CALL_CONTROL_KINDS = frozenset({"consult", "snoop"})
 
@@ -208,13 +210,15 @@ class StasisHandlers(ReadsSettings):
         if not number:
             return None
         try:
-            async with self._pool.acquire() as conn:
+            # Bounded: a database that does not answer (a link black-holed, a new
+            # connection's 10 s connect timeout) must not hold the caller back.
+            async with asyncio.timeout(LOOKUP_BUDGET_S), self._pool.acquire() as conn:
                 return await find_customer(
                     conn, number, region=self._settings.dialer.default_region
                 )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             # A database outage must not stop routing: route without the card.
-            log.warning("customer_lookup_failed", error=str(exc))
+            log.warning("customer_lookup_failed", error=str(exc) or type(exc).__name__)
             return None
 
     def _operator_answered(self, event: StasisStart) -> None:

@@ -78,10 +78,22 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
             min_size=min_size,
             max_size=max_size,
             init=_init_connection,
+            reset=_nothing_left_to_reset,
             timeout=_CONNECT_TIMEOUT_S,
         )
     assert pool is not None
     return pool
+
+
+async def _nothing_left_to_reset(conn: asyncpg.Connection) -> None:
+    """What the pool runs when a connection comes back, instead of its default
+    ``RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()``: one more round trip
+    and transaction on every release, a third of an idle service's transactions.
+
+    callrouter leaves no session state behind: settings are ``SET LOCAL`` (transaction
+    scoped), the one LISTEN and the migrations' advisory lock are undone by their owner,
+    and asyncpg itself still rolls back a transaction left open and drops listeners.
+    """
 
 
 @asynccontextmanager

@@ -9,8 +9,8 @@ import pytest
 
 from callrouter.acd import (
     AnnouncePolicy,
-    AnnounceSounds,
     AnnounceQueuePosition,
+    AnnounceSounds,
     CallArrived,
     CallbackRequested,
     CallCompleted,

@@ -110,14 +110,8 @@ def test_serial_keys() -> None:
         assert key.split(":")[0] in {"channel", "bridge", "application"}
 
 
-async def test_bad_frames_over_the_wire_do_not_stop_the_client() -> None:
-    frames = [
-        "{not json",
-        json.dumps({"type": "StasisStart", "application": "callrouter"}),
-        json.dumps({"type": "CallBroadcast", "application": "callrouter",
-                    "channel": {"id": "7.7"}}),
-        json.dumps(_stasis_start("8.8")),
-    ]
+def _events_server(frames: list[str]) -> web.Application:
+    """A bare ARI that sends ``frames`` on the events WebSocket, then a binary frame."""
     app = web.Application()
 
     async def events(request: web.Request) -> web.WebSocketResponse:
@@ -143,6 +137,18 @@ async def test_bad_frames_over_the_wire_do_not_stop_the_client() -> None:
     app.router.add_get("/ari/channels", empty)
     app.router.add_get("/ari/bridges", empty)
     app.router.add_get("/ari/applications/callrouter", application)
+    return app
+
+
+async def test_bad_frames_over_the_wire_do_not_stop_the_client() -> None:
+    frames = [
+        "{not json",
+        json.dumps({"type": "StasisStart", "application": "callrouter"}),
+        json.dumps({"type": "CallBroadcast", "application": "callrouter",
+                    "channel": {"id": "7.7"}}),
+        json.dumps(_stasis_start("8.8")),
+    ]
+    app = _events_server(frames)
     seen: list[AnyEvent] = []
 
     async def record(event: AnyEvent) -> None:
@@ -162,3 +168,33 @@ async def test_bad_frames_over_the_wire_do_not_stop_the_client() -> None:
     names = [entry["event"] for entry in logs]
     assert names.count("ari_event_malformed") == 1
     assert names.count("ari_event_invalid") == 1
+
+
+async def test_event_types_nobody_handles_are_dropped_before_decoding() -> None:
+    """README, Design: frames of a type with no handler are dropped on their leading
+    ``"type"``: neither decoded nor checked against their model (no log line for a
+    broken one), while a handled type is decoded as before."""
+    frames = [
+        '{"type":"ChannelVarset","variable":"X", broken',
+        json.dumps({"type": "ChannelVarset", "channel": "not an object"}),
+        json.dumps(_stasis_start("9.9")),
+        '{"type":"StasisStart", broken',
+    ]
+    seen: list[StasisStart] = []
+
+    async def record(event: StasisStart) -> None:
+        seen.append(event)
+
+    async with local_server(_events_server(frames)) as url, make_client(url) as client:
+        client.on(StasisStart, record)
+        with capture_logs() as logs:
+            task = asyncio.create_task(client.run())
+            await eventually(lambda: len(seen) == 1)
+            await asyncio.sleep(0.1)  # the broken StasisStart after it is read too
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    assert [event.channel.id for event in seen] == ["9.9"]
+    names = [entry["event"] for entry in logs]
+    assert names.count("ari_event_malformed") == 1  # the handled type's broken frame only
+    assert names.count("ari_event_invalid") == 0
