@@ -48,12 +48,12 @@ from scale_harness import (
     load_average,
     place_paced,
     quantiles_ms,
-    rss_kb,
     run_loop,
     run_with_service,
     service_arguments,
     service_settings,
 )
+from scale_procfs import rss_kb
 
 from callrouter.config import Settings
 from callrouter.sim._base import JsonObj

@@ -25,10 +25,11 @@ requests), and the figures show its cores busy (below 1.0 means it waited for wo
 and its event loop's lag (a 5 ms probe: how late it wakes). The simulator is one ARI
 server, as Asterisk is, so it cannot be sharded behind one callrouter.
 
-``--profile FILE``: cProfile (process-time timer) of the service at the last rate, a
-separate run after the measured ones (the profiler slows the service down); prints the
-top 20 functions by internal time and the internal time by package, with C functions
-charged to the package of the Python code that called them.
+``--profile FILE``: cProfile (process-time timer) of the service (into FILE) and of the
+simulator (FILE.sim) at the last rate, a separate run after the measured ones (the
+profiler slows both down); prints the internal time by package (a C function counts for
+its own package, e.g. pydantic_core, orjson, _asyncio, else for its Python callers') and
+the service's top 20 functions by internal time.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import dataclasses
 import itertools
 import pstats
 import random
@@ -238,16 +240,16 @@ def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda kv: -kv[1])
 
 
-def report_profile(profile: cProfile.Profile, path: str) -> None:
-    profile.dump_stats(path)
+def report_profile(path: str, whose: str, *, functions: int) -> None:
     stats = pstats.Stats(path)
     total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
-    print(f"profile of the service (cProfile, process time, {total:.1f} s), saved in {path}")
+    print(f"profile of {whose} (cProfile, process time, {total:.1f} s), saved in {path}")
     print(f"  internal time by package (top {TOP}):")
     for name, seconds in by_package(stats)[:TOP]:
         print(f"    {seconds:7.2f} s  {seconds / total:5.1%}  {name}")
-    print(f"  top {TOP} functions by internal time:")
-    stats.sort_stats("tottime").print_stats(TOP)
+    if functions:
+        print(f"  top {functions} functions by internal time:")
+        stats.sort_stats("tottime").print_stats(functions)
 
 
 def main() -> None:
@@ -260,7 +262,9 @@ def main() -> None:
     parser.add_argument("--wrapup", type=float, default=0.5, help="queue wrap-up, seconds")
     parser.add_argument("--drain", type=float, default=5.0, help="wait for late calls, s")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", metavar="FILE", help="also profile the last rate")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="also profile the last rate (the simulator: FILE.sim)"
+    )
     service_arguments(parser)
     args = parser.parse_args()
     try:
@@ -297,14 +301,18 @@ def main() -> None:
         if args.profile:
             profile = cProfile.Profile(time.process_time)
             plan, job = job_for(rates[-1])
+            sim_profile = args.profile + ".sim"
+            job = dataclasses.replace(job, profile_path=sim_profile)
             run = run_loop(args.loop)(
                 run_with_service(
                     job, settings_for, dsn=dsn, postmaster_pid=postmaster_pid, profile=profile
                 )
             )
-            print("(profiled run, slower than the figures above:)")
+            print("(profiled run, both processes under cProfile, slower than the figures above:)")
             report_setups(plan, args.operators, args.wrapup, run)
-            report_profile(profile, args.profile)
+            profile.dump_stats(args.profile)
+            report_profile(args.profile, "the service", functions=TOP)
+            report_profile(sim_profile, "the simulator", functions=0)
     print(f"  the simulator ran on {args.sim_loop}, the service on {args.loop}")
 
 
