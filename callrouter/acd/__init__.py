@@ -62,6 +62,7 @@ from callrouter.acd._model import (
     OperatorSpec,
     OverflowTarget,
     QueuePolicy,
+    RecordingPolicy,
     Strategy,
 )
 from callrouter.acd._queues import CallStatus
@@ -116,6 +117,7 @@ __all__ = [
     "OverflowTarget",
     "QueuePolicy",
     "QueueView",
+    "RecordingPolicy",
     "RejectClosed",
     "RestoredCall",
     "RingOperator",

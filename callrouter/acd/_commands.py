@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from callrouter.acd._model import AnnounceSounds
+from callrouter.acd._model import AnnounceSounds, RecordingPolicy
 
 __all__ = [
     "AcdCommand",
@@ -70,6 +70,9 @@ class ConnectCall:
     operator_id: str
     # Seconds in the current queue (after a transfer: since entering it), for CONNECT.
     waited_s: float = 0.0
+    # Record the conversation at once ("always"), never, or when asked ("on_demand"):
+    # the call's own policy (a campaign's) over its queue's.
+    recording: RecordingPolicy = "always"
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ from callrouter.acd._events import (
     OperatorUnpaused,
     Tick,
 )
-from callrouter.acd._model import AcdConfig
+from callrouter.acd._model import AcdConfig, RecordingPolicy
 from callrouter.acd._operators import DEFERRED, Operator, OpInput, next_state
 from callrouter.acd._ordering import ring_first
 from callrouter.acd._queues import Call, CallStatus
@@ -155,6 +155,17 @@ class AcdEngine(Reloadable, TransferRules):
     def now(self) -> datetime:
         return self._now
 
+    def recording_policy(self, call_id: str) -> RecordingPolicy:
+        """Whether ``call_id``'s conversation is recorded: its own policy (a campaign's)
+        over its current queue's ("always" for a call the core does not hold)."""
+        call = self._calls.get(call_id)
+        if call is None:
+            return "always"
+        if call.recording is not None:
+            return call.recording
+        policy = self._routing.policies.get(call.queue)
+        return policy.recording if policy is not None else "always"
+
     # -- plumbing -----------------------------------------------------------------------
 
     @staticmethod
@@ -202,6 +213,7 @@ class AcdEngine(Reloadable, TransferRules):
             arrived,
             to_us(arrived),
             0,
+            recording=ev.recording,
         )
         self._calls[call.call_id] = call
         self._join(call, ev.queue, since=arrived)
@@ -315,7 +327,9 @@ class AcdEngine(Reloadable, TransferRules):
         self._transition(op, OpInput.ANSWER, "answer", call.call_id)
         op.call_id = call.call_id
         waited = max(0.0, (self._now - call.queued_at).total_seconds())
-        self._out.append(ConnectCall(call.call_id, op.operator_id, waited))
+        self._out.append(
+            ConnectCall(call.call_id, op.operator_id, waited, self.recording_policy(call.call_id))
+        )
         self._record(call, None, "")
 
     def _on_offer_failed(self, ev: OfferFailed) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from callrouter.acd._callback_places import CallbackPlace
+from callrouter.acd._model import RecordingPolicy
 
 __all__ = [
     "AcdEvent",
@@ -56,6 +57,8 @@ class CallArrived:
     # caller up first): the place in line is by this, so a slow lookup never lets a
     # later caller overtake.
     arrived_at: datetime | None = None
+    # The call's own recording policy (a campaign's), over its queue's.
+    recording: RecordingPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ __all__ = [
 
 Strategy = Literal["longest_idle", "round_robin", "fewest_calls", "random", "linear", "ring_all"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Whether a connected call is recorded: always, never, or when asked (HTTP API).
+RecordingPolicy = Literal["always", "never", "on_demand"]
 OverflowKind = Literal["queue", "context", "callback"]
 
 STRATEGIES: frozenset[str] = frozenset(get_args(Strategy))
@@ -134,6 +136,7 @@ class QueuePolicy:
     # Callers transferred into this queue go ahead of every caller of equal priority
     # who was not (False: they keep the place their original arrival gives them).
     escalated_first: bool = False
+    recording: RecordingPolicy = "always"
 
     def __post_init__(self) -> None:
         steps = tuple(sorted(self.escalation, key=lambda s: s.after_s))

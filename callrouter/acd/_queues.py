@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from callrouter.acd._model import Strategy
+from callrouter.acd._model import RecordingPolicy, Strategy
 from callrouter.acd._operators import Operator
 from callrouter.errors import InternalError
 
@@ -109,6 +109,8 @@ class Call:
     # A transferred caller's place in line: their original arrival (or ahead of every
     # caller not escalated), while ``queued_us`` stays when they entered this queue.
     rank_us: int | None = None
+    # The call's own recording policy (a campaign's); None: its queue's.
+    recording: RecordingPolicy | None = None
 
     @property
     def key(self) -> CallKey:

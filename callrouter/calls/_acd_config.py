@@ -52,6 +52,7 @@ def _queue_policy(name: str, queue: QueueSettings) -> QueuePolicy:
         ],
         auto_pause_on_no_answer=queue.auto_pause_on_no_answer,
         escalated_first=queue.escalated_first,
+        recording=queue.recording,
     )
 
 

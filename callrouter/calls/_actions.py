@@ -354,6 +354,7 @@ class CommandExecutor(ReadsSettings):
             log.error("connect_without_leg", operator=cmd.operator_id)
             return
         session.operator_id = cmd.operator_id
+        session.recording_policy = cmd.recording  # the core's decision, for on-demand too
         bridge_id = _bridge_id(session.call_id)
         now = self._clock.now()
         try:
@@ -410,8 +411,7 @@ class CommandExecutor(ReadsSettings):
                 raise
 
     async def _start_recording(self, session: CallSession, *, on_demand: bool = False) -> None:
-        queue = self._settings.queues.get(session.queue)
-        policy = session.recording_policy or (queue.recording if queue else "always")
+        policy = session.recording_policy or "always"  # set from the core's ConnectCall
         wanted = policy == "always" or (on_demand and policy == "on_demand")
         if not wanted or session.bridge_id is None or session.recording_name is not None:
             return

@@ -364,7 +364,10 @@ class OutboundDialer(ReadsSettings):
         session = self._session(leg)
         self._sessions.add(session)
         self._router.apply(
-            CallArrived(leg.call_id, leg.plan.queue, now, OUTBOUND_PRIORITY, leg.lead.phone)
+            CallArrived(
+                leg.call_id, leg.plan.queue, now, OUTBOUND_PRIORITY, leg.lead.phone,
+                recording=leg.plan.recording,
+            )
         )
         # In line first, then the reserved operator freed: the customer is the best call
         # they may take (unless another operator took them already).

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from callrouter.acd import RecordingPolicy
 from callrouter.config import DialerSettings, Settings
 from callrouter.dialer import AbandonCounts, Limits, PacingConfig, PacingMode
 from callrouter.dialer.store import OpenAttempt
@@ -63,7 +64,7 @@ class CampaignPlan:
     amd: bool = True
     # Operators of the queue kept for inbound callers before the dialer takes any.
     inbound_reserve: int = 0
-    recording: str | None = None
+    recording: RecordingPolicy | None = None
     limits: Limits = field(default_factory=Limits)
     trunk_limits: Limits = field(default_factory=Limits)
 

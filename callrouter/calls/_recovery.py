@@ -133,8 +133,9 @@ class Recovery:
                 # The operator answered just before the crash: bridge them as the core
                 # had decided (the executor logs CONNECT and starts the recording).
                 waited = (self._router.now() - call.queued_at).total_seconds()
+                recording = self._router.engine.recording_policy(call.call_id)
                 self._router.dispatch(
-                    [ConnectCall(call.call_id, call.operator_id, max(0.0, waited))]
+                    [ConnectCall(call.call_id, call.operator_id, max(0.0, waited), recording)]
                 )
         for call_id in plan.operator_left:
             # The operator's BYE came while we were away: end the call as we would have.

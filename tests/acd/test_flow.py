@@ -17,6 +17,7 @@ from callrouter.acd import (
     CallerHungUp,
     CallRecord,
     CancelRing,
+    ConnectCall,
     OfferAnswered,
     OfferFailed,
     OperatorEndpointOffline,
@@ -251,3 +252,15 @@ def test_illegal_events_raise_and_change_nothing(event: object, error: type) -> 
     assert h.engine.snapshot() == before
     assert h.engine.next_deadline() == deadline
     assert h.engine.now == t(3)
+
+
+def test_the_core_decides_whether_a_connected_call_is_recorded() -> None:
+    """The queue's policy, unless the call brings its own (a campaign's)."""
+    queues = [QueuePolicy("q", recording="on_demand")]
+    h = Harness.build(queues, [op("a", q=0), op("b", q=0)])
+    h(CallArrived("queue", "q", t(0)))
+    h(CallArrived("campaign", "q", t(0), recording="never"))
+    (own,) = of(ConnectCall, h(OfferAnswered("queue", "a", t(1))))
+    (campaigns,) = of(ConnectCall, h(OfferAnswered("campaign", "b", t(1))))
+    assert (own.recording, campaigns.recording) == ("on_demand", "never")
+    assert h.engine.recording_policy("campaign") == "never"
