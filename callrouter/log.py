@@ -16,6 +16,7 @@ Three guards keep secrets out of logs whatever a caller passes:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -41,6 +42,11 @@ _CREDENTIALS = (
     # Authorization: Bearer ... / Basic ...
     re.compile(r"(\b(?:Bearer|Basic|Digest)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
 )
+# Every credential pattern above needs one of these: a string without any (a call id,
+# a queue name: nearly every value of every line) skips the three substitutions.
+_MAYBE_CREDENTIAL = re.compile(
+    r"://|api_?key|passw|pwd|token|secret|bearer|basic|digest", re.IGNORECASE
+)
 _MIN_SECRET_CHARS = 3
 
 _secrets: set[str] = set()
@@ -60,6 +66,8 @@ def register_public(*names: str | None) -> None:
 
 def mask_credentials(text: str) -> str:
     """``text`` with every credential in a credential position replaced by ``***``."""
+    if _MAYBE_CREDENTIAL.search(text) is None:
+        return text
     for pattern in _CREDENTIALS:
         text = pattern.sub(rf"\1{_MASK}", text)
     return text
@@ -73,10 +81,16 @@ def _scrub(value: Any) -> Any:
                 value = value.replace(secret, _MASK)
         return value
     if isinstance(value, dict):
-        return {k: _MASK if _SECRET_KEY.search(str(k)) else _scrub(v) for k, v in value.items()}
+        return {k: _MASK if _is_secret_key(str(k)) else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_scrub(v) for v in value)
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(key: str) -> bool:
+    # Lines use a few hundred distinct keys: one regex search per key, not per line.
+    return _SECRET_KEY.search(key) is not None
 
 
 def redact(
@@ -84,9 +98,11 @@ def redact(
 ) -> MutableMapping[str, Any]:
     """structlog processor: mask secret-named keys, credentials and registered secrets."""
     for key, value in list(event_dict.items()):
-        if _SECRET_KEY.search(key) and value is not None:
-            event_dict[key] = _MASK
-        else:
+        if value is None:
+            continue
+        if _is_secret_key(key):
+            event_dict[key] = _MASK  # a numeric PIN too
+        elif not isinstance(value, int | float):  # nothing else to mask in a number
             event_dict[key] = _scrub(value)
     return event_dict
 
