@@ -105,8 +105,16 @@ class CampaignDay:
         self.last_snapshot: PacingSnapshot | None = None
         """What the last pacing decision was taken on (None: it did not get that far)."""
 
-    def owns(self, call_id: str) -> bool:
-        return call_id in self.lines
+    def step(self, kind: int, call_id: str) -> None:
+        """One of the campaign's events (``_timeline``)."""
+        if kind == LINE:
+            self.line_ended(call_id)
+        elif kind == HUMAN:
+            self.human(call_id)
+        elif kind == LOST:
+            self.lost(call_id)
+        else:
+            self.pace()
 
     def _tally(self, line: _Line) -> OutboundTally | None:
         if line.interval < 0:

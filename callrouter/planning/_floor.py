@@ -13,10 +13,12 @@ pacing decision of a day.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 
 from callrouter.acd import OperatorState, OperatorStateChanged
-from callrouter.planning._timeline import QueueFloor
+from callrouter.dialer import Load
+from callrouter.planning._timeline import US, QueueFloor
 
 __all__ = ["FloorWatch"]
 
@@ -26,6 +28,7 @@ _DIAL_BUSY = frozenset({OperatorState.ON_CALL, OperatorState.WRAPUP})
 
 class FloorWatch:
     def __init__(self, queues: Sequence[str], skills: Mapping[str, tuple[str, ...]]) -> None:
+        self._trunk_starts: deque[int] = deque()
         self._skills = skills
         self._available = dict.fromkeys(queues, 0)
         self._busy: dict[str, set[str]] = {q: set() for q in queues}
@@ -75,3 +78,13 @@ class FloorWatch:
             self._rings[call_id] = count
         else:
             self._rings.pop(call_id, None)
+
+    def line_started(self, now_us: int) -> None:
+        self._trunk_starts.append(now_us)
+
+    def trunk_load(self, now_us: int, *, calls: int, ringing: int) -> Load:
+        """As the live dialer counts the trunk: every call in the queues (inbound ones
+        too) and every line not answered yet; lines started in the last second."""
+        while self._trunk_starts and self._trunk_starts[0] <= now_us - US:
+            self._trunk_starts.popleft()
+        return Load(active=calls + ringing, started_last_second=len(self._trunk_starts))

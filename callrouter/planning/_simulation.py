@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -65,9 +64,6 @@ from callrouter.planning._timeline import (
     ANSWER,
     ARRIVAL,
     HANGUP,
-    HUMAN,
-    LINE,
-    LOST,
     PACE,
     STAFF,
     START,
@@ -178,7 +174,6 @@ class _Day:
             Overflow: self._on_overflow,
         }
         self.watch = FloorWatch([q.name for q in routing.queues], skills)
-        self.trunk_starts: deque[int] = deque()
         self.dialers = [
             CampaignDay(
                 c, k, self, profile, seed=settings.seed, wrapup_s=routing.policy(c.queue).wrapup_s
@@ -288,14 +283,11 @@ class _Day:
         return self.watch.queue_floor(queue)
 
     def trunk_load(self) -> Load:
-        """As the live dialer counts it: every call in the queues, and lines not answered."""
-        while self.trunk_starts and self.trunk_starts[0] <= self.now_us - US:
-            self.trunk_starts.popleft()
         ringing = sum(d.unanswered for d in self.dialers)
-        return Load(active=len(self.callers) + ringing, started_last_second=len(self.trunk_starts))
+        return self.watch.trunk_load(self.now_us, calls=len(self.callers), ringing=ringing)
 
     def line_started(self) -> None:
-        self.trunk_starts.append(self.now_us)
+        self.watch.line_started(self.now_us)
 
     def queue_customer(
         self, call_id: str, queue: str, talk_s: float, interval: int, campaign: int
@@ -366,18 +358,7 @@ class _Day:
                 self.tick_us = None
                 self.feed(Tick(self.at(self.now_us)))
         else:
-            self._campaign_event(kind, self.dialers[int(a)], b)
-
-    @staticmethod
-    def _campaign_event(kind: int, dialer: CampaignDay, call_id: str) -> None:
-        if kind == LINE:
-            dialer.line_ended(call_id)
-        elif kind == HUMAN:
-            dialer.human(call_id)
-        elif kind == LOST:
-            dialer.lost(call_id)
-        else:
-            dialer.pace()
+            self.dialers[int(a)].step(kind, b)
 
 
 def start_day(
