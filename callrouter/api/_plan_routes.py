@@ -264,9 +264,11 @@ async def _plan(inp: Inputs) -> Plan:
     sim = body.simulation
     if body.method == "simulate":
         calls = sum(load.calls for i in profile.intervals for load in i.loads)
-        if calls * sim.replications > MAX_SIMULATED_CALLS:
+        # With a campaign the day runs twice: dialling, and without it for comparison.
+        runs = sim.replications * (2 if campaigns else 1)
+        if calls * runs > MAX_SIMULATED_CALLS:
             raise InvalidInput(
-                f"{calls:.0f} calls x {sim.replications} runs is more than this API simulates"
+                f"{calls:.0f} calls x {runs} runs is more than this API simulates"
                 f" ({MAX_SIMULATED_CALLS}); use callrouter plan"
             )
     t = body.target
