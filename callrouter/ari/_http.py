@@ -33,7 +33,18 @@ from callrouter.ari.errors import (
     http_error,
 )
 
-__all__ = ["NOTHING", "RAW", "ROUTES", "Http", "Many", "Route", "many", "one", "route"]
+__all__ = [
+    "NOTHING",
+    "RAW",
+    "ROUTES",
+    "Http",
+    "Many",
+    "Route",
+    "WholeBody",
+    "many",
+    "one",
+    "route",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -103,6 +114,11 @@ NOTHING = _Nothing()
 RAW = _Raw()
 
 
+class WholeBody:
+    """A body parameter that is the whole JSON body, not a key in it (ARI's
+    ``eventFilter``: the spec names it ``filter``, Asterisk reads the body itself)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Route(Generic[T]):
     """One ARI operation. ``query``/``body`` map wire names to Python types
@@ -157,6 +173,10 @@ def _encode(name: str, kind: Any, value: object) -> str | dict[str, Any]:
         if not isinstance(value, Mapping):
             raise TypeError(f"{name} must be a mapping")
         return {str(k): str(v) for k, v in value.items()}
+    if kind is WholeBody:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a mapping")
+        return dict(value)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str")
     return value
@@ -219,6 +239,9 @@ class Http:
         url, rel = self.url(route_, path or {})
         params = _encode_all(route_.query, query or {}, "query", route_.path)
         payload = _encode_all(route_.body, body or {}, "body", route_.path) or None
+        whole = [name for name, kind in route_.body.items() if kind is WholeBody]
+        if payload is not None and whole:
+            payload = payload[whole[0]]
         session = self._session
         if session is None or session.closed:
             raise RuntimeError("AriClient is not open: use 'async with AriClient(...)'")

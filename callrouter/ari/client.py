@@ -51,6 +51,7 @@ from callrouter.ari._rest_misc import (
     SoundsApi,
 )
 from callrouter.ari._websocket import AriHealth, Backoff, EventStream
+from callrouter.ari.errors import AriError
 from callrouter.log import register_secret
 
 __all__ = ["AriClient", "Resync", "ResyncCallback"]
@@ -258,6 +259,20 @@ class AriClient:
             log.error("ari_application_replaced", app=self.app)
         self._dispatcher.submit(event)
 
+    async def _filter_events(self) -> None:
+        """Ask Asterisk for the handled event types only: most of what it sends an
+        application (ChannelVarset, Dial, bridge and playback chatter: about half of a
+        call's events) would be dropped here anyway, after Asterisk built it and the
+        WebSocket carried it. Set at every connection (a new WebSocket may be a new
+        application). An Asterisk without the call (before 13.26/16.3) sends everything,
+        which the client drops on its type as before."""
+        if self._wanted is None:
+            return
+        try:
+            await self.applications.filter_events(self.app, self._wanted)
+        except AriError as exc:
+            log.warning("ari_event_filter_refused", error=str(exc))
+
     def _track(self, event: Event) -> None:
         channel = getattr(event, "channel", None)
         if not isinstance(channel, Channel):
@@ -270,6 +285,7 @@ class AriClient:
     async def _on_connected(self, reconnect: bool, gap: float) -> None:
         if reconnect:
             await self.applications.resubscribe()
+        await self._filter_events()
         channels = await self.channels.list()
         bridges = await self.bridges.list()
         application = await self.applications.get(self.app)
