@@ -3,8 +3,9 @@
 ``/wallboard`` and ``/operator`` are plain files from ``callrouter/web/static``; each
 page opens one Server-Sent Events stream (``/wallboard/events``, ``/operator/events``)
 that pushes the board whenever the routing core changed (``callrouter.web._hub``), and
-the panel's buttons POST to ``/operator/api/...`` (``_panel.py``). Who may see what is
-``callrouter.web._auth``.
+the panel's buttons POST to ``/operator/api/...`` (``_panel.py``), a supervisor's
+monitoring buttons on the wallboard to ``/wallboard/api/...`` (``_supervisor.py``). Who
+may see what is ``callrouter.web._auth``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from callrouter.store import wallboard as board_store
 from callrouter.web import (
     BOARD_COOKIE,
     STATIC_DIR,
+    SUPERVISOR_COOKIE,
     Board,
     BoardHub,
     LiveSource,
@@ -36,7 +38,7 @@ from callrouter.web import (
     live_board,
 )
 
-__all__ = ["PAGES", "PagesDeps", "add_pages", "event_stream", "html_page"]
+__all__ = ["PAGES", "PagesDeps", "add_pages", "event_stream", "html_page", "supervisor_of"]
 
 log = structlog.get_logger("callrouter.api")
 
@@ -97,9 +99,18 @@ def _bearer(request: web.Request) -> str | None:
     return given.strip() if scheme.lower() == "bearer" and given.strip() else None
 
 
+def supervisor_of(request: web.Request) -> str | None:
+    """The supervisor signed in on this browser (``/wallboard/supervisor``), or None."""
+    deps = request.app[PAGES]
+    hashes = {sid: s.panel_secret_hash for sid, s in deps.live.settings.supervisors.items()}
+    return deps.keys.supervisor_of(request.cookies.get(SUPERVISOR_COOKIE), hashes, deps.clock())
+
+
 def _board_allowed(request: web.Request) -> bool:
     keys = request.app[PAGES].keys
-    return keys.board_allowed(request.cookies.get(BOARD_COOKIE), _bearer(request))
+    if keys.board_allowed(request.cookies.get(BOARD_COOKIE), _bearer(request)):
+        return True
+    return supervisor_of(request) is not None
 
 
 _NEEDS_TOKEN = """<!doctype html><meta charset="utf-8"><title>callrouter wallboard</title>
@@ -125,7 +136,10 @@ async def wallboard(request: web.Request) -> web.StreamResponse:
         )  # fmt: skip
         raise redirect
     if not _board_allowed(request):
-        message = "Open <code>/wallboard?token=&lt;http.viewer_token&gt;</code> on this screen."
+        message = (
+            "Open <code>/wallboard?token=&lt;http.viewer_token&gt;</code> on this screen."
+            " Supervisors: <a href='/wallboard/supervisor'>sign in</a>."
+        )
         return web.Response(status=401, text=_NEEDS_TOKEN.format(message=message),
                             content_type="text/html")  # fmt: skip
     return html_page("wallboard.html")
@@ -213,7 +227,8 @@ def add_pages(
     viewer_token: bytes | None,
 ) -> None:
     """Serve the wallboard and the operator panel from ``app``."""
-    from callrouter.api._panel import add_panel  # it builds on this module
+    from callrouter.api._panel import add_panel  # they build on this module
+    from callrouter.api._supervisor import add_supervisor
 
     hub = BoardHub(
         live=lambda: live_board(live.snapshot(), settings=live.settings, party=live.party),
@@ -229,6 +244,7 @@ def add_pages(
     app.router.add_get("/wallboard/events", wallboard_events)
     app.router.add_get("/wallboard/board.json", board_json)
     add_panel(app)
+    add_supervisor(app)
     app.router.add_static("/static/", STATIC_DIR, show_index=False, append_version=False)
     app.cleanup_ctx.append(_run_hub)
     app.on_shutdown.append(_close_streams)

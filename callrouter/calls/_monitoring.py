@@ -291,10 +291,17 @@ class CallMonitoring(ReadsSettings):
         return session
 
     def _endpoint_of(self, supervisor: str) -> str:
-        operator = self._settings.operators.get(supervisor)
+        """The phone of a configured supervisor (``supervisors.<id>.endpoint``), else of
+        the operator of that id (a team lead who also takes calls)."""
+        settings = self._settings
+        configured = settings.supervisors.get(supervisor)
+        if configured is not None and configured.endpoint is not None:
+            return configured.endpoint
+        operator = settings.operators.get(supervisor)
         if operator is None:
             raise InvalidInput(
-                f"{supervisor!r} is not a configured operator: give the endpoint to ring"
+                f"{supervisor!r} has no configured phone (supervisors.<id>.endpoint or an"
+                " operator's): give the endpoint to ring"
             )
         return operator.endpoint
 

@@ -250,6 +250,9 @@ class QueueSettings(_Section):
     script: ScriptText | None = None
 
 
+SECRET_HASH_PATTERN = r"^pbkdf2_sha256\$[0-9]{4,7}\$[A-Za-z0-9_-]{8,64}\$[A-Za-z0-9_-]{16,128}$"
+
+
 class OperatorSettings(_Section):
     name: str = ""
     endpoint: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*/.+")
@@ -258,9 +261,19 @@ class OperatorSettings(_Section):
     logged_in: bool = False
     # The operator's own secret for the operator panel, hashed: the line printed by
     # `callrouter operators panel-secret` (pbkdf2_sha256$<iterations>$<salt>$<hash>).
-    panel_secret_hash: str | None = Field(
-        None, pattern=r"^pbkdf2_sha256\$[0-9]{4,7}\$[A-Za-z0-9_-]{8,64}\$[A-Za-z0-9_-]{16,128}$"
-    )
+    panel_secret_hash: str | None = Field(None, pattern=SECRET_HASH_PATTERN)
+
+
+class SupervisorSettings(_Section):
+    """Someone who may listen to, coach and barge into calls from the wallboard."""
+
+    name: str = ""
+    # The phone monitoring rings; unset: the one typed in the wallboard (or the API's).
+    endpoint: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9]*/.+")
+    # The supervisor's own secret for the wallboard, hashed as an operator's panel
+    # secret is (`callrouter operators panel-secret --supervisor <id>`); without it only
+    # http.token signs them in.
+    panel_secret_hash: str | None = Field(None, pattern=SECRET_HASH_PATTERN)
 
 
 class CalendarSettings(_Section):
@@ -450,6 +463,7 @@ class Settings(_Section):
     cluster: ClusterSettings = ClusterSettings()
     queues: dict[Name, QueueSettings] = Field(default_factory=dict)
     operators: dict[Name, OperatorSettings] = Field(default_factory=dict)
+    supervisors: dict[Name, SupervisorSettings] = Field(default_factory=dict)
     routes: dict[str, Name] = Field(default_factory=dict)
     calendars: dict[Name, CalendarSettings] = Field(default_factory=dict)
     recording: RecordingSettings = RecordingSettings()

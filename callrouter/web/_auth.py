@@ -13,6 +13,12 @@ secret. Pure functions and small value objects; the HTTP edge is ``api._pages``.
   The session cookie is ``<operator>.<expiry>.<HMAC>``, signed with a key derived from
   ``http.token`` (a random one when there is none) and the operator's secret hash, so
   changing the secret ends their sessions.
+- **Supervisor.** A supervisor signs into the wallboard (``/wallboard/supervisor``) with
+  their id and ``http.token``, or the secret whose hash is
+  ``supervisors.<id>.panel_secret_hash``. Their session cookie is signed as an
+  operator's is, under its own label (an operator's session is no supervisor's), and
+  is the only thing that lets the wallboard start monitoring: a wall screen's cookie
+  (the viewer token's) reads the board and nothing else.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +35,7 @@ __all__ = [
     "BOARD_COOKIE",
     "OPERATOR_COOKIE",
     "SESSION_TTL",
+    "SUPERVISOR_COOKIE",
     "PageKeys",
     "hash_secret",
     "verify_secret",
@@ -35,6 +43,7 @@ __all__ = [
 
 BOARD_COOKIE = "callrouter_board"
 OPERATOR_COOKIE = "callrouter_operator"
+SUPERVISOR_COOKIE = "callrouter_supervisor"
 SESSION_TTL = timedelta(hours=12)
 """An operator's session lasts a long shift; then they log in again."""
 HASH_ITERATIONS = 200_000
@@ -121,29 +130,60 @@ class PageKeys:
     def is_supervisor(self, given: str) -> bool:
         return self.token is not None and hmac.compare_digest(given.encode(), self.token)
 
-    # -- operators -----------------------------------------------------------------------
+    # -- operators and supervisors ---------------------------------------------------
 
-    def _mac(self, operator_id: str, expires: int, secret_hash: str | None) -> str:
-        message = f"{operator_id}.{expires}.{secret_hash or ''}".encode()
+    def _mac(self, role: str, user_id: str, expires: int, secret_hash: str | None) -> str:
+        # An operator's message has no label (sessions signed before supervisors
+        # existed stay valid); ':' never occurs in an id, so no operator id forges one.
+        label = "" if role == "operator" else f"{role}:"
+        message = f"{label}{user_id}.{expires}.{secret_hash or ''}".encode()
         return _b64(hmac.new(self.signing_key, message, hashlib.sha256).digest())
 
-    def operator_cookie(self, operator_id: str, secret_hash: str | None, now: datetime) -> str:
+    def _session_cookie(
+        self, role: str, user_id: str, secret_hash: str | None, now: datetime
+    ) -> str:
         expires = int((now + SESSION_TTL).timestamp())
-        return f"{operator_id}.{expires}.{self._mac(operator_id, expires, secret_hash)}"
+        return f"{user_id}.{expires}.{self._mac(role, user_id, expires, secret_hash)}"
+
+    def _session_of(
+        self, role: str, cookie: str | None, secret_hash_of: Callable[[str], str | None],
+        now: datetime,
+    ) -> str | None:  # fmt: skip
+        if not cookie or cookie.count(".") < 2:
+            return None
+        # Ids may hold dots; the expiry and the MAC never do.
+        user_id, expires_text, mac = cookie.rsplit(".", 2)
+        if not expires_text.isdigit():
+            return None
+        expires = int(expires_text)
+        try:
+            expected = self._mac(role, user_id, expires, secret_hash_of(user_id))
+        except KeyError:
+            return None  # no longer configured
+        if not hmac.compare_digest(mac, expected) or expires < now.timestamp():
+            return None
+        return user_id
+
+    def operator_cookie(self, operator_id: str, secret_hash: str | None, now: datetime) -> str:
+        return self._session_cookie("operator", operator_id, secret_hash, now)
 
     def operator_of(
         self, cookie: str | None, secret_hash_of: dict[str, str | None], now: datetime
     ) -> str | None:
         """The operator whose valid session ``cookie`` is, else None (forged, expired,
         or for an operator no longer configured or whose secret changed)."""
-        if not cookie or cookie.count(".") < 2:
-            return None
-        # Operator ids may hold dots; the expiry and the MAC never do.
-        operator_id, expires_text, mac = cookie.rsplit(".", 2)
-        if operator_id not in secret_hash_of or not expires_text.isdigit():
-            return None
-        expires = int(expires_text)
-        expected = self._mac(operator_id, expires, secret_hash_of[operator_id])
-        if not hmac.compare_digest(mac, expected) or expires < now.timestamp():
-            return None
-        return operator_id
+        return self._session_of("operator", cookie, secret_hash_of.__getitem__, now)
+
+    def supervisor_cookie(self, supervisor: str, secret_hash: str | None, now: datetime) -> str:
+        """``secret_hash``: the configured supervisor's, None for one who signed in
+        with ``http.token`` and is not configured."""
+        return self._session_cookie("supervisor", supervisor, secret_hash, now)
+
+    def supervisor_of(
+        self, cookie: str | None, secret_hash_of: dict[str, str | None], now: datetime
+    ) -> str | None:
+        """The supervisor whose valid session ``cookie`` is, else None. A supervisor
+        not in ``secret_hash_of`` signed in with ``http.token``: their session ends
+        with that token (it derives the signing key) or once a secret is configured
+        for them."""
+        return self._session_of("supervisor", cookie, lambda who: secret_hash_of.get(who), now)

@@ -11,6 +11,8 @@ _HTTP = "tests/call_control/test_escalation_http.py::"
 _MON = "tests/call_control/test_monitoring_live.py::"
 _MACHINE = "tests/call_control/test_acd_transfer_machine.py::TestTransferMachine::runTest"
 _CODES = "tests/call_control/test_feature_codes.py::"
+_BOARD = "tests/web/test_wallboard_monitoring.py::"
+_SUP = "tests/web/test_supervisor_api.py::"
 
 CLAIMS: list[Claim] = [
     Claim(
@@ -240,6 +242,60 @@ CLAIMS: list[Claim] = [
         "are replayed against it in `tests/sim/test_replay_call_control.py`",
         claims(
             "tests/sim/test_replay_call_control.py::test_call_control_capture",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "`supervisors.<id>.endpoint`, else their operator endpoint) rings first",
+        claims(
+            _BOARD + "test_a_supervisor_listens_from_the_wallboard_and_a_wall_screen_cannot",
+            _MON + "test_listen_then_whisper_then_barge_with_the_right_audio",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "A supervisor signs in at `/wallboard/supervisor` with",
+        claims(
+            _SUP + "test_who_may_monitor_from_the_wallboard",
+            "tests/web/test_parts.py::test_a_supervisor_session_is_its_own_and_ends_with_the_secret",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "Their wallboard then shows Listen, Whisper and Barge on every call",
+        claims(
+            _BOARD + "test_a_supervisor_listens_from_the_wallboard_and_a_wall_screen_cannot",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "the same checks and the same `call_monitoring` rows",
+        claims(
+            _BOARD + "test_a_supervisor_listens_from_the_wallboard_and_a_wall_screen_cannot",
+            _SUP + "test_who_may_monitor_from_the_wallboard",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "is `supervisors.<id>.endpoint`, else the one typed in the wallboard's header",
+        claims(
+            _BOARD + "test_a_supervisor_listens_from_the_wallboard_and_a_wall_screen_cannot",
+            _SUP + "test_who_may_monitor_from_the_wallboard",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "it shows no buttons, and its requests to monitor are refused (403)",
+        claims(
+            _BOARD + "test_a_supervisor_listens_from_the_wallboard_and_a_wall_screen_cannot",
+            _SUP + "test_who_may_monitor_from_the_wallboard",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "Neither an operator's panel session nor the viewer token signs a supervisor in",
+        claims(
+            _SUP + "test_who_may_monitor_from_the_wallboard",
         ),
     ),
 ]

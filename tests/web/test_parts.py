@@ -128,3 +128,22 @@ def test_make_run_prints_the_pages_addresses_never_the_token() -> None:
     assert "wallboard: http://127.0.0.1:8080/wallboard?token=<http.viewer_token" in text
     assert "operator panel: http://127.0.0.1:8080/operator" in text
     assert "change-me-not-printed" not in text
+
+
+def test_a_supervisor_session_is_its_own_and_ends_with_the_secret() -> None:
+    keys = PageKeys.from_tokens(b"a-long-random-test-token-0123456789", None)
+    hashes: dict[str, str | None] = {"lisa": "pbkdf2_sha256$1000$x$y"}
+    cookie = keys.supervisor_cookie("lisa", hashes["lisa"], NOW)
+    assert keys.supervisor_of(cookie, hashes, NOW) == "lisa"
+    assert keys.supervisor_of(cookie, {"lisa": "changed"}, NOW) is None
+    assert keys.supervisor_of(cookie, hashes, NOW + timedelta(hours=13)) is None
+    # An operator's session is no supervisor's, nor the other way round.
+    assert keys.operator_of(cookie, hashes, NOW) is None
+    operator = keys.operator_cookie("lisa", hashes["lisa"], NOW)
+    assert keys.supervisor_of(operator, hashes, NOW) is None
+    # Signed in with http.token and not configured: valid until a secret is configured.
+    by_token = keys.supervisor_cookie("mike", None, NOW)
+    assert keys.supervisor_of(by_token, hashes, NOW) == "mike"
+    assert keys.supervisor_of(by_token, {"mike": "pbkdf2_sha256$1000$x$y"}, NOW) is None
+    other_token = PageKeys.from_tokens(b"another-long-random-token-987654321", None)
+    assert other_token.supervisor_of(by_token, hashes, NOW) is None

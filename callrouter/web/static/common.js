@@ -61,6 +61,22 @@ function tickAll(root) {
   }
 }
 
+// A JSON request with the page's cookies; a refusal throws with the server's message.
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method, credentials: "same-origin",
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error((data.error && data.error.message) || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
 // One Server-Sent Events stream; the browser reconnects by itself after a drop.
 function liveStream(url, onBoard, onStatus) {
   const source = new EventSource(url);

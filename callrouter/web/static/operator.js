@@ -6,21 +6,6 @@
 const $ = (id) => document.getElementById(id);
 let me = null, stream = null, currentCallId = null, currentLead = null, currentCard = null;
 
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method, credentials: "same-origin",
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error((data.error && data.error.message) || response.statusText);
-    error.status = response.status;
-    throw error;
-  }
-  return data;
-}
-
 function showError(message) { $("panel-error").textContent = message || ""; }
 
 async function start() {

@@ -1,9 +1,14 @@
 // The wallboard: one Server-Sent Events stream, the whole board redrawn on each push,
-// waits and times in state ticking every second from the server's timestamps.
+// waits and times in state ticking every second from the server's timestamps. A
+// signed-in supervisor (/wallboard/supervisor) also gets Listen, Whisper and Barge on
+// every call in progress; a wall screen (the viewer token) never does.
 "use strict";
 
 const STATE_ORDER = ["on_call", "offered", "wrapup", "available", "paused", "logged_out"];
+const MONITOR_MODES = [["listen", "Listen"], ["whisper", "Whisper"], ["barge", "Barge"]];
 let lastBoard = null;
+let supervisor = null;  // {supervisor, name, endpoint} once signed in
+const monitors = new Map();  // call id -> {monitor_id, mode}: this supervisor's own
 
 function stateChips(states) {
   return STATE_ORDER.filter((s) => states[s]).map((s) =>
@@ -52,8 +57,71 @@ function operatorRow(op) {
       op.reason ? h("span", { class: "reason", "data-field": "reason" }, op.reason) : null),
     h("td", { class: "num", "data-since": op.since }, fmtDuration(Clock.secondsSince(op.since))),
     h("td", { "data-field": "queue" }, call ? call.queue || "" : ""),
-    h("td", { "data-field": "caller" }, caller));
+    h("td", { "data-field": "caller" }, caller),
+    supervisor ? h("td", { class: "monitor" }, monitorButtons(op)) : null);
 }
+
+function monitorButtons(op) {
+  if (!op.call || op.state !== "on_call") return null;
+  const active = monitors.get(op.call.id);
+  return [
+    ...MONITOR_MODES.map(([mode, label]) => h("button", {
+      type: "button", "data-monitor": mode, class: active && active.mode === mode ? "active" : null,
+      onclick: () => monitor(op.call.id, mode),
+    }, label)),
+    active ? h("button", { type: "button", "data-monitor": "stop", class: "quiet", onclick: () => stopMonitor(op.call.id) }, "Stop") : null,
+  ];
+}
+
+function showMonitorError(message) { document.getElementById("sup-error").textContent = message || ""; }
+
+async function monitor(callId, mode) {
+  const active = monitors.get(callId);
+  try {
+    if (active) {
+      await api("POST", "/wallboard/api/monitor/mode", { call_id: callId, monitor_id: active.monitor_id, mode });
+      active.mode = mode;
+    } else {
+      const phone = document.getElementById("sup-phone").value.trim();
+      const started = await api("POST", "/wallboard/api/monitor", { call_id: callId, mode, endpoint: phone || null });
+      monitors.set(callId, { monitor_id: started.monitor_id, mode });
+    }
+    showMonitorError("");
+  } catch (error) {
+    if (error.status === 404 && active) monitors.delete(callId);  // ended meanwhile
+    showMonitorError(error.message);
+  }
+  if (lastBoard) render(lastBoard);
+}
+
+async function stopMonitor(callId) {
+  const active = monitors.get(callId);
+  monitors.delete(callId);
+  try {
+    await api("POST", "/wallboard/api/monitor/stop", { call_id: callId, monitor_id: active.monitor_id });
+    showMonitorError("");
+  } catch (error) {
+    if (error.status !== 404) showMonitorError(error.message);
+  }
+  if (lastBoard) render(lastBoard);
+}
+
+async function loadSupervisor() {
+  let me = null;
+  try { me = await api("GET", "/wallboard/api/supervisor"); } catch (error) { return; }
+  if (!me.supervisor) return;
+  supervisor = me;
+  document.getElementById("sup-name").textContent = me.name;
+  document.getElementById("sup-phone").value = me.endpoint || "";
+  document.getElementById("supervisor-bar").hidden = false;
+  document.getElementById("monitor-head").hidden = false;
+  if (lastBoard) render(lastBoard);
+}
+
+document.getElementById("sup-end").addEventListener("click", async () => {
+  await api("POST", "/wallboard/api/supervisor/session/end", {}).catch(() => null);
+  location.assign("/wallboard/supervisor");
+});
 
 function campaignRow(c) {
   const cap = c.abandon_cap, rate = c.abandon_rate;
@@ -120,6 +188,8 @@ function render(board) {
   document.getElementById("queues").replaceChildren(...board.queues.map((q) => queueCard(q, byQueue[q.name])));
   const ops = [...board.operators].sort((a, b) => (a.state === "logged_out") - (b.state === "logged_out"));
   document.getElementById("operators").replaceChildren(...ops.map(operatorRow));
+  const live = new Set(board.operators.filter((o) => o.call).map((o) => o.call.id));
+  for (const callId of monitors.keys()) if (!live.has(callId)) monitors.delete(callId);
   const working = board.operators.filter((o) => o.state !== "logged_out").length;
   document.getElementById("op-summary").textContent = `${working} logged in`;
   const campaigns = figures.campaigns || [];
@@ -156,6 +226,7 @@ function tick() {
   }
 }
 
+loadSupervisor();
 liveStream("/wallboard/events", render, setLive);
 setInterval(tick, 1000);
 tick();

@@ -1,0 +1,208 @@
+"""The wallboard's supervisor: sign in, then listen, whisper or barge on a live call.
+
+A wall screen's cookie (``http.viewer_token``) only reads the board. Monitoring needs a
+supervisor's session: signed in at ``/wallboard/supervisor`` with their id and
+``http.token``, or the secret of ``supervisors.<id>.panel_secret_hash`` (five wrong
+secrets lock the id for a minute, as the operator panel does). Their phone is
+``supervisors.<id>.endpoint``, else the one typed in the wallboard, else the operator's
+of that id. The buttons call the running service's call control, the same
+:class:`CallControlPort` the API's ``POST /api/v1/calls/{id}/monitor`` calls, so the
+wallboard has no monitoring of its own: the same checks, the same ``call_monitoring``
+log. POSTs need a JSON body: with the SameSite=Strict cookie that keeps other sites'
+forms from acting in a supervisor's name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from callrouter.api import _handlers as handlers
+from callrouter.api._call_control_routes import CALL_CONTROL, CallControlPort, Mode
+from callrouter.api._call_control_routes import _Endpoint as Endpoint
+from callrouter.api._errors import ApiHttpError
+from callrouter.api._models import Name
+from callrouter.api._pages import PAGES, PagesDeps, html_page, supervisor_of
+from callrouter.api._panel import LoginThrottle
+from callrouter.api._table import _read_body, _validate
+from callrouter.web import BOARD_COOKIE, SESSION_TTL, SUPERVISOR_COOKIE, verify_secret
+
+__all__ = ["SUPERVISOR_ROUTES", "add_supervisor"]
+
+_THROTTLE = web.AppKey("callrouter_supervisor_throttle", LoginThrottle)
+_MonitorId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class _SupervisorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SignInIn(_SupervisorIn):
+    supervisor: Name
+    secret: Annotated[str, StringConstraints(max_length=256)] = ""
+
+
+class StartIn(_SupervisorIn):
+    call_id: uuid.UUID
+    mode: Mode
+    endpoint: Endpoint | None = None
+
+
+class ModeIn(_SupervisorIn):
+    call_id: uuid.UUID
+    monitor_id: _MonitorId
+    mode: Mode
+
+
+class StopIn(_SupervisorIn):
+    call_id: uuid.UUID
+    monitor_id: _MonitorId
+
+
+def _deps(request: web.Request) -> PagesDeps:
+    return request.app[PAGES]
+
+
+def _supervisor(request: web.Request) -> str:
+    supervisor = supervisor_of(request)
+    if supervisor is not None:
+        return supervisor
+    if request.cookies.get(BOARD_COOKIE):
+        # A wall screen: its cookie reads the board and nothing else.
+        raise ApiHttpError(403, "forbidden", "a wall screen cannot monitor: sign in as supervisor")
+    raise ApiHttpError(401, "unauthorized", "sign in as a supervisor")
+
+
+async def _body(request: web.Request, model: type[_SupervisorIn]) -> Any:
+    if request.content_type != "application/json":
+        raise ApiHttpError(415, "unsupported-media-type", "send a JSON body")
+    return _validate(model, "body", await _read_body(request))
+
+
+def _port(request: web.Request) -> CallControlPort:
+    port = request.app.get(CALL_CONTROL)
+    if port is None:
+        raise ApiHttpError(503, "unavailable", "call control is not running behind this page")
+    return port
+
+
+# -- session ------------------------------------------------------------------------
+
+
+async def sign_in_page(request: web.Request) -> web.StreamResponse:
+    return html_page("supervisor.html")
+
+
+async def sign_in(request: web.Request) -> web.StreamResponse:
+    body: SignInIn = await _body(request, SignInIn)
+    deps = _deps(request)
+    throttle = request.app[_THROTTLE]
+    now = time.monotonic()
+    configured = deps.live.settings.supervisors.get(body.supervisor)
+    if throttle.blocked(body.supervisor, now):
+        raise ApiHttpError(429, "too-many-attempts", "too many wrong secrets: wait a minute")
+    if deps.keys.is_supervisor(body.secret):
+        allowed = True  # http.token: any supervisor, configured or not
+    elif configured is not None and configured.panel_secret_hash:
+        # PBKDF2 takes ~0.1 s on purpose: never on the event loop.
+        allowed = await asyncio.to_thread(verify_secret, body.secret, configured.panel_secret_hash)
+    else:
+        allowed = configured is not None and deps.keys.open
+    if not allowed:
+        throttle.failed(body.supervisor, now)
+        handlers.log.warning(
+            "wallboard.supervisor_refused", supervisor=body.supervisor, peer=request.remote
+        )
+        raise ApiHttpError(403, "forbidden", "wrong supervisor or secret")
+    secret_hash = configured.panel_secret_hash if configured is not None else None
+    cookie = deps.keys.supervisor_cookie(body.supervisor, secret_hash, deps.clock())
+    response = web.json_response({"supervisor": body.supervisor})
+    response.set_cookie(
+        SUPERVISOR_COOKIE, cookie, max_age=int(SESSION_TTL.total_seconds()), httponly=True,
+        samesite="Strict", path="/", secure=request.secure,
+    )  # fmt: skip
+    handlers.log.info("wallboard.supervisor_signed_in", supervisor=body.supervisor)
+    return response
+
+
+async def sign_out(request: web.Request) -> web.StreamResponse:
+    response = web.json_response({"ended": True})
+    response.del_cookie(SUPERVISOR_COOKIE, path="/")
+    return response
+
+
+async def whoami(request: web.Request) -> web.StreamResponse:
+    """Who is signed in (the page shows the buttons only then), and their phone."""
+    supervisor = supervisor_of(request)
+    if supervisor is None:
+        return web.json_response({"supervisor": None})
+    settings = _deps(request).live.settings
+    configured = settings.supervisors.get(supervisor)
+    operator = settings.operators.get(supervisor)
+    endpoint = configured.endpoint if configured is not None else None
+    name = configured.name if configured is not None else ""
+    return web.json_response(
+        {
+            "supervisor": supervisor,
+            "name": name or supervisor,
+            "endpoint": endpoint or (operator.endpoint if operator is not None else None),
+        }
+    )
+
+
+# -- monitoring ----------------------------------------------------------------------
+
+
+async def start(request: web.Request) -> web.StreamResponse:
+    supervisor = _supervisor(request)
+    body: StartIn = await _body(request, StartIn)
+    call_id = str(body.call_id)
+    monitor_id = await _port(request).start_monitoring(
+        call_id, supervisor=supervisor, mode=body.mode, endpoint=body.endpoint
+    )
+    handlers.log.info("wallboard.monitor", supervisor=supervisor, call_id=call_id, mode=body.mode)
+    return web.json_response(
+        {"call_id": call_id, "monitor_id": monitor_id, "mode": body.mode}, status=201
+    )
+
+
+async def change_mode(request: web.Request) -> web.StreamResponse:
+    supervisor = _supervisor(request)
+    body: ModeIn = await _body(request, ModeIn)
+    await _port(request).change_monitoring(str(body.call_id), body.monitor_id, body.mode)
+    handlers.log.info("wallboard.monitor_mode", supervisor=supervisor, mode=body.mode)
+    return web.json_response(
+        {"call_id": str(body.call_id), "monitor_id": body.monitor_id, "mode": body.mode}
+    )
+
+
+async def stop(request: web.Request) -> web.StreamResponse:
+    supervisor = _supervisor(request)
+    body: StopIn = await _body(request, StopIn)
+    await _port(request).stop_monitoring(str(body.call_id), body.monitor_id)
+    handlers.log.info("wallboard.monitor_stop", supervisor=supervisor)
+    return web.json_response(
+        {"call_id": str(body.call_id), "monitor_id": body.monitor_id, "mode": None}
+    )
+
+
+def add_supervisor(app: web.Application) -> None:
+    app[_THROTTLE] = LoginThrottle()
+    for method, path, handler in SUPERVISOR_ROUTES:
+        app.router.add_route(method, path, handler)
+
+
+SUPERVISOR_ROUTES: tuple[tuple[str, str, Any], ...] = (
+    ("GET", "/wallboard/supervisor", sign_in_page),
+    ("POST", "/wallboard/api/supervisor/session", sign_in),
+    ("POST", "/wallboard/api/supervisor/session/end", sign_out),
+    ("GET", "/wallboard/api/supervisor", whoami),
+    ("POST", "/wallboard/api/monitor", start),
+    ("POST", "/wallboard/api/monitor/mode", change_mode),
+    ("POST", "/wallboard/api/monitor/stop", stop),
+)
