@@ -362,8 +362,12 @@ class CommandExecutor(ReadsSettings):
                 await self._create_bridge(bridge_id, session.call_id)
             session.bridge_id = bridge_id
             session.bridge_prepared = False
+            # absorbDTMF: the operator's feature codes (``_bridge_features``) reach us
+            # as events but not the caller's ear. One request on purpose (one round
+            # trip to the bridge), so the caller's keys are absorbed too: nobody acts
+            # on them once the call is bridged (the callback key is for waiting).
             join = self._ari.bridges.add_channel(
-                bridge_id, [session.caller_channel_id, leg.channel_id]
+                bridge_id, [session.caller_channel_id, leg.channel_id], absorb_dtmf=True
             )
             if session.on_hold:
                 # Independent of the join: both in flight at once.

@@ -271,9 +271,13 @@ class CallTransfers(ReadsSettings):
         session = self._sessions.get(consult.call_id)
         if session is None or session.bridge_id is None:
             return
-        await quietly(
-            "bridge consult", self._ari.bridges.add_channel(session.bridge_id, consult.channel_id)
+        # A consulted operator may take the call over and press feature codes: their
+        # keys are absorbed as the first operator's are (_actions). An outside party is
+        # no operator: their keys are no codes and pass as they would on any call.
+        join = self._ari.bridges.add_channel(
+            session.bridge_id, consult.channel_id, absorb_dtmf=consult.operator_id is not None
         )
+        await quietly("bridge consult", join)
 
     async def on_channel_end(self, event: StasisEnd | ChannelDestroyed) -> None:
         channel = event.channel.id

@@ -100,6 +100,7 @@ class CallFlows(Dialing):
     def _dtmf(self, ch: Channel, digit: str, duration_ms: int) -> None:
         self.switch.emit_channel("ChannelDtmfReceived", ch, digit=digit, duration_ms=duration_ms)
         self.switch.listener.dtmf_received(ch, digit)
+        self.switch.pass_dtmf(ch, digit)
 
     # -- leaving Stasis ----------------------------------------------------------
     def continue_in_dialplan(

@@ -216,6 +216,8 @@ def snapshot(core: SimCore) -> JsonObj:
             "on_hold": ch.on_hold,
             "moh_class": ch.moh_class,
             "sent_dtmf": ch.sent_dtmf,
+            "heard_dtmf": ch.heard_dtmf,
+            "bridge_features": {"absorb_dtmf": ch.absorb_dtmf, "mute": ch.bridge_mute},
             "local_peer": ch.local_peer.id if ch.local_peer else None,
             # A snoop's audio directions: what it hears of the snooped channel (spy)
             # and where what is said into it goes (whisper).

@@ -93,8 +93,12 @@ async def add_channel(request: web.Request) -> web.Response:
     channels = [core.switch.channels[channel_id] for channel_id in ids]
     if any(ch.app is None for ch in channels):
         raise SimAriError(422, "Channel not in Stasis application")
+    params = await Params.of(request)
+    # As res_ari's ast_ari_bridges_add_channel: one set of features for every channel
+    # of the request.
+    absorb, mute = params.flag("absorbDTMF"), params.flag("mute")
     for ch in channels:
-        core.switch.join_bridge(br, ch)
+        core.switch.join_bridge(br, ch, absorb_dtmf=absorb, mute=mute)
     return no_content()
 
 

@@ -114,6 +114,13 @@ class Channel:
     snoop_whisper: str | None = None
     # DTMF the application sent towards the far end (POST /channels/{id}/dtmf).
     sent_dtmf: str = ""
+    # Bridge features of the addChannel that put it in its bridge, until it leaves:
+    # absorbDTMF keeps its keys from the other members (ARI still reports them as
+    # ChannelDtmfReceived), mute keeps its audio from them.
+    absorb_dtmf: bool = False
+    bridge_mute: bool = False
+    # Keys the far end heard from the other members of its bridge.
+    heard_dtmf: str = ""
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
     @property

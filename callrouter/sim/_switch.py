@@ -312,12 +312,15 @@ class Switch:
             if br.id in app.bridge_ids:
                 app.bridge_ids.remove(br.id)
 
-    def join_bridge(self, br: Bridge, ch: Channel) -> None:
+    def join_bridge(
+        self, br: Bridge, ch: Channel, *, absorb_dtmf: bool = False, mute: bool = False
+    ) -> None:
         # Adding a channel to the bridge it is in makes it leave and enter again.
         if ch.bridge is not None:
             self.leave_bridge(ch, moved=True)
         br.members.append(ch)
         ch.bridge = br
+        ch.absorb_dtmf, ch.bridge_mute = absorb_dtmf, mute
         if ch.app is not None:
             br.watchers.add(ch.app)
         apps = self.channel_apps(ch) | self.bridge_apps(br)
@@ -327,6 +330,16 @@ class Switch:
         if not br.is_holding and len(br.members) == 2:
             self._connect_lines(ch, br.members[0])
         self._mix_for(br)
+
+    def pass_dtmf(self, ch: Channel, digit: str) -> None:
+        """A key pressed on ``ch``'s phone reaches the other members of its mixing
+        bridge, unless ``ch`` joined it with absorbDTMF (a holding bridge passes none)."""
+        br = ch.bridge
+        if br is None or br.is_holding or ch.absorb_dtmf:
+            return
+        for member in br.members:
+            if member is not ch:
+                member.heard_dtmf += digit
 
     def _connect_lines(self, first: Channel, second: Channel) -> None:
         """Two parties left in a mixing bridge learn who they talk to; a party whose
@@ -358,6 +371,7 @@ class Switch:
                 self.set_variable(ch, name, "")
         br.members.remove(ch)
         ch.bridge = None
+        ch.absorb_dtmf = ch.bridge_mute = False  # features last one stay in one bridge
         apps = self.channel_apps(ch) | self.bridge_apps(br)
         self.log.left_bridge(ch, br)
         self.hub.emit("ChannelLeftBridge", apps, bridge=br.to_json(), channel=ch.to_json())

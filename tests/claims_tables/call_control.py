@@ -13,6 +13,8 @@ _MACHINE = "tests/call_control/test_acd_transfer_machine.py::TestTransferMachine
 _CODES = "tests/call_control/test_feature_codes.py::"
 _BOARD = "tests/web/test_wallboard_monitoring.py::"
 _SUP = "tests/web/test_supervisor_api.py::"
+_TONES = "tests/call_control/test_feature_code_tones.py::"
+_ABSORB = "tests/sim/test_absorb_dtmf.py::"
 
 CLAIMS: list[Claim] = [
     Claim(
@@ -296,6 +298,30 @@ CLAIMS: list[Claim] = [
         "Neither an operator's panel session nor the viewer token signs a supervisor in",
         claims(
             _SUP + "test_who_may_monitor_from_the_wallboard",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "the operator's leg joins the bridge with ARI's `absorbDTMF`",
+        claims(
+            _TONES + "test_the_caller_hears_no_feature_code_and_the_consult_still_happens",
+            _ABSORB + "test_absorbed_keys_are_reported_but_reach_nobody",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "The connect puts caller and operator in the bridge in one request",
+        claims(
+            _TONES + "test_the_caller_hears_no_feature_code_and_the_consult_still_happens",
+            "tests/calls/test_hot_path.py::test_a_caller_served_at_once_costs_seven_requests_and_no_music",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "follow Asterisk's source rather than a capture",
+        claims(
+            _ABSORB + "test_absorbed_keys_are_reported_but_reach_nobody",
+            _ABSORB + "test_without_bridge_features_keys_pass_to_every_other_member",
         ),
     ),
 ]
