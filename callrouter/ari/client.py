@@ -19,7 +19,7 @@ REST works without ``run()``; ``run()`` only adds events.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Self, overload
@@ -99,6 +99,7 @@ class AriClient:
         heartbeat: float = DEFAULT_HEARTBEAT,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         pool_size: int = DEFAULT_POOL_SIZE,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         base = URL(base_url.rstrip("/"))
         if base.scheme not in ("http", "https") or not base.host:
@@ -108,6 +109,8 @@ class AriClient:
         if request_timeout <= 0 or heartbeat <= 0 or pool_size < 1:
             raise ValueError("request_timeout, heartbeat and pool_size must be positive")
         self.base_url = str(base)
+        # Observers of every request (the /metrics ARI latency and errors).
+        self._trace_configs = list(trace_configs)
         self.username = username
         self.app = app
         self._password = password
@@ -169,6 +172,7 @@ class AriClient:
         self._session = aiohttp.ClientSession(
             headers={"Authorization": aiohttp.encode_basic_auth(self.username, self._password)},
             connector=aiohttp.TCPConnector(limit=self._pool_size),
+            trace_configs=self._trace_configs or None,
         )
         self._http.bind(self._session)
         return self

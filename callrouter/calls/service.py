@@ -67,6 +67,7 @@ from callrouter.metrics import (
     ServiceCollector,
     ServiceProbes,
     TimedAcdEngine,
+    ari_trace_config,
     service_registry,
 )
 from callrouter.store import apply_migrations, create_pool
@@ -244,6 +245,7 @@ class CallrouterService:
             app=ari.app,
             request_timeout=ari.request_timeout_s,
             backoff_max=ari.reconnect_max_s,
+            trace_configs=[ari_trace_config(self.ari_metrics)],
         )
 
     def _wire(
@@ -318,11 +320,12 @@ class CallrouterService:
         monitoring.subscribe()
         BridgeFeatures(ari=ari, sessions=sessions, transfers=transfers, settings=holder).subscribe()
         handlers.subscribe()
+        call_control = CallControl(transfers=transfers, monitoring=monitoring)
         recovery = Recovery(
             ari=ari, pool=pool, router=router, sessions=sessions,
             channel_gone=handlers.channel_gone, queue_for=handlers.queue_for,
             settings=self.holder, journal=journal, writer=writer, node=self.node,
-            claims=claims,
+            claims=claims, call_control=call_control,
         )  # fmt: skip
         ari.on_resync(recovery.on_resync)
         agi_server = None
@@ -347,7 +350,7 @@ class CallrouterService:
                 pool=pool,
                 live=live,
                 observability=self._observability(engine, writer, ari, notifier),
-                call_control=CallControl(transfers=transfers, monitoring=monitoring),
+                call_control=call_control,
                 tenants=TenantAccess.from_settings(settings),
             )
             if settings.http.enabled

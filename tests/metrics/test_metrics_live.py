@@ -87,6 +87,11 @@ async def test_metrics_after_a_call(
     decisions = value(found, "callrouter_routing_decision_seconds_count", event="CallArrived")
     assert decisions == 1
     assert value(found, "callrouter_ari_reconnects_total") == 0
+    # The call's ARI requests are timed: its originate (a POST on channels) at least.
+    originates = value(
+        found, "callrouter_ari_request_duration_seconds_count", method="POST", resource="channels"
+    )
+    assert originates >= 1
     assert ("callrouter_writer_backlog_rows", frozenset()) in found
     assert value(found, "callrouter_webhook_failures_total") == 0
     # Bounded labels only: no caller number, no call or channel id.
