@@ -26,6 +26,7 @@ from callrouter.acd._commands import (
     RingOperator,
     StoreCallback,
 )
+from callrouter.acd._core import CONSULT_REASON
 from callrouter.acd._engine import AcdEngine
 from callrouter.acd._events import (
     AcdEvent,
@@ -69,6 +70,7 @@ from callrouter.acd._queues import CallStatus
 from callrouter.acd._snapshot import AcdSnapshot, CallView, OperatorView, QueueView
 
 __all__ = [
+    "CONSULT_REASON",
     "RESERVATION_REASON",
     "AcdCommand",
     "AcdConfig",

@@ -14,6 +14,12 @@ the call id, the original queue time, the priority. Where the row never reached 
 database, the Stasis arguments of our own legs still carry the call id and operator
 (``operator,<call id>,<operator>``, ``dialed,<call id>``) and the channels' creation
 times bound the wait.
+
+Call control does not outlive a restart: a caller held for a consultation (alone in
+Stasis while its operator's leg is still in the call's bridge ``cr-<call id>``) goes
+back to that operator, or, with the operator gone, back to waiting with its original
+place; the consulted leg, snoops and supervisors' phones are hung up, the monitor
+bridges destroyed and the operators reserved for a consultation freed.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ __all__ = [
 _CALLER_KINDS = frozenset({"inbound", "dialed", "outbound"})
 # Channels callrouter originated itself carry this prefix in their id.
 _OUR_PREFIX = "cr-"
+# A supervisor's monitor bridge (calls/_monitoring.py): cr-mon-<monitor id>.
+_MONITOR_BRIDGE_PREFIX = "cr-mon-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,11 @@ class AdoptedCall:
     queue_logged: bool = False
     # Its CONNECT reached the event log before the crash.
     connect_logged: bool = False
+    # The recording running now (None: none, or not known without a row), paused or
+    # not, and how many parts the call has had.
+    recording_name: str | None = None
+    recording_paused: bool = False
+    recording_parts: int = 0
 
 
 @dataclass(slots=True)
@@ -76,6 +89,14 @@ class AdoptionPlan:
     # Call ids whose operator had answered but was not bridged yet: restored as
     # connected, then bridged.
     to_connect: list[str] = field(default_factory=list)
+    # Call ids whose caller was held for a consultation the restart cut short:
+    # restored as connected, the caller taken off hold and back into the bridge.
+    returned: list[str] = field(default_factory=list)
+    # Monitor bridges left by a monitoring the restart ended (their snoop and
+    # supervisor are in ``hangup``): destroyed.
+    destroy_bridges: list[str] = field(default_factory=list)
+    # Operators reserved (paused ``consult``) for a consultation that no longer exists.
+    released: list[str] = field(default_factory=list)
 
     @property
     def connected(self) -> list[AdoptedCall]:
@@ -107,12 +128,15 @@ def plan_adoption(
     operators: Mapping[str, tuple[str, ...]],
     queue_for: Callable[[str, str], str | None],
     now: datetime,
+    reserved: frozenset[str] | set[str] = frozenset(),
 ) -> AdoptionPlan:
     """Decide the fate of every channel callrouter does not track yet.
 
     ``rows``: open rows by channel id. ``operators``: operator id -> the queues they
-    serve (the first one stands in for a connected call's unknown queue)."""
-    plan = AdoptionPlan()
+    serve (the first one stands in for a connected call's unknown queue). ``reserved``:
+    operators paused for a consultation that no consultation in progress holds."""
+    plan = AdoptionPlan(released=sorted(reserved))
+    bridges = list(bridges)
     by_id = {c.id: c for c in channels}
     bridge_of = {ch: b for b in bridges for ch in b.channels}
     unknown = [c for c in sorted(by_id.values(), key=lambda c: c.id) if c.id not in known]
@@ -121,10 +145,17 @@ def plan_adoption(
     # Operator legs answered (in Stasis) but alone, by the call they rang for: the crash
     # came between the operator's answer and the bridge.
     answered_legs: dict[str, Channel] = {}
+    # Operator legs in their call's own bridge, by call: a caller of that call outside
+    # it was held for a consultation.
+    holding_legs: dict[str, Channel] = {}
     for c in unknown:
         leg_args = stasis_args(c)
-        alone = c.id not in bridge_of or len(bridge_of[c.id].channels) < 2
-        if our_leg(c) and len(leg_args) > 2 and leg_args[0] == "operator" and alone:
+        if not (our_leg(c) and len(leg_args) > 2 and leg_args[0] == "operator"):
+            continue
+        bridge = bridge_of.get(c.id)
+        if bridge is not None and bridge.id == f"{_OUR_PREFIX}{leg_args[1]}":
+            holding_legs[leg_args[1]] = c
+        elif bridge is None or len(bridge.channels) < 2:
             answered_legs[leg_args[1]] = c
 
     # Callers first, so that each operator leg is judged knowing its caller's fate.
@@ -154,6 +185,17 @@ def plan_adoption(
             if ended is not None:
                 plan.calls.append(ended)
                 plan.operator_left.append(ended.call_id)
+                continue
+        held_by = holding_legs.get(row.call_id) if row is not None and bridge is None else None
+        if held_by is not None:
+            # Held for a consultation: back to the operator still in the call's bridge.
+            call = _connected(channel, held_by, bridge_of[held_by.id], row, operators,
+                              queue_for, args, now)  # fmt: skip
+            if call is not None and call.operator_id not in busy_operators:
+                busy_operators.add(call.operator_id or "")
+                claimed_legs.add(held_by.id)
+                plan.calls.append(call)
+                plan.returned.append(call.call_id)
                 continue
         call = _waiting(channel, row, queue_for, args, now)
         if call is None:
@@ -190,6 +232,10 @@ def plan_adoption(
         if args and args[0] == "click":
             continue  # click-to-call legs are their own flow; left as they are
         plan.hangup.append(channel.id)
+    plan.destroy_bridges = sorted(
+        b.id for b in bridges
+        if b.id.startswith(_MONITOR_BRIDGE_PREFIX) and not set(b.channels) & set(known)
+    )  # fmt: skip
     return plan
 
 
@@ -228,6 +274,9 @@ def _caller_call(
         has_row=row is not None,
         queue_logged=row is not None and row.queued_at is not None,
         connect_logged=row is not None and row.connected,
+        recording_name=row.recording_name if row else None,
+        recording_paused=row is not None and row.recording_paused,
+        recording_parts=row.recording_parts if row else 0,
         **connected,  # type: ignore[arg-type]
     )
 

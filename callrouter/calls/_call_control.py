@@ -1,5 +1,6 @@
 """Call control as the HTTP API sees it (``api._call_control_routes.CallControlPort``):
-transfers and consultations (``_transfers``), supervisor monitoring (``_monitoring``)."""
+transfers and consultations (``_transfers``), supervisor monitoring (``_monitoring``);
+and what of it is live, as recovery sees it (``_recovery.CallControlState``)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,14 @@ class CallControl:
 
     async def stop_monitoring(self, call_id: str, monitor_id: str) -> None:
         await self._monitoring.stop(call_id, monitor_id)
+
+    # -- what is live (recovery) ------------------------------------------------------
+
+    def channel_ids(self) -> set[str]:
+        return self._transfers.channel_ids() | self._monitoring.channel_ids()
+
+    def consulted_operators(self) -> set[str]:
+        return self._transfers.consulted_operators()
+
+    def monitoring_rows(self) -> list[int]:
+        return self._monitoring.log_rows()

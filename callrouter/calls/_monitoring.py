@@ -93,6 +93,14 @@ class CallMonitoring(ReadsSettings):
         self._ari.on(ChannelDestroyed, self.on_channel_end)
         self._router.on_final(self._call_finished)
 
+    def channel_ids(self) -> set[str]:
+        """Supervisors' phones and snoops of the monitorings under way."""
+        return set(self._by_channel)
+
+    def log_rows(self) -> list[int]:
+        """The open ``call_monitoring`` rows of the monitorings under way."""
+        return [m.log_row for m in self._monitors.values()]
+
     def monitors_of(self, call_id: str) -> list[Monitor]:
         return [m for m in self._monitors.values() if m.call_id == call_id]
 

@@ -13,7 +13,11 @@ Asterisk does not buffer events while callrouter is away, so after every (re)con
 4. the orphan legs are hung up, and only then the calls are given to the core in one
    ``CallsRestored`` event: busy operators are out of routing before any waiting call
    is routed, whatever order Asterisk listed them in;
-5. open rows of this node whose channels are gone are closed with a final outcome.
+5. call control left over (the planner decides): a caller held for a consultation is
+   taken off hold and back to the operator, the consulted leg, snoops and supervisors'
+   phones are hung up, monitor bridges destroyed, reserved operators freed;
+6. open rows of this node whose channels are gone are closed with a final outcome, and
+   its open ``call_monitoring`` rows but those of monitorings still running.
 
 ``ready`` is set after the first pass: the dialer and the other producers of work wait
 for it, so nothing is decided on a half-known state.
@@ -24,20 +28,36 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from typing import Protocol
 
 import asyncpg
 import structlog
 
-from callrouter.acd import CallCompleted, CallsRestored, ConnectCall, RestoredCall
+from callrouter.acd import (
+    CONSULT_REASON,
+    CallCompleted,
+    CallsRestored,
+    ConnectCall,
+    OperatorState,
+    OperatorUnpaused,
+    RestoredCall,
+)
 from callrouter.ari import AriClient, AriError, Resync
 from callrouter.calls._adoption import AdoptedCall, plan_adoption
 from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._journal import CallJournal
+from callrouter.calls._quietly import quietly
 from callrouter.calls._router import Router
-from callrouter.calls._sessions import CallSession, OperatorLeg, SessionRegistry
+from callrouter.calls._sessions import (
+    CallSession,
+    OperatorLeg,
+    SessionRegistry,
+    recording_part_name,
+)
 from callrouter.config import Settings
 from callrouter.legs import OperatorLegState
 from callrouter.store import DB_ERRORS
+from callrouter.store.call_monitoring import close_stale_monitoring
 from callrouter.store.calls import close_orphaned_calls
 from callrouter.store.recovery import OpenRow, open_rows_for_channels
 from callrouter.store.writer import RecordWriter
@@ -52,6 +72,17 @@ _CALL_BRIDGE = re.compile(r"cr-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 # The sweep waits this long for pending rows; with the database down it is skipped
 # (the next reconnect or start sweeps again).
 _FLUSH_BEFORE_SWEEP_S = 5.0
+
+
+class CallControlState(Protocol):
+    """What transfers and monitoring hold live (``calls._call_control``): after a mere
+    WebSocket gap their channels are theirs still, not orphans to hang up."""
+
+    def channel_ids(self) -> set[str]: ...
+
+    def consulted_operators(self) -> set[str]: ...
+
+    def monitoring_rows(self) -> list[int]: ...
 
 
 class Recovery:
@@ -69,6 +100,7 @@ class Recovery:
         writer: RecordWriter,
         node: str,
         claims: OperatorClaims | None = None,
+        call_control: CallControlState | None = None,
     ) -> None:
         self._ari = ari
         self._pool = pool
@@ -81,6 +113,7 @@ class Recovery:
         self._writer = writer
         self._node = node
         self._claims = claims
+        self._call_control = call_control
         self.ready = asyncio.Event()
 
     async def on_resync(self, resync: Resync) -> None:
@@ -97,10 +130,13 @@ class Recovery:
     async def _rebuild(self, resync: Resync) -> None:
         await self._destroy_empty_bridges(resync)
         known = self._sessions.known_channel_ids() | self._journal.finished_channel_ids()
+        if self._call_control is not None:
+            known |= self._call_control.channel_ids()
         unknown = [c.id for c in resync.channels if c.id not in known]
-        if not unknown:
+        reserved = self._reserved_for_no_consult()
+        if not unknown and not reserved:
             return
-        rows = await self._open_rows(unknown)
+        rows = await self._open_rows(unknown) if unknown else {}
         settings = self._settings()
         plan = plan_adoption(
             channels=resync.channels,
@@ -111,10 +147,18 @@ class Recovery:
             operators={op_id: tuple(op.queues) for op_id, op in settings.operators.items()},
             queue_for=self._queue_for,
             now=self._router.now(),
+            reserved=reserved,
         )
         # Orphan legs go first: a phone still ringing for a call the core is about to
         # route afresh must stop before anything can ring it again.
         await asyncio.gather(*(self._hangup(channel_id) for channel_id in plan.hangup))
+        await asyncio.gather(*(
+            quietly("destroy monitor bridge", self._ari.bridges.destroy(bridge_id))
+            for bridge_id in plan.destroy_bridges
+        ))  # fmt: skip
+        for operator_id in plan.released:
+            log.info("consult_reservation_released", operator=operator_id)
+            self._router.apply(OperatorUnpaused(operator_id, self._router.now()))
         for channel_id in plan.left_alone:
             log.warning("channel_left_alone", channel=channel_id, reason="unknown operator")
         if not plan.calls:
@@ -137,6 +181,10 @@ class Recovery:
                 self._router.dispatch(
                     [ConnectCall(call.call_id, call.operator_id, max(0.0, waited), recording)]
                 )
+        await asyncio.gather(*(
+            self._return_held_caller(call) for call in plan.calls
+            if call.call_id in plan.returned
+        ))  # fmt: skip
         for call_id in plan.operator_left:
             # The operator's BYE came while we were away: end the call as we would have.
             session = self._sessions.get(call_id)
@@ -148,8 +196,31 @@ class Recovery:
             waiting=len(plan.waiting),
             connected=len(plan.connected),
             operator_left=len(plan.operator_left),
+            returned_from_consult=len(plan.returned),
             hung_up=len(plan.hangup),
         )
+
+    def _reserved_for_no_consult(self) -> set[str]:
+        """Operators the core holds paused for a consultation (their state survives a
+        restart) that no consultation in progress holds any more."""
+        consulting = self._call_control.consulted_operators() if self._call_control else set()
+        return {
+            op.operator_id
+            for op in self._router.engine.snapshot().operators
+            if op.state is OperatorState.PAUSED
+            and op.pause_reason == CONSULT_REASON
+            and op.operator_id not in consulting
+        }
+
+    async def _return_held_caller(self, call: AdoptedCall) -> None:
+        """Back from the hold of a consultation the restart cut short (as
+        ``CallTransfers`` returns a caller: music off, hold off, into the bridge)."""
+        channel = call.channel.id
+        await quietly("moh stop", self._ari.channels.stop_moh(channel))
+        await quietly("unhold", self._ari.channels.unhold(channel))
+        if call.bridge_id is not None:
+            await quietly("rejoin bridge", self._ari.bridges.add_channel(call.bridge_id, channel))
+        log.info("consult_ended_by_restart", call_id=call.call_id, operator=call.operator_id)
 
     def _session_for(self, call: AdoptedCall, to_connect: list[str]) -> RestoredCall:
         channel = call.channel
@@ -179,7 +250,14 @@ class Recovery:
             session.operator_id = call.operator_id
             session.bridge_id = call.bridge_id
             session.bridged = True
-            session.recording_name = f"callrouter-{call.call_id}"
+            if call.has_row:
+                # The part running now (a transferred call's is part 2 or later).
+                session.recording_name = call.recording_name
+                session.recording_paused = call.recording_paused
+                session.recording_parts = call.recording_parts
+            else:  # its rows never landed, nor its recording's: the first part's name
+                session.recording_name = recording_part_name(call.call_id, 1)
+                session.recording_parts = 1
             if not call.connect_logged:
                 # Bridged just before the crash, before its CONNECT was logged.
                 at = call.answered_at or self._router.now()
@@ -196,7 +274,9 @@ class Recovery:
         if call.operator_id is not None and call.operator_channel_id is not None:
             self._sessions.add_leg(
                 OperatorLeg(
-                    call.operator_channel_id, call.operator_id, call.call_id,
+                    call.operator_channel_id,
+                    call.operator_id,
+                    call.call_id,
                     OperatorLegState.ANSWERED,
                 )
             )
@@ -273,3 +353,17 @@ class Recovery:
             log.warning("closed_orphaned_calls", count=len(closed))
         for row in closed:
             self._journal.crm.swept(dict(row))
+        await self._close_stale_monitoring()
+
+    async def _close_stale_monitoring(self) -> None:
+        live = self._call_control.monitoring_rows() if self._call_control else []
+        try:
+            async with self._pool.acquire() as conn:
+                closed = await close_stale_monitoring(
+                    conn, node=self._node, live_row_ids=live, at=self._router.now()
+                )
+        except DB_ERRORS as exc:
+            log.warning("monitoring_sweep_failed", error=str(exc))
+            return
+        if closed:
+            log.info("closed_stale_monitoring", count=closed)

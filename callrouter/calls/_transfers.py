@@ -125,6 +125,13 @@ class CallTransfers(ReadsSettings):
     def consult_of(self, call_id: str) -> Consult | None:
         return self._consults.get(call_id)
 
+    def channel_ids(self) -> set[str]:
+        """The consulted parties' legs under way."""
+        return set(self._by_channel)
+
+    def consulted_operators(self) -> set[str]:
+        return {c.operator_id for c in self._consults.values() if c.operator_id is not None}
+
     # -- blind ---------------------------------------------------------------------
 
     async def blind(

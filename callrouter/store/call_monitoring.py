@@ -9,7 +9,7 @@ import asyncpg
 
 from callrouter.store._pool import DbConnection
 
-__all__ = ["close_monitoring", "monitoring_of_call", "open_monitoring"]
+__all__ = ["close_monitoring", "close_stale_monitoring", "monitoring_of_call", "open_monitoring"]
 
 
 async def open_monitoring(
@@ -40,6 +40,21 @@ async def close_monitoring(conn: DbConnection, row_id: int, at: datetime) -> Non
         row_id,
         at,
     )
+
+
+async def close_stale_monitoring(
+    conn: DbConnection, *, node: str, live_row_ids: list[int], at: datetime
+) -> int:
+    """Close ``node``'s open rows but those of monitorings still running (after a
+    restart: all of them; its snoops were hung up). How many were closed."""
+    status: str = await conn.execute(
+        "UPDATE call_monitoring SET ended_at = GREATEST($3, started_at)"
+        " WHERE node = $1 AND ended_at IS NULL AND NOT (id = ANY($2::bigint[]))",
+        node,
+        live_row_ids,
+        at,
+    )
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def monitoring_of_call(conn: DbConnection, call_id: uuid.UUID) -> list[asyncpg.Record]:

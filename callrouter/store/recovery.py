@@ -23,6 +23,11 @@ class OpenRow:
     offered_at: datetime | None
     operator_id: str | None  # from the row, else its last CONNECT event
     connected: bool = False  # its CONNECT reached the event log
+    # The call's newest recording still running or paused (a transferred call's is
+    # part 2 or later), and how many parts it has had.
+    recording_name: str | None = None
+    recording_paused: bool = False
+    recording_parts: int = 0
 
 
 async def open_rows_for_channels(
@@ -37,8 +42,14 @@ async def open_rows_for_channels(
         "   WHERE e.call_id = c.id AND e.event = 'CONNECT' ORDER BY e.id DESC LIMIT 1))"
         "   AS operator_id,"
         " EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.event = 'CONNECT')"
-        "   AS connected"
-        " FROM calls c WHERE c.channel_id = ANY($1::text[]) AND c.outcome IS NULL"
+        "   AS connected,"
+        " live.name AS recording_name, live.state AS recording_state,"
+        " (SELECT count(*) FROM recordings r WHERE r.call_id = c.id) AS recording_parts"
+        " FROM calls c"
+        " LEFT JOIN LATERAL (SELECT r.name, r.state FROM recordings r WHERE r.call_id = c.id"
+        "   AND r.state IN ('recording', 'paused') ORDER BY r.started_at DESC, r.id DESC"
+        "   LIMIT 1) live ON true"
+        " WHERE c.channel_id = ANY($1::text[]) AND c.outcome IS NULL"
         " AND c.node = $2"
         " ORDER BY c.channel_id, c.created_at DESC",
         channel_ids,
@@ -55,6 +66,9 @@ async def open_rows_for_channels(
             offered_at=r["offered_at"],
             operator_id=r["operator_id"],
             connected=r["connected"],
+            recording_name=r["recording_name"],
+            recording_paused=r["recording_state"] == "paused",
+            recording_parts=r["recording_parts"],
         )
         for r in rows
     }

@@ -15,6 +15,8 @@ _BOARD = "tests/web/test_wallboard_monitoring.py::"
 _SUP = "tests/web/test_supervisor_api.py::"
 _TONES = "tests/call_control/test_feature_code_tones.py::"
 _ABSORB = "tests/sim/test_absorb_dtmf.py::"
+_RESTART = "tests/call_control/test_restart_call_control.py::"
+_PLAN = "tests/call_control/test_adoption_call_control.py::"
 
 CLAIMS: list[Claim] = [
     Claim(
@@ -322,6 +324,63 @@ CLAIMS: list[Claim] = [
         claims(
             _ABSORB + "test_absorbed_keys_are_reported_but_reach_nobody",
             _ABSORB + "test_without_bridge_features_keys_pass_to_every_other_member",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "a caller held for a consultation is taken off hold and back to their operator",
+        claims(
+            _RESTART + "test_a_restart_mid_consult_returns_the_caller_and_ends_the_monitoring",
+            _PLAN + "test_a_caller_held_for_a_consultation_goes_back_to_the_operator",
+            _PLAN + "test_a_consult_still_ringing_is_hung_up_and_the_caller_returned",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "waits again with their original place in the queue",
+        claims(
+            _RESTART
+            + "test_a_held_caller_whose_operator_left_during_the_restart_keeps_their_place",
+            _PLAN + "test_a_held_caller_whose_operator_is_gone_waits_again_in_their_place",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "the consulted leg is hung up and a consulted operator is free again",
+        claims(
+            _RESTART + "test_a_restart_mid_consult_returns_the_caller_and_ends_the_monitoring",
+            _PLAN + "test_a_caller_held_for_a_consultation_goes_back_to_the_operator",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "a three-way conference carries on with caller and first operator",
+        claims(
+            _PLAN + "test_a_conference_carries_on_with_caller_and_operator",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "snoops and phones are hung up, their monitor bridges destroyed and their open",
+        claims(
+            _RESTART + "test_a_restart_mid_consult_returns_the_caller_and_ends_the_monitoring",
+            _PLAN + "test_a_caller_held_for_a_consultation_goes_back_to_the_operator",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "keeps recording into the part its `recordings` row says is running",
+        claims(
+            _RESTART + "test_a_transferred_call_after_a_restart_pauses_its_second_recording",
+            _PLAN + "test_a_restored_call_keeps_the_recording_part_its_row_names",
+        ),
+    ),
+    Claim(
+        SECTION,
+        "An events-WebSocket gap without a restart leaves consultations and monitorings",
+        claims(
+            _RESTART + "test_a_websocket_gap_leaves_a_consultation_and_a_monitoring_running",
+            _PLAN + "test_after_a_mere_websocket_gap_live_call_control_is_left_alone",
         ),
     ),
 ]
