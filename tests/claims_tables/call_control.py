@@ -383,4 +383,12 @@ CLAIMS: list[Claim] = [
             _PLAN + "test_after_a_mere_websocket_gap_live_call_control_is_left_alone",
         ),
     ),
+    Claim(
+        "Wallboard and operator panel",
+        "supervisor signed in at `/wallboard/supervisor` also gets Listen, Whisper and Barge",
+        claims(
+            _BOARD + "test_a_supervisor_listens_from_the_wallboard_and_a_wall_screen_cannot",
+            _SUP + "test_who_may_monitor_from_the_wallboard",
+        ),
+    ),
 ]
