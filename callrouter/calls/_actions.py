@@ -320,18 +320,22 @@ class CommandExecutor(ReadsSettings):
             timeout=math.ceil(cmd.timeout_s) + RING_TIMEOUT_BACKSTOP_S,
             variables={"CR_CALL_ID": cmd.call_id, "CR_QUEUE": session.queue},
         )
+        prepared: asyncio.Task[None] | None = None
+        if session.bridge_id is None and not session.bridge_prepared:
+            # The bridge is made while the phone rings, not after the answer. As a task
+            # that starts once the originate is on the wire: the ring goes out first.
+            session.bridge_prepared = True
+            prepared = asyncio.create_task(self._prepare_bridge(session))
         try:
-            if session.bridge_id is None and not session.bridge_prepared:
-                # The bridge is made while the phone rings, not after the answer.
-                session.bridge_prepared = True
-                await asyncio.gather(ring, self._prepare_bridge(session))
-            else:
-                await ring
+            await ring  # inline: written before any other step of this call gets a turn
         except AriError as exc:
             log.warning("operator_unreachable", operator=cmd.operator_id, error=str(exc))
             self._sessions.drop_leg(leg)
             self._post(OfferFailed(cmd.call_id, cmd.operator_id, "unreachable", self._clock.now()))
             return
+        finally:
+            if prepared is not None:
+                await prepared  # never raises: a failure only leaves it to the connect
 
     async def _CancelRing(self, cmd: CancelRing, session: CallSession | None) -> None:
         leg = session.legs.get(cmd.operator_id) if session else None
