@@ -62,6 +62,42 @@ async def _channel(control: SimControl, channel_id: str) -> dict[str, Any] | Non
     return next((c for c in state["channels"] if c["id"] == channel_id), None)
 
 
+async def _until_bridged(control: SimControl, *parts: str, what: str, alone: bool = False) -> None:
+    """Wait for one bridge holding every part; with ``alone``, holding nobody else."""
+
+    async def bridged() -> bool:
+        names = await _bridge_with(control, *parts)
+        return names is not None and (not alone or len(names) == len(parts))
+
+    await eventually(bridged, what=what)
+
+
+async def _until_consult_bridged(control: SimControl) -> None:
+    await _until_bridged(control, "PJSIP/101", "PJSIP/102", what="consult bridged")
+
+
+async def _hang_up_for_final_row(control: SimControl, caller_id: str, dsn: str) -> asyncpg.Record:
+    await control.hangup(caller_id)
+    [row] = await final_call_row(dsn)
+    return row
+
+
+def _operator_state(service: CallrouterService, operator: str) -> str:
+    assert service.parts is not None
+    return str(service.parts.router.engine.snapshot().operator(operator).state)
+
+
+async def _recording_part_names(dsn: str, call_row_id: object) -> list[str]:
+    """The names of the call's two recording rows, once both are written."""
+
+    async def both_parts() -> list[asyncpg.Record] | None:
+        sql = "SELECT name FROM recordings WHERE call_id = $1 ORDER BY started_at"
+        rows = await _rows(dsn, sql, call_row_id)
+        return rows if len(rows) == 2 else None
+
+    return [r["name"] for r in await eventually(both_parts, what="two recording parts")]
+
+
 async def _rows(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -91,23 +127,17 @@ async def test_attended_transfer_to_a_queue_completed(
             call_id, kind="queue", target="specialists", reason="billing", note="wants a refund"
         )
         # The caller is held with music, out of the bridge; anna talks to boris.
-        await eventually(
-            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
-        )
+        await _until_consult_bridged(sim_control)
         held = await _channel(sim_control, caller["id"])
         assert held is not None and held["sim"]["on_hold"] and held["sim"]["moh_class"]
         assert held["sim"]["bridge_id"] is None
         await transfers.complete(call_id)
-
-        async def caller_with_boris_only() -> bool:
-            names = await _bridge_with(sim_control, caller["id"], "PJSIP/102")
-            return names is not None and len(names) == 2
-
-        await eventually(caller_with_boris_only, what="caller handed to boris")
+        await _until_bridged(
+            sim_control, caller["id"], "PJSIP/102", what="caller handed to boris", alone=True
+        )
         back = await _channel(sim_control, caller["id"])
         assert back is not None and not back["sim"]["on_hold"] and back["sim"]["moh_class"] is None
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["outcome"], row["operator_id"], row["queue_name"]) == (
         "answered",
         "boris",
@@ -128,9 +158,7 @@ async def test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfe
         await transfers.blind(
             call_id, kind="queue", target="specialists", reason="escalation", note="VIP"
         )
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="with boris"
-        )
+        await _until_bridged(sim_control, caller["id"], "PJSIP/102", what="with boris")
         assert service.parts is not None
         center = service.parts.center
         assert center is not None
@@ -142,25 +170,15 @@ async def test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfe
         await eventually(part_two_running, what="second recording part")
         await center.pause_recording(call_id)  # the live part, not the finished one
         await center.resume_recording(call_id)
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["operator_id"], row["queue_name"]) == ("boris", "specialists")
     lines = await _queue_log(db_dsn, row["id"])
     [blind] = [(op, data) for v, op, data in lines if v == "BLINDTRANSFER"]
     assert blind == ("anna", {**blind[1], "extension": "specialists", "context": "callrouter"})
     connects = [data for v, _, data in lines if v == "CONNECT"]
     assert len(connects) == 2 and connects[1]["holdtime"] <= 1  # since entering specialists
-
-    async def both_parts() -> list[asyncpg.Record] | None:
-        rows = await _rows(
-            db_dsn,
-            "SELECT name FROM recordings WHERE call_id = $1 ORDER BY started_at",
-            row["id"],
-        )
-        return rows if len(rows) == 2 else None
-
-    parts = await eventually(both_parts, what="two recording rows")
-    assert [r["name"] for r in parts] == [f"callrouter-{call_id}", f"callrouter-{call_id}-2"]
+    parts = await _recording_part_names(db_dsn, row["id"])
+    assert parts == [f"callrouter-{call_id}", f"callrouter-{call_id}-2"]
 
 
 async def test_blind_transfer_to_a_number_leaves_for_the_transfer_context(
@@ -189,28 +207,24 @@ async def test_attended_transfer_turned_into_a_conference(
 ) -> None:
     async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
         await transfers.consult(call_id, kind="operator", target="boris", reason=None, note=None)
-        await eventually(
-            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
-        )
+        await _until_consult_bridged(sim_control)
         await transfers.conference(call_id)
-
-        async def three_way() -> bool:
-            names = await _bridge_with(sim_control, caller["id"], "PJSIP/101", "PJSIP/102")
-            return names is not None and len(names) == 3
-
-        await eventually(three_way, what="three-way conference")
+        await _until_bridged(
+            sim_control,
+            caller["id"],
+            "PJSIP/101",
+            "PJSIP/102",
+            what="three-way conference",
+            alone=True,
+        )
         # anna leaves the conference: boris keeps the caller.
         anna = next(
             c for c in (await sim_control.state())["channels"] if c["name"].startswith("PJSIP/101")
         )
         await sim_control.hangup(anna["id"])
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="boris stays"
-        )
-        assert service.parts is not None
-        assert service.parts.router.engine.snapshot().operator("boris").state == "on_call"
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        await _until_bridged(sim_control, caller["id"], "PJSIP/102", what="boris stays")
+        assert _operator_state(service, "boris") == "on_call"
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
     assert "ATTENDEDTRANSFER" in [v for v, _, _ in await _queue_log(db_dsn, row["id"])]
 
@@ -220,22 +234,15 @@ async def test_attended_transfer_cancelled_returns_the_operator_to_the_caller(
 ) -> None:
     async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
         await transfers.consult(call_id, kind="operator", target="boris", reason=None, note=None)
-        await eventually(
-            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
-        )
+        await _until_consult_bridged(sim_control)
         await transfers.cancel(call_id)
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="back with anna"
-        )
-        assert service.parts is not None
+        await _until_bridged(sim_control, caller["id"], "PJSIP/101", what="back with anna")
 
         async def boris_free() -> bool:
-            assert service.parts is not None
-            return service.parts.router.engine.snapshot().operator("boris").state == "available"
+            return _operator_state(service, "boris") == "available"
 
         await eventually(boris_free, what="boris released")
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
     assert "ATTENDEDTRANSFER" not in [v for v, _, _ in await _queue_log(db_dsn, row["id"])]
 
@@ -246,14 +253,11 @@ async def test_consulted_operator_not_answering_returns_the_operator_to_the_call
     async with _call_with_anna(sim, sim_control, db_dsn) as (_service, transfers, caller, call_id):
         await sim_control.set_endpoint("PJSIP", "102", behavior="busy")
         await transfers.consult(call_id, kind="operator", target="boris", reason=None, note=None)
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="back with anna"
-        )
+        await _until_bridged(sim_control, caller["id"], "PJSIP/101", what="back with anna")
         assert transfers.consult_of(call_id) is None
         back = await _channel(sim_control, caller["id"])
         assert back is not None and not back["sim"]["on_hold"]
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
 
 
@@ -262,20 +266,15 @@ async def test_caller_hanging_up_during_the_consultation_ends_everything(
 ) -> None:
     async with _call_with_anna(sim, sim_control, db_dsn) as (service, transfers, caller, call_id):
         await transfers.consult(call_id, kind="queue", target="specialists", reason=None, note=None)
-        await eventually(
-            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consult bridged"
-        )
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        await _until_consult_bridged(sim_control)
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
 
         async def nobody_left() -> bool:
             state = await sim_control.state()
             return not any(c["name"].startswith("PJSIP/10") for c in state["channels"])
 
         await eventually(nobody_left, what="both operator legs hung up")
-        assert service.parts is not None
-        ops = service.parts.router.engine.snapshot()
-        assert ops.operator("boris").state == "available"
+        assert _operator_state(service, "boris") == "available"
     assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
 
 
@@ -286,16 +285,13 @@ async def test_blind_transfer_to_an_operator_carries_the_note_to_their_screen_po
         await transfers.blind(
             call_id, kind="operator", target="boris", reason="billing", note="refund asked"
         )
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="with boris"
-        )
+        await _until_bridged(sim_control, caller["id"], "PJSIP/102", what="with boris")
         assert service.parts is not None
         session = service.parts.sessions.get(call_id)
         assert session is not None and session.transfer_note == {
             "from_operator": "anna", "reason": "billing", "note": "refund asked",
         }  # fmt: skip
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
     [blind] = [d for v, _, d in await _queue_log(db_dsn, row["id"]) if v == "BLINDTRANSFER"]
     assert (blind["extension"], blind["context"]) == ("boris", "operator")
@@ -310,7 +306,7 @@ async def test_attended_transfer_to_a_number_leaves_caller_and_outside_party_tal
             call_id, kind="number", target="+4930777", reason=None, note=None
         )
         outside = consult.channel_id  # PJSIP/pstn-...: Asterisk names it by endpoint
-        await eventually(lambda: _bridge_with(sim_control, "PJSIP/101", outside), what="consulting")
+        await _until_bridged(sim_control, "PJSIP/101", outside, what="consulting")
         await transfers.complete(call_id)
 
         async def handed_over() -> bool:
@@ -330,15 +326,9 @@ async def test_attended_transfer_to_a_number_leaves_caller_and_outside_party_tal
         await eventually(caller_hung_up, what="the caller follows the outside party")
     [atx] = [d for v, _, d in await _queue_log(db_dsn, row["id"]) if v == "ATTENDEDTRANSFER"]
     assert atx["method"] == "BRIDGE"
-
-    async def both_parts() -> list[asyncpg.Record] | None:
-        sql = "SELECT name FROM recordings WHERE call_id = $1 ORDER BY started_at"
-        rows = await _rows(db_dsn, sql, row["id"])
-        return rows if len(rows) == 2 else None
-
     # The conversation with the outside party is the call's next recorded part.
-    parts = await eventually(both_parts, what="two recording parts")
-    assert [r["name"] for r in parts] == [f"callrouter-{call_id}", f"callrouter-{call_id}-2"]
+    parts = await _recording_part_names(db_dsn, row["id"])
+    assert parts == [f"callrouter-{call_id}", f"callrouter-{call_id}-2"]
 
 
 async def _anna_leg(control: SimControl) -> str:
@@ -352,20 +342,14 @@ async def test_feature_codes_consult_then_complete_from_the_operators_keypad(
     async with _call_with_anna(sim, sim_control, db_dsn) as (_service, transfers, caller, call_id):
         anna = await _anna_leg(sim_control)
         await sim_control.send_dtmf(anna, "*2102#", duration_ms=50, between=0.02)
-        await eventually(
-            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consulting boris"
-        )
+        await _until_bridged(sim_control, "PJSIP/101", "PJSIP/102", what="consulting boris")
         consult = transfers.consult_of(call_id)
         assert consult is not None and (consult.kind, consult.target) == ("operator", "boris")
         await sim_control.send_dtmf(anna, "*2", duration_ms=50, between=0.02)
-
-        async def caller_with_boris_only() -> bool:
-            names = await _bridge_with(sim_control, caller["id"], "PJSIP/102")
-            return names is not None and len(names) == 2
-
-        await eventually(caller_with_boris_only, what="handed to boris by *2")
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        await _until_bridged(
+            sim_control, caller["id"], "PJSIP/102", what="handed to boris by *2", alone=True
+        )
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
 
 
@@ -375,11 +359,8 @@ async def test_feature_code_blind_transfer_to_a_routed_queue(
     async with _call_with_anna(sim, sim_control, db_dsn) as (service, _transfers, caller, _id):
         assert service.settings.routes["200"] == "specialists"
         await sim_control.send_dtmf(await _anna_leg(sim_control), "#1200#", duration_ms=50)
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="with boris"
-        )
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        await _until_bridged(sim_control, caller["id"], "PJSIP/102", what="with boris")
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["queue_name"], row["operator_id"]) == ("specialists", "boris")
 
 
@@ -391,12 +372,8 @@ async def test_consulted_operator_ringing_out_returns_the_operator_to_the_caller
         await transfers.consult(call_id, kind="queue", target="specialists", reason=None, note=None)
         assert transfers.consult_of(call_id) is not None
         # The queue's ring timeout (3 s) is the consult leg's: then the caller is back.
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="back with anna"
-        )
+        await _until_bridged(sim_control, caller["id"], "PJSIP/101", what="back with anna")
         assert transfers.consult_of(call_id) is None
-        assert service.parts is not None
-        assert service.parts.router.engine.snapshot().operator("boris").state == "available"
-        await sim_control.hangup(caller["id"])
-        [row] = await final_call_row(db_dsn)
+        assert _operator_state(service, "boris") == "available"
+        row = await _hang_up_for_final_row(sim_control, caller["id"], db_dsn)
     assert (row["outcome"], row["operator_id"]) == ("answered", "anna")
