@@ -9,10 +9,8 @@ that keeps other sites' forms from acting in an operator's name.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +23,7 @@ from callrouter.api import _handlers as handlers
 from callrouter.api._errors import ApiHttpError
 from callrouter.api._models import CallPath, DispositionIn, Name, ScheduleCallbackIn
 from callrouter.api._pages import PAGES, PagesDeps, event_stream, html_page
+from callrouter.api._sign_in import LoginThrottle, check_secret
 from callrouter.api._table import DEPS, Inputs, _read_body, _validate
 from callrouter.dialer import store as dialer_store
 from callrouter.errors import NotFound
@@ -37,7 +36,6 @@ from callrouter.web import (
     CallParty,
     panel_view,
     render_script,
-    verify_secret,
 )
 
 __all__ = ["PANEL_ROUTES", "LoginThrottle", "add_panel"]
@@ -46,26 +44,6 @@ _ACQUIRE_TIMEOUT_S = 5.0
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin")
 """Offered by the panel; any reason (up to 64 characters) may be typed."""
 _RECORDING_LINK_S = 3600
-
-
-class LoginThrottle:
-    """At most ``limit`` wrong secrets per operator in ``window_s``: guessing a PIN
-    through the panel takes years, not minutes."""
-
-    def __init__(self, *, limit: int = 5, window_s: float = 60.0) -> None:
-        self._limit = limit
-        self._window_s = window_s
-        self._failures: dict[str, list[float]] = {}
-
-    def blocked(self, operator_id: str, now: float) -> bool:
-        recent = [t for t in self._failures.get(operator_id, ()) if now - t < self._window_s]
-        self._failures[operator_id] = recent
-        return len(recent) >= self._limit
-
-    def failed(self, operator_id: str, now: float) -> None:
-        self._failures.setdefault(operator_id, []).append(now)
-        if len(self._failures) > 10_000:  # names never configured must not grow it forever
-            self._failures.clear()
 
 
 _THROTTLE = web.AppKey("callrouter_panel_throttle", LoginThrottle)
@@ -148,24 +126,14 @@ async def operator_page(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     body: LoginIn = await _body(request, LoginIn)
     deps = _deps(request)
-    throttle = request.app[_THROTTLE]
-    now = time.monotonic()
     operator = deps.live.settings.operators.get(body.operator_id)
-    if throttle.blocked(body.operator_id, now):
-        raise ApiHttpError(429, "too-many-attempts", "too many wrong secrets: wait a minute")
-    if deps.keys.is_supervisor(body.secret):
-        allowed = operator is not None
-    elif operator is not None and operator.panel_secret_hash:
-        secret_hash = operator.panel_secret_hash
-        # PBKDF2 takes ~0.1 s on purpose: never on the event loop.
-        allowed = await asyncio.to_thread(verify_secret, body.secret, secret_hash)
-    else:
-        allowed = operator is not None and deps.keys.open
-    if not allowed or operator is None:
-        throttle.failed(body.operator_id, now)
-        handlers.log.warning("panel.login_refused", operator=body.operator_id, peer=request.remote)
-        raise ApiHttpError(403, "forbidden", "wrong operator or secret")
-    cookie = deps.keys.operator_cookie(body.operator_id, operator.panel_secret_hash, deps.clock())
+    secret_hash = operator.panel_secret_hash if operator is not None else None
+    await check_secret(
+        request, request.app[_THROTTLE], deps.keys, role="operator", name=body.operator_id,
+        secret=body.secret, configured=operator is not None, secret_hash=secret_hash,
+        token_admits_anyone=False, refused_event="panel.login_refused",
+    )  # fmt: skip
+    cookie = deps.keys.operator_cookie(body.operator_id, secret_hash, deps.clock())
     response = web.json_response({"operator_id": body.operator_id})
     response.set_cookie(
         OPERATOR_COOKIE, cookie, max_age=int(SESSION_TTL.total_seconds()), httponly=True,

@@ -14,8 +14,6 @@ forms from acting in a supervisor's name.
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from typing import Annotated, Any
 
@@ -28,9 +26,9 @@ from callrouter.api._call_control_routes import _Endpoint as Endpoint
 from callrouter.api._errors import ApiHttpError
 from callrouter.api._models import Name
 from callrouter.api._pages import PAGES, PagesDeps, html_page, supervisor_of
-from callrouter.api._panel import LoginThrottle
+from callrouter.api._sign_in import LoginThrottle, check_secret
 from callrouter.api._table import _read_body, _validate
-from callrouter.web import BOARD_COOKIE, SESSION_TTL, SUPERVISOR_COOKIE, verify_secret
+from callrouter.web import BOARD_COOKIE, SESSION_TTL, SUPERVISOR_COOKIE
 
 __all__ = ["SUPERVISOR_ROUTES", "add_supervisor"]
 
@@ -101,25 +99,14 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
 async def sign_in(request: web.Request) -> web.StreamResponse:
     body: SignInIn = await _body(request, SignInIn)
     deps = _deps(request)
-    throttle = request.app[_THROTTLE]
-    now = time.monotonic()
     configured = deps.live.settings.supervisors.get(body.supervisor)
-    if throttle.blocked(body.supervisor, now):
-        raise ApiHttpError(429, "too-many-attempts", "too many wrong secrets: wait a minute")
-    if deps.keys.is_supervisor(body.secret):
-        allowed = True  # http.token: any supervisor, configured or not
-    elif configured is not None and configured.panel_secret_hash:
-        # PBKDF2 takes ~0.1 s on purpose: never on the event loop.
-        allowed = await asyncio.to_thread(verify_secret, body.secret, configured.panel_secret_hash)
-    else:
-        allowed = configured is not None and deps.keys.open
-    if not allowed:
-        throttle.failed(body.supervisor, now)
-        handlers.log.warning(
-            "wallboard.supervisor_refused", supervisor=body.supervisor, peer=request.remote
-        )
-        raise ApiHttpError(403, "forbidden", "wrong supervisor or secret")
     secret_hash = configured.panel_secret_hash if configured is not None else None
+    await check_secret(
+        request, request.app[_THROTTLE], deps.keys, role="supervisor", name=body.supervisor,
+        secret=body.secret, configured=configured is not None, secret_hash=secret_hash,
+        # http.token: any supervisor, configured or not
+        token_admits_anyone=True, refused_event="wallboard.supervisor_refused",
+    )  # fmt: skip
     cookie = deps.keys.supervisor_cookie(body.supervisor, secret_hash, deps.clock())
     response = web.json_response({"supervisor": body.supervisor})
     response.set_cookie(
