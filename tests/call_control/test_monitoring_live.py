@@ -4,13 +4,17 @@ party is in, and the call_monitoring rows."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
+from callrouter.calls import CallrouterService
 from callrouter.calls._monitoring import CallMonitoring
+from callrouter.calls._sessions import CallSession
 from callrouter.sim import SimControl, SimulatedAsterisk
-from tests.call_control.test_transfers_live import _bridge_with, _channel, _rows
+from tests.call_control.test_transfers_live import _bridge_with, _channel, _rows, _until_bridged
 from tests.calls.harness import eventually, final_call_row, make_settings, running_service
 from tests.calls.test_api_live import TOKEN, Api, _free_port
 
@@ -39,15 +43,24 @@ async def _setup(sim: SimulatedAsterisk, control: SimControl) -> tuple[int, Api]
     return port, Api(port)
 
 
+@asynccontextmanager
+async def _call_with_anna(
+    sim: SimulatedAsterisk, control: SimControl, dsn: str, port: int, *, caller_number: str
+) -> AsyncIterator[tuple[CallrouterService, dict[str, Any], CallSession]]:
+    async with running_service(_settings(sim, port), dsn) as service:
+        assert service.parts is not None
+        caller = await control.place_call(caller_number=caller_number)
+        await _until_bridged(control, caller["id"], "PJSIP/101", what="anna")
+        [session] = service.parts.sessions.sessions()
+        yield service, caller, session
+
+
 async def test_listen_then_whisper_then_barge_with_the_right_audio(
     sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
 ) -> None:
     port, api = await _setup(sim, sim_control)
-    async with running_service(_settings(sim, port), db_dsn) as service:
-        assert service.parts is not None
-        caller = await sim_control.place_call(caller_number="+4930222")
-        await eventually(lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna")
-        [session] = service.parts.sessions.sessions()
+    calling = _call_with_anna(sim, sim_control, db_dsn, port, caller_number="+4930222")
+    async with calling as (_service, caller, session):
         anna_leg = session.legs["anna"].channel_id
         status, body = await api.call(
             "POST", f"/calls/{session.call_id}/monitor", {"supervisor": "sven", "mode": "listen"}
@@ -126,11 +139,8 @@ async def test_stopping_and_the_supervisor_hanging_up_end_the_monitoring(
     sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
 ) -> None:
     port, api = await _setup(sim, sim_control)
-    async with running_service(_settings(sim, port), db_dsn) as service:
-        assert service.parts is not None
-        caller = await sim_control.place_call(caller_number="+4930333")
-        await eventually(lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna")
-        [session] = service.parts.sessions.sessions()
+    calling = _call_with_anna(sim, sim_control, db_dsn, port, caller_number="+4930333")
+    async with calling as (_service, caller, session):
         path = f"/calls/{session.call_id}/monitor"
         status, body = await api.call("POST", path, {"supervisor": "sven", "mode": "whisper"})
         assert status == 201, body
@@ -190,11 +200,8 @@ async def test_a_busy_supervisor_phone_ends_the_monitoring_logged(
 ) -> None:
     port, api = await _setup(sim, sim_control)
     await sim_control.set_endpoint("PJSIP", "201", behavior="busy")
-    async with running_service(_settings(sim, port), db_dsn) as service:
-        assert service.parts is not None
-        caller = await sim_control.place_call(caller_number="+4930555")
-        await eventually(lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna")
-        [session] = service.parts.sessions.sessions()
+    calling = _call_with_anna(sim, sim_control, db_dsn, port, caller_number="+4930555")
+    async with calling as (service, _caller, session):
         path = f"/calls/{session.call_id}/monitor"
         status, body = await api.call("POST", path, {"supervisor": "sven"})
         assert status == 201, body
@@ -205,6 +212,7 @@ async def test_a_busy_supervisor_phone_ends_the_monitoring_logged(
 
         [row] = await eventually(closed, what="monitoring closed after the busy phone")
         assert row["mode"] == "listen" and not await _snoops(sim_control)
+        assert service.parts is not None
         monitoring = service.parts.extra["monitoring"]
         assert isinstance(monitoring, CallMonitoring)
         assert not monitoring.monitors_of(session.call_id)
