@@ -137,6 +137,10 @@ class EventStream:
         async with await self._connect() as ws:
             gap = 0.0 if down_since is None else time.monotonic() - down_since
             reconnect = down_since is not None
+            if reconnect:
+                # Counted once the socket is back, before the resync: what the resync
+                # finds (hangups missed in the gap) is already a reconnect's doing.
+                self._health = replace(self._health, reconnects=self._health.reconnects + 1)
             try:
                 await self._on_connected(reconnect, gap)
             except AriError as exc:
@@ -144,7 +148,6 @@ class EventStream:
             now = datetime.now(UTC)
             self._health = replace(
                 self._health, connected=True, connected_since=now,
-                reconnects=self._health.reconnects + (1 if reconnect else 0),
             )
             self._backoff.reset()
             self._connected.set()
