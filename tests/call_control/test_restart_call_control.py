@@ -16,10 +16,11 @@ import pytest
 
 from callrouter.calls import CallrouterService
 from callrouter.calls._monitoring import CallMonitoring
+from callrouter.calls._sessions import CallSession
 from callrouter.calls._transfers import CallTransfers
 from callrouter.config import Settings
 from callrouter.sim import SimControl, SimulatedAsterisk
-from tests.call_control.test_transfers_live import _bridge_with, _rows
+from tests.call_control.test_transfers_live import _bridge_with, _rows, _until_bridged
 from tests.calls.harness import (
     call_events,
     eventually,
@@ -71,34 +72,47 @@ async def _named(control: SimControl, prefix: str) -> list[dict[str, Any]]:
     return [c for c in await _channels(control) if c["name"].startswith(prefix)]
 
 
+async def _phones_answer(control: SimControl, *resources: str) -> None:
+    for resource in resources:
+        await control.set_endpoint("PJSIP", resource, behavior="answer", answer_after=0.05)
+
+
+async def _caller_with_anna(
+    service: CallrouterService, control: SimControl, caller_number: str
+) -> tuple[dict[str, Any], CallSession]:
+    caller = await control.place_call(caller_number=caller_number)
+    await _until_bridged(control, caller["id"], "PJSIP/101", what="anna")
+    assert service.parts is not None
+    [session] = service.parts.sessions.sessions()
+    return caller, session
+
+
+async def _sven_listens_while_anna_consults_boris(
+    service: CallrouterService, control: SimControl, call_id: str
+) -> None:
+    transfers, monitoring = _parts(service)
+    await monitoring.start(call_id, supervisor="sven", mode="listen", endpoint=None)
+
+    async def snooping() -> bool:
+        return any(c["sim"]["snoop"] for c in await _channels(control))
+
+    await eventually(snooping, what="sven listening")
+    await transfers.consult(call_id, kind="operator", target="boris", reason=None, note=None)
+    await _until_bridged(control, "PJSIP/101", "PJSIP/102", what="anna consulting boris")
+
+
 async def _consulting_with_a_listener(
     sim: SimulatedAsterisk, control: SimControl, dsn: str, *, second_caller: bool = False
 ) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
     """Anna talks to a caller, consults boris (the caller on hold), sven listens; then
     callrouter stops. With ``second_caller``, another caller waits for anna meanwhile."""
-    for resource in ("101", "102", "201"):
-        await control.set_endpoint("PJSIP", resource, behavior="answer", answer_after=0.05)
+    await _phones_answer(control, "101", "102", "201")
     waiting = None
     async with running_service(_settings(sim), dsn) as service:
-        transfers, monitoring = _parts(service)
-        caller = await control.place_call(caller_number="+4930100")
-        await eventually(lambda: _bridge_with(control, caller["id"], "PJSIP/101"), what="anna")
-        assert service.parts is not None
-        [session] = service.parts.sessions.sessions()
+        caller, session = await _caller_with_anna(service, control, "+4930100")
         if second_caller:
             waiting = await control.place_call(caller_number="+4930200")
-        await monitoring.start(session.call_id, supervisor="sven", mode="listen", endpoint=None)
-
-        async def snooping() -> bool:
-            return any(c["sim"]["snoop"] for c in await _channels(control))
-
-        await eventually(snooping, what="sven listening")
-        await transfers.consult(
-            session.call_id, kind="operator", target="boris", reason=None, note=None
-        )
-        await eventually(
-            lambda: _bridge_with(control, "PJSIP/101", "PJSIP/102"), what="anna consulting boris"
-        )
+        await _sven_listens_while_anna_consults_boris(service, control, session.call_id)
         held = next(c for c in await _channels(control) if c["id"] == caller["id"])
         assert held["sim"]["on_hold"] and held["sim"]["bridge_id"] is None
     return caller, session.call_id, waiting
@@ -126,12 +140,9 @@ async def test_a_restart_mid_consult_returns_the_caller_and_ends_the_monitoring(
     assert open_row["ended_at"] is None  # nobody closed it: callrouter was away
     async with running_service(_settings(sim), db_dsn) as service:
         await eventually(lambda: _call_control_gone(sim_control), what="consult and snoop gone")
-
-        async def back_with_anna() -> bool:
-            names = await _bridge_with(sim_control, caller["id"], "PJSIP/101")
-            return names is not None and len(names) == 2
-
-        await eventually(back_with_anna, what="the caller back with anna")
+        await _until_bridged(
+            sim_control, caller["id"], "PJSIP/101", what="the caller back with anna", alone=True
+        )
         back = next(c for c in await _channels(sim_control) if c["id"] == caller["id"])
         assert not back["sim"]["on_hold"] and back["sim"]["moh_class"] is None
         assert service.parts is not None
@@ -161,14 +172,10 @@ async def test_a_held_caller_whose_operator_left_during_the_restart_keeps_their_
         await eventually(lambda: _call_control_gone(sim_control), what="consult and snoop gone")
         # Anna is free again: the held caller, who joined first, is hers before the
         # caller who came later.
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna again"
-        )
+        await _until_bridged(sim_control, caller["id"], "PJSIP/101", what="anna again")
         assert await _bridge_with(sim_control, waiting["id"]) is None
         await sim_control.hangup(caller["id"])
-        await eventually(
-            lambda: _bridge_with(sim_control, waiting["id"], "PJSIP/101"), what="the next one"
-        )
+        await _until_bridged(sim_control, waiting["id"], "PJSIP/101", what="the next one")
         await sim_control.hangup(waiting["id"])
         await final_call_row(db_dsn, count=2)
     rows = {
@@ -184,17 +191,13 @@ async def test_a_held_caller_whose_operator_left_during_the_restart_keeps_their_
 async def test_a_transferred_call_after_a_restart_pauses_its_second_recording(
     sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
 ) -> None:
-    for resource in ("101", "102"):
-        await sim_control.set_endpoint("PJSIP", resource, behavior="answer", answer_after=0.05)
+    await _phones_answer(sim_control, "101", "102")
     async with running_service(_settings(sim), db_dsn) as service:
         transfers, _ = _parts(service)
-        caller = await sim_control.place_call(caller_number="+4930300")
-        await eventually(lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna")
-        assert service.parts is not None
-        [session] = service.parts.sessions.sessions()
+        caller, session = await _caller_with_anna(service, sim_control, "+4930300")
         call_id = session.call_id
         await transfers.blind(call_id, kind="queue", target="specialists", reason=None, note=None)
-        await eventually(lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="boris")
+        await _until_bridged(sim_control, caller["id"], "PJSIP/102", what="boris")
         part_two = f"callrouter-{call_id}-2"
 
         async def part_two_running() -> bool:
@@ -234,22 +237,12 @@ async def test_a_websocket_gap_leaves_a_consultation_and_a_monitoring_running(
     sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
 ) -> None:
     """Not a restart: this process still holds both, so recovery leaves their channels."""
-    for resource in ("101", "102", "201"):
-        await sim_control.set_endpoint("PJSIP", resource, behavior="answer", answer_after=0.05)
+    await _phones_answer(sim_control, "101", "102", "201")
     async with running_service(_settings(sim), db_dsn) as service:
-        transfers, monitoring = _parts(service)
-        caller = await sim_control.place_call(caller_number="+4930400")
-        await eventually(lambda: _bridge_with(sim_control, caller["id"], "PJSIP/101"), what="anna")
+        transfers, _ = _parts(service)
+        caller, session = await _caller_with_anna(service, sim_control, "+4930400")
+        await _sven_listens_while_anna_consults_boris(service, sim_control, session.call_id)
         assert service.parts is not None
-        [session] = service.parts.sessions.sessions()
-        await monitoring.start(session.call_id, supervisor="sven", mode="listen", endpoint=None)
-        await eventually(lambda: _named(sim_control, "Snoop/"), what="sven listening")
-        await transfers.consult(
-            session.call_id, kind="operator", target="boris", reason=None, note=None
-        )
-        await eventually(
-            lambda: _bridge_with(sim_control, "PJSIP/101", "PJSIP/102"), what="consulting"
-        )
         reconnects = service.parts.ari.health.reconnects
         assert await sim_control.drop_websockets() == 1
 
@@ -263,9 +256,7 @@ async def test_a_websocket_gap_leaves_a_consultation_and_a_monitoring_running(
         assert await _named(sim_control, "PJSIP/102") and await _named(sim_control, "Snoop/")
         assert transfers.consult_of(session.call_id) is not None
         await transfers.complete(session.call_id)
-        await eventually(
-            lambda: _bridge_with(sim_control, caller["id"], "PJSIP/102"), what="with boris"
-        )
+        await _until_bridged(sim_control, caller["id"], "PJSIP/102", what="with boris")
         await sim_control.hangup(caller["id"])
         [row] = await final_call_row(db_dsn)
     assert (row["outcome"], row["operator_id"]) == ("answered", "boris")
