@@ -299,7 +299,7 @@ CALLROUTER_NEEDS = words(
     "res_pjsip_authenticator_digest res_pjsip_endpoint_identifier_user "
     "res_pjsip_endpoint_identifier_ip res_pjsip_registrar res_pjsip_outbound_registration "
     "bridge_simple bridge_softmix bridge_holding chan_bridge_media res_musiconhold "
-    "res_timing_timerfd codec_ulaw codec_alaw format_wav pbx_config"
+    "res_timing_timerfd codec_ulaw codec_alaw codec_resample format_wav pbx_config"
 )
 
 
