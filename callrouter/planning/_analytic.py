@@ -23,7 +23,7 @@ from callrouter.planning._estimate import Estimate
 from callrouter.planning._model import Interval, Profile, QueueLoad, Roster, Routing
 from callrouter.planning._report import ALL_QUEUES, Plan, PlanRow
 
-__all__ = ["erlang_plan", "erlang_required", "total_row"]
+__all__ = ["erlang_plan", "erlang_required", "queue_row", "total_row"]
 
 
 def _load(load: QueueLoad) -> float:
@@ -49,6 +49,35 @@ def erlang_required(load: QueueLoad, interval_s: int, target: StaffingTarget) ->
         aht_s=load.aht_s,
         patience_s=load.patience_s,
         target=target,
+    )
+
+
+def queue_row(
+    start_s: int,
+    load: QueueLoad,
+    *,
+    planned: int | None,
+    required: int,
+    shrinkage: float,
+    service_level: Estimate,
+    asa_s: Estimate,
+    abandon_rate: Estimate,
+    occupancy: Estimate,
+) -> PlanRow:
+    """One queue's row in one interval: its load, its staffing and the figures at it."""
+    return PlanRow(
+        start_s=start_s,
+        queue=load.queue,
+        calls=load.calls,
+        aht_s=load.aht_s,
+        patience_s=load.patience_s,
+        planned=planned,
+        required=required,
+        scheduled=scheduled_agents(required, shrinkage),
+        service_level=service_level,
+        asa_s=asa_s,
+        abandon_rate=abandon_rate,
+        occupancy=occupancy,
     )
 
 
@@ -133,15 +162,12 @@ def erlang_plan(
                 )
             )
             queue_rows.append(
-                PlanRow(
-                    start_s=interval.start_s,
-                    queue=load.queue,
-                    calls=load.calls,
-                    aht_s=load.aht_s,
-                    patience_s=load.patience_s,
+                queue_row(
+                    interval.start_s,
+                    load,
                     planned=planned,
                     required=need.agents,
-                    scheduled=scheduled_agents(need.agents, target.shrinkage),
+                    shrinkage=target.shrinkage,
                     service_level=Estimate.exact(at.service_level),
                     asa_s=Estimate.exact(at.asa_s),
                     abandon_rate=Estimate.exact(at.abandon_rate),

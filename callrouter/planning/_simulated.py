@@ -27,9 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from callrouter.errors import InvalidInput
-from callrouter.planning._analytic import erlang_required, total_row
+from callrouter.planning._analytic import erlang_required, queue_row, total_row
 from callrouter.planning._campaign import Campaign
-from callrouter.planning._erlang import StaffingTarget, scheduled_agents
+from callrouter.planning._erlang import StaffingTarget
 from callrouter.planning._estimate import Estimate, estimate
 from callrouter.planning._model import Profile, Roster, Routing
 from callrouter.planning._outbound import outbound_rows
@@ -158,15 +158,12 @@ def simulation_plan(
             sl, asa, abandon = _queue_figures(runs, index, load.queue, settings.confidence)
             need = erlang_required(load, profile.interval_s, target).agents
             queue_rows.append(
-                PlanRow(
-                    start_s=interval.start_s,
-                    queue=load.queue,
-                    calls=load.calls,
-                    aht_s=load.aht_s,
-                    patience_s=load.patience_s,
+                queue_row(
+                    interval.start_s,
+                    load,
                     planned=None,
                     required=need,
-                    scheduled=scheduled_agents(need, target.shrinkage),
+                    shrinkage=target.shrinkage,
                     service_level=sl,
                     asa_s=asa,
                     abandon_rate=abandon,
