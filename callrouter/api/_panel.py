@@ -23,7 +23,7 @@ from callrouter.api import _handlers as handlers
 from callrouter.api._errors import ApiHttpError
 from callrouter.api._models import CallPath, DispositionIn, Name, ScheduleCallbackIn
 from callrouter.api._pages import PAGES, PagesDeps, event_stream, html_page
-from callrouter.api._sign_in import LoginThrottle, check_secret
+from callrouter.api._sign_in import LoginThrottle, check_secret, session_ended, session_started
 from callrouter.api._table import DEPS, Inputs, _read_body, _validate
 from callrouter.dialer import store as dialer_store
 from callrouter.errors import NotFound
@@ -32,7 +32,6 @@ from callrouter.store import operator_panel as panel_store
 from callrouter.store.directory import find_customer, phone_keys
 from callrouter.web import (
     OPERATOR_COOKIE,
-    SESSION_TTL,
     CallParty,
     panel_view,
     render_script,
@@ -134,19 +133,12 @@ async def login(request: web.Request) -> web.StreamResponse:
         token_admits_anyone=False, refused_event="panel.login_refused",
     )  # fmt: skip
     cookie = deps.keys.operator_cookie(body.operator_id, secret_hash, deps.clock())
-    response = web.json_response({"operator_id": body.operator_id})
-    response.set_cookie(
-        OPERATOR_COOKIE, cookie, max_age=int(SESSION_TTL.total_seconds()), httponly=True,
-        samesite="Strict", path="/", secure=request.secure,
-    )  # fmt: skip
     handlers.log.info("panel.login", operator=body.operator_id)
-    return response
+    return session_started(request, OPERATOR_COOKIE, cookie, {"operator_id": body.operator_id})
 
 
 async def end_session(request: web.Request) -> web.StreamResponse:
-    response = web.json_response({"ended": True})
-    response.del_cookie(OPERATOR_COOKIE, path="/")
-    return response
+    return session_ended(OPERATOR_COOKIE)
 
 
 async def me(request: web.Request) -> web.StreamResponse:

@@ -10,9 +10,9 @@ from aiohttp import web
 
 from callrouter.api import _handlers as handlers
 from callrouter.api._errors import ApiHttpError
-from callrouter.web import PageKeys, verify_secret
+from callrouter.web import SESSION_TTL, PageKeys, verify_secret
 
-__all__ = ["LoginThrottle", "check_secret"]
+__all__ = ["LoginThrottle", "check_secret", "session_ended", "session_started"]
 
 
 class LoginThrottle:
@@ -66,3 +66,21 @@ async def check_secret(
         throttle.failed(name, now)
         handlers.log.warning(refused_event, **{role: name}, peer=request.remote)
         raise ApiHttpError(403, "forbidden", f"wrong {role} or secret")
+
+
+def session_started(
+    request: web.Request, cookie_name: str, cookie: str, body: dict[str, str]
+) -> web.Response:
+    """``body`` as JSON, setting the session's cookie for this site's pages only."""
+    response = web.json_response(body)
+    response.set_cookie(
+        cookie_name, cookie, max_age=int(SESSION_TTL.total_seconds()), httponly=True,
+        samesite="Strict", path="/", secure=request.secure,
+    )  # fmt: skip
+    return response
+
+
+def session_ended(cookie_name: str) -> web.Response:
+    response = web.json_response({"ended": True})
+    response.del_cookie(cookie_name, path="/")
+    return response

@@ -26,9 +26,9 @@ from callrouter.api._call_control_routes import _Endpoint as Endpoint
 from callrouter.api._errors import ApiHttpError
 from callrouter.api._models import Name
 from callrouter.api._pages import PAGES, PagesDeps, html_page, supervisor_of
-from callrouter.api._sign_in import LoginThrottle, check_secret
+from callrouter.api._sign_in import LoginThrottle, check_secret, session_ended, session_started
 from callrouter.api._table import _read_body, _validate
-from callrouter.web import BOARD_COOKIE, SESSION_TTL, SUPERVISOR_COOKIE
+from callrouter.web import BOARD_COOKIE, SUPERVISOR_COOKIE
 
 __all__ = ["SUPERVISOR_ROUTES", "add_supervisor"]
 
@@ -108,19 +108,12 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         token_admits_anyone=True, refused_event="wallboard.supervisor_refused",
     )  # fmt: skip
     cookie = deps.keys.supervisor_cookie(body.supervisor, secret_hash, deps.clock())
-    response = web.json_response({"supervisor": body.supervisor})
-    response.set_cookie(
-        SUPERVISOR_COOKIE, cookie, max_age=int(SESSION_TTL.total_seconds()), httponly=True,
-        samesite="Strict", path="/", secure=request.secure,
-    )  # fmt: skip
     handlers.log.info("wallboard.supervisor_signed_in", supervisor=body.supervisor)
-    return response
+    return session_started(request, SUPERVISOR_COOKIE, cookie, {"supervisor": body.supervisor})
 
 
 async def sign_out(request: web.Request) -> web.StreamResponse:
-    response = web.json_response({"ended": True})
-    response.del_cookie(SUPERVISOR_COOKIE, path="/")
-    return response
+    return session_ended(SUPERVISOR_COOKIE)
 
 
 async def whoami(request: web.Request) -> web.StreamResponse:
