@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from callrouter.acd._commands import CancelRing, OperatorState
-from callrouter.acd._core import Core
 from callrouter.acd._dispatch import US
 from callrouter.acd._operators import OpInput
 from callrouter.acd._queues import Call, CallStatus
+from callrouter.acd._settling import Settling
 from callrouter.acd._timers import TimerKind
 
 __all__ = ["Timed"]
@@ -18,7 +18,7 @@ __all__ = ["Timed"]
 S = OperatorState
 
 
-class Timed(Core):
+class Timed(Settling):
     def _fire_due(self) -> None:
         fire: dict[TimerKind, Callable[[str], None]] = {
             TimerKind.RING: self._ring_timeout,

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from callrouter.acd._commands import ConsultReserved, OperatorState
-from callrouter.acd._core import CONSULT_REASON, Core, to_us
+from callrouter.acd._core import CONSULT_REASON, to_us
 from callrouter.acd._dispatch import pick_operators
 from callrouter.acd._events import (
     ConsultCompleted,
@@ -39,6 +39,7 @@ from callrouter.acd._events import (
 )
 from callrouter.acd._operators import Operator, OpInput
 from callrouter.acd._queues import Call, CallStatus
+from callrouter.acd._settling import Settling
 from callrouter.errors import Conflict, NotFound
 
 __all__ = ["ESCALATED_AHEAD_US", "TransferRules"]
@@ -49,7 +50,7 @@ ESCALATED_AHEAD_US = 10**15
 S = OperatorState
 
 
-class TransferRules(Core):
+class TransferRules(Settling):
     def _transfer_handlers(self) -> dict[type[Any], Callable[[Any], None]]:
         return {
             TransferToQueue: self._on_transfer,
