@@ -19,21 +19,15 @@ import asyncpg
 import structlog
 
 from callrouter.acd import (
-    AcdEngine,
     OperatorEndpointOffline,
     OperatorState,
     OperatorStateChanged,
 )
-from callrouter.agi import FastAgiServer, build_routes
-from callrouter.api import ApiServer, Observability, TenantAccess
+from callrouter.agi import FastAgiServer
+from callrouter.api import ApiServer, TenantAccess
 from callrouter.ari import AriClient, AriHealth
 from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._actions import CommandExecutor
-from callrouter.calls._agi_ports import (
-    DatabaseCustomerDirectory,
-    ReloadingRoutePlanner,
-    RouterOperatorControl,
-)
 from callrouter.calls._bridge_features import BridgeFeatures
 from callrouter.calls._call_control import CallControl
 from callrouter.calls._callbacks import CallbackSource, OperatorCallbacks, QueueCallbacks
@@ -44,6 +38,7 @@ from callrouter.calls._click_to_call import OUTBOUND_PAUSE_REASON, ClickToCall
 from callrouter.calls._clock import Clock, SystemClock
 from callrouter.calls._crm_events import CrmEvents
 from callrouter.calls._dialer import OutboundDialer
+from callrouter.calls._edges import agi_edge, observability
 from callrouter.calls._inbox import Inbox
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._live import LiveCenter
@@ -64,11 +59,8 @@ from callrouter.errors import CallrouterError
 from callrouter.metrics import (
     AriMetrics,
     CallMetrics,
-    ServiceCollector,
-    ServiceProbes,
     TimedAcdEngine,
     ari_trace_config,
-    service_registry,
 )
 from callrouter.store import apply_migrations, create_pool
 from callrouter.store.claims import release_node_claims
@@ -328,28 +320,16 @@ class CallrouterService:
             claims=claims, call_control=call_control,
         )  # fmt: skip
         ari.on_resync(recovery.on_resync)
-        agi_server = None
-        if settings.agi.enabled:
-            routes = build_routes(
-                directory=DatabaseCustomerDirectory(pool, settings=self.holder),
-                planner=ReloadingRoutePlanner(self.holder),
-                operators=RouterOperatorControl(router=router, settings=self.holder),
-                clock=clock.now,
-            )
-            agi_server = FastAgiServer(
-                routes=routes,
-                host=settings.agi.host,
-                port=settings.agi.port,
-                allowlist=settings.agi.allow,
-                max_connections=settings.agi.max_connections,
-            )
+        agi_server = agi_edge(holder, pool, router, clock)
         api = (
             ApiServer(
                 settings=settings.http,
                 center=center,
                 pool=pool,
                 live=live,
-                observability=self._observability(engine, writer, ari, notifier),
+                observability=observability(
+                    self.metrics, self.ari_metrics, holder, engine, writer, ari, notifier
+                ),
                 call_control=call_control,
                 tenants=TenantAccess.from_settings(settings),
             )
@@ -368,26 +348,6 @@ class CallrouterService:
             queue_callbacks=queue_callbacks,
             inbox=inbox, extra={"transfers": transfers, "monitoring": monitoring},
         )  # fmt: skip
-
-    def _observability(
-        self, engine: AcdEngine, writer: RecordWriter, ari: AriClient,
-        notifier: WebhookNotifier | None,
-    ) -> Observability:  # fmt: skip
-        """What /metrics reads at scrape time, and the settings the reports use."""
-        probes = ServiceProbes(
-            snapshot=engine.snapshot,
-            ari_connected=lambda: ari.health.connected,
-            ari_reconnects=lambda: ari.health.reconnects,
-            writer_backlog=lambda: writer.backlog,
-            writer_retries=lambda: writer.failures,
-            webhook_backlog=lambda: notifier.backlog if notifier else 0,
-            webhook_failures=lambda: notifier.failed if notifier else 0,
-            webhook_dropped=lambda: notifier.dropped if notifier else 0,
-        )
-        collector = ServiceCollector(metrics=self.metrics, probes=probes, extra=[self.ari_metrics])
-        return Observability(
-            settings=lambda: self.holder.current, metrics=service_registry(collector)
-        )
 
     async def _announce_ready(self, ari: AriClient) -> None:
         await ari.wait_connected()
