@@ -29,34 +29,29 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
 from callrouter.acd import (
     RESERVATION_REASON,
-    CallArrived,
-    CallerHungUp,
     CallRecord,
     OperatorState,
     OperatorStateChanged,
     OperatorUnpaused,
 )
-from callrouter.ari import AriClient, AriError, PlaybackFinished, StasisStart
-from callrouter.calls._dialer_apology import Apologies
-from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg, DialedLegs
+from callrouter.ari import AriClient, AriError
+from callrouter.calls._dialer_answers import AnsweredCustomers
+from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource, pacing_config
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
-from callrouter.calls._settings import ReadsSettings, SettingsHolder
+from callrouter.calls._settings import SettingsHolder
 from callrouter.dialer import (
     OUTBOUND_PRIORITY,
     AbandonCounts,
-    Abandoned,
-    Answered,
     Handled,
     PacingMode,
     PacingSnapshot,
@@ -64,7 +59,7 @@ from callrouter.dialer import (
     decide,
 )
 from callrouter.dialer.store import outcome_of_call
-from callrouter.legs import DIALED_LEG, DialedInput, OperatorLegState
+from callrouter.legs import DIALED_LEG, DialedInput
 from callrouter.store import DB_ERRORS
 
 __all__ = ["OUTBOUND_PRIORITY", "OutboundDialer"]
@@ -75,12 +70,11 @@ log = structlog.get_logger(__name__)
 PACE_EVERY_S = 0.25
 # How soon a campaign started while nothing ran begins dialling, at the latest.
 IDLE_RECHECK_S = 2.0
-OUTBOUND_CONTEXT = "callrouter-outbound"
 EXPIRE_CLAIMS_EVERY_S = 60.0
 _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congestion"}
 
 
-class OutboundDialer(ReadsSettings):
+class OutboundDialer(AnsweredCustomers):
     def __init__(
         self,
         *,
@@ -91,17 +85,10 @@ class OutboundDialer(ReadsSettings):
         sources: Sequence[LeadSource],
         settings: SettingsHolder,
     ) -> None:
-        self._ari = ari
-        self._router = router
-        self._sessions = sessions
-        self._journal = journal
-        self._sources = list(sources)
-        self._holder = settings
-        self._book = DialedLegs(sessions)
-        self._timers: set[asyncio.Task[None]] = set()
-        self.apologies = Apologies(ari=ari, settings=settings)
-        self._wake = asyncio.Event()
-        self._no_caller_id: set[str] = set()  # warned about once each
+        super().__init__(
+            ari=ari, router=router, sessions=sessions, journal=journal, sources=sources,
+            settings=settings,
+        )  # fmt: skip
         router.on_final(self._call_finished)
         router.on_operator_state(self._operator_state)
 
@@ -290,137 +277,6 @@ class OutboundDialer(ReadsSettings):
         except AriError as exc:
             log.warning("outbound_originate_failed", lead=lead.lead_id, error=str(exc))
             await self._end_unanswered(leg, "unreachable", cause=None, detail=str(exc))
-
-    @staticmethod
-    def _session(leg: DialedLeg) -> CallSession:
-        # The customer is the "caller" of the queue: operators see their number.
-        return CallSession(
-            call_id=leg.call_id, caller_channel_id=leg.channel_id, queue=leg.plan.queue,
-            caller_number=leg.lead.phone, caller_name=leg.lead.name,
-            called_number=leg.lead.phone, created_at=leg.started_at,
-            priority=OUTBOUND_PRIORITY, recording_policy=leg.plan.recording,
-        )  # fmt: skip
-
-    async def on_stasis_start(self, event: StasisStart) -> None:
-        leg = self._book.by_channel(event.channel.id)
-        if leg is None or leg.state not in UNANSWERED:
-            with contextlib.suppress(AriError):
-                await self._ari.channels.hangup(event.channel.id)
-            return
-        if leg.answered_at is None:
-            # The customer answered now: the regulators' 2 s run from here.
-            leg.answered_at = self._router.now()
-            self._later(self._abandon_if_waiting(leg), f"abandon:{leg.call_id}")
-        if event.args[0] == "dialed" and leg.plan.amd:
-            # Answered: let the dialplan's AMD() listen, it sends the call back to us.
-            leg.state = DIALED_LEG.next(leg.state, DialedInput.ANSWERED_FOR_AMD)
-            try:
-                await self._ari.channels.continue_in_dialplan(
-                    event.channel.id, context=OUTBOUND_CONTEXT, extension="s", priority=1
-                )
-            except AriError as exc:
-                log.warning("amd_unavailable", error=str(exc))
-                await self._human(leg)
-            return
-        amd = await self._amd_status(event) if event.args[0] == "outbound" else ""
-        if amd == "MACHINE":
-            await self._end_unanswered(leg, "machine", cause=None)
-            with contextlib.suppress(AriError):
-                await self._ari.channels.hangup(event.channel.id)
-            return
-        await self._human(leg)
-
-    def _later(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        # A timer of its own: sleeping on the call's lane would hold up its ring.
-        timer = asyncio.create_task(work, name=name)
-        self._timers.add(timer)
-        timer.add_done_callback(self._timers.discard)
-
-    def _deadline(self, leg: DialedLeg) -> datetime:
-        assert leg.answered_at is not None
-        return leg.answered_at + timedelta(seconds=leg.plan.abandon_after_s)
-
-    async def _human(self, leg: DialedLeg) -> None:
-        """A person answered: into the campaign's queue, ahead of every inbound caller;
-        or, past the deadline already (AMD took longer), the apology at once."""
-        now = self._router.now()
-        leg.state = DIALED_LEG.next(leg.state, DialedInput.HUMAN)
-        stats = self._book.stats_for(leg.plan)
-        # Ring plus AMD: how long a line dialled now takes to need an operator.
-        stats.record(Answered(now, max(timedelta(0), now - leg.started_at)))
-        assert leg.answered_at is not None
-        answered_at = leg.answered_at
-        self._router.lanes_submit(
-            leg.call_id, lambda: leg.source.answered(leg.attempt_id, answered_at)
-        )
-        if now >= self._deadline(leg):
-            log.warning(
-                "outbound_amd_past_abandon_limit", call_id=leg.call_id, campaign=leg.plan.name,
-                amd_s=round((now - answered_at).total_seconds(), 3),
-                limit_s=leg.plan.abandon_after_s,
-            )  # fmt: skip
-            await self._apologise_unqueued(leg)
-            return
-        session = self._session(leg)
-        self._sessions.add(session)
-        self._router.apply(
-            CallArrived(
-                leg.call_id, leg.plan.queue, now, OUTBOUND_PRIORITY, leg.lead.phone,
-                recording=leg.plan.recording,
-            )
-        )
-        # In line first, then the reserved operator freed: the customer is the best call
-        # they may take (unless another operator took them already).
-        self._release(leg)
-
-    async def _amd_status(self, event: StasisStart) -> str:
-        # Stasis(callrouter,outbound,${AMDSTATUS},...) passes it; ask the channel otherwise.
-        if len(event.args) > 1 and event.args[1] and not event.args[1].startswith("$"):
-            return event.args[1].upper()
-        try:
-            return (await self._ari.channels.get_variable(event.channel.id, "AMDSTATUS")).upper()
-        except AriError:
-            return ""
-
-    async def _abandon_if_waiting(self, leg: DialedLeg) -> None:
-        delay = (self._deadline(leg) - self._router.now()).total_seconds()
-        await asyncio.sleep(max(0.0, delay))
-        session = self._sessions.get(leg.call_id)
-        if session is None or session.finished or session.caller_gone:
-            return  # still in AMD (``_human`` decides), or gone
-        answered = any(op.state is OperatorLegState.ANSWERED for op in session.legs.values())
-        if session.operator_id is not None or answered:
-            return
-        self._log_abandon(leg)
-        self._book.stats_for(leg.plan).record(Abandoned(self._router.now()))
-        session.abandon_message = leg.plan.apology_sound
-        self._router.apply(CallerHungUp(leg.call_id, self._router.now()))
-
-    def _log_abandon(self, leg: DialedLeg) -> None:
-        log.warning(
-            "outbound_abandoned", call_id=leg.call_id, campaign=leg.plan.name,
-            apology=leg.plan.apology_sound, limit_s=leg.plan.abandon_after_s,
-        )  # fmt: skip
-
-    async def _apologise_unqueued(self, leg: DialedLeg) -> None:
-        """Abandoned before reaching the queue: the dialer plays the apology itself
-        (the queue never saw the call) and hangs up when it ends."""
-        self._log_abandon(leg)
-        now = self._router.now()
-        leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
-        self._book.forget(leg)
-        self._release(leg)
-        self._book.stats_for(leg.plan).record(Abandoned(now))
-        self._journal.call_update(self._session(leg), outcome="abandoned", ended_at=now)
-        await self.apologies.play_then_hang_up(
-            leg.channel_id, leg.plan.apology_sound, call_id=leg.call_id
-        )
-        await leg.source.finished(
-            leg.attempt_id, "abandoned", hangup_cause=None, now=now, answered_at=leg.answered_at
-        )
-
-    async def on_playback_finished(self, event: PlaybackFinished) -> None:
-        await self.apologies.on_playback_finished(event)
 
     async def channel_gone(self, channel_id: str, cause: int | None) -> None:
         """A customer leg that never reached the queue: busy, no answer, failed, or a
