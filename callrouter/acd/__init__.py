@@ -9,6 +9,7 @@ from callrouter.acd._calendar import is_open
 from callrouter.acd._callback_places import RESERVATION_REASON, CallbackPlace, reserved_callback
 from callrouter.acd._causes import offer_failure_for_cause
 from callrouter.acd._commands import (
+    AbandonCaller,
     AcdCommand,
     AnnounceQueuePosition,
     CallOutcome,
@@ -27,9 +28,11 @@ from callrouter.acd._commands import (
     StoreCallback,
 )
 from callrouter.acd._core import CONSULT_REASON
+from callrouter.acd._deadlines import ANSWER_DEADLINE
 from callrouter.acd._engine import AcdEngine
 from callrouter.acd._events import (
     AcdEvent,
+    AnswerDeadlineSet,
     CallArrived,
     CallbackRequested,
     CallbacksDue,
@@ -70,8 +73,10 @@ from callrouter.acd._queues import CallStatus
 from callrouter.acd._snapshot import AcdSnapshot, CallView, OperatorView, QueueView
 
 __all__ = [
+    "ANSWER_DEADLINE",
     "CONSULT_REASON",
     "RESERVATION_REASON",
+    "AbandonCaller",
     "AcdCommand",
     "AcdConfig",
     "AcdEngine",
@@ -80,6 +85,7 @@ __all__ = [
     "AnnouncePolicy",
     "AnnounceQueuePosition",
     "AnnounceSounds",
+    "AnswerDeadlineSet",
     "Calendar",
     "CallArrived",
     "CallCompleted",

@@ -17,6 +17,7 @@ from typing import Literal
 from callrouter.acd._model import AnnounceSounds, RecordingPolicy
 
 __all__ = [
+    "AbandonCaller",
     "AcdCommand",
     "AnnounceQueuePosition",
     "CallOutcome",
@@ -139,6 +140,16 @@ class LeaveQueue:
 
 
 @dataclass(frozen=True, slots=True)
+class AbandonCaller:
+    """Nobody answered an outbound customer by their deadline (``CallArrived.answer_by``):
+    play ``sound``, then hang up. The call's ``CallRecord`` (outcome abandoned, reason
+    ``answer-deadline``) follows."""
+
+    call_id: str
+    sound: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoreCallback:
     """Call this customer back later; ``queued_at`` keeps their place in line."""
 
@@ -197,6 +208,7 @@ AcdCommand = (
     | Overflow
     | RejectClosed
     | LeaveQueue
+    | AbandonCaller
     | StoreCallback
     | OperatorStateChanged
     | CallRecord

@@ -49,6 +49,14 @@ MAX_OVERFLOW_HOPS = 4
 HANDLE_SAMPLES = 50
 # The pause reason of an operator reserved to be consulted before a transfer.
 CONSULT_REASON = "consult"
+# The deadlines a call carries, all forgotten when it ends.
+_CALL_TIMERS = (
+    TimerKind.RING,
+    TimerKind.MAX_WAIT,
+    TimerKind.ESCALATE,
+    TimerKind.ANNOUNCE,
+    TimerKind.ANSWER_BY,
+)
 S = OperatorState
 
 
@@ -249,7 +257,11 @@ class Core:
         call.entry_position = self._waiting.position(call)
         self._out.append(
             HoldCaller(
-                call.call_id, call.queue, policy.music_class, resumed, call.entry_position,
+                call.call_id,
+                call.queue,
+                policy.music_class,
+                resumed,
+                call.entry_position,
                 call.queued_at,
             )
         )
@@ -349,7 +361,7 @@ class Core:
         consulted = self._consults.pop(call.call_id, None)
         if consulted is not None:
             self._release_consulted(consulted)
-        for kind in (TimerKind.RING, TimerKind.MAX_WAIT, TimerKind.ESCALATE, TimerKind.ANNOUNCE):
+        for kind in _CALL_TIMERS:
             self._timers.cancel(kind, call.call_id)
         del self._calls[call.call_id]
 

@@ -1,30 +1,53 @@
 """What happens when a deadline passes: ring timeouts, max wait, escalation steps,
-periodic announcements, the end of wrap-up and of an operator's rest after a failed
-offer. Deadlines fire only on ``Tick``, earliest first."""
+periodic announcements, an outbound customer's abandon deadline, the end of wrap-up and
+of an operator's rest after a failed offer. Deadlines fire only on ``Tick``, earliest
+first."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from callrouter.acd._commands import CancelRing, OperatorState
+from callrouter.acd._commands import AbandonCaller, CancelRing, OperatorState
+from callrouter.acd._core import to_us
 from callrouter.acd._dispatch import US
+from callrouter.acd._events import AnswerDeadlineSet
 from callrouter.acd._operators import OpInput
 from callrouter.acd._queues import Call, CallStatus
 from callrouter.acd._settling import Settling
 from callrouter.acd._timers import TimerKind
+from callrouter.errors import NotFound
 
-__all__ = ["Timed"]
+__all__ = ["ANSWER_DEADLINE", "Timed"]
+
+# The reason on the CallRecord of an outbound customer nobody answered in time.
+ANSWER_DEADLINE = "answer-deadline"
 
 S = OperatorState
 
 
 class Timed(Settling):
+    def _deadline_handlers(self) -> dict[type[Any], Callable[[Any], None]]:
+        return {AnswerDeadlineSet: self._on_answer_deadline_set}
+
+    def _on_answer_deadline_set(self, ev: AnswerDeadlineSet) -> None:
+        call = self._calls.get(ev.call_id)
+        if call is None:
+            raise NotFound(f"no call {ev.call_id!r} in the ACD")
+        call.apology_sound = ev.apology_sound
+        due_us = to_us(ev.answer_by)
+        if due_us <= self._now_us:
+            self._answer_deadline(call.call_id)
+        else:
+            self._timers.set(TimerKind.ANSWER_BY, call.call_id, due_us)
+
     def _fire_due(self) -> None:
         fire: dict[TimerKind, Callable[[str], None]] = {
             TimerKind.RING: self._ring_timeout,
             TimerKind.MAX_WAIT: self._max_wait,
             TimerKind.ESCALATE: self._escalate,
             TimerKind.ANNOUNCE: self._announce_again,
+            TimerKind.ANSWER_BY: self._answer_deadline,
             TimerKind.WRAPUP: self._wrapup_done,
             TimerKind.REST: self._rest_done,
         }
@@ -66,6 +89,31 @@ class Timed(Settling):
         elif call.status is CallStatus.OFFERED:
             # Do not hang up on a ringing offer; leave if it comes back unanswered.
             call.expired = True
+
+    def _keep_answer_by(self, call: Call, due_us: int) -> bool:
+        """Arm an outbound customer's abandon deadline; False if it has passed already,
+        and the customer is abandoned at once without joining the line."""
+        if due_us <= self._now_us:
+            self._abandon_unanswered(call)
+            return False
+        self._timers.set(TimerKind.ANSWER_BY, call.call_id, due_us)
+        return True
+
+    def _answer_deadline(self, call_id: str) -> None:
+        # The regulators' rule: a person who answered an automated call hears an
+        # operator within the limit, or an apology. A ringing operator is too late.
+        call = self._calls.get(call_id)
+        if call is None or call.status is CallStatus.CONNECTED:
+            return
+        if call.status is CallStatus.OFFERED:
+            self._drop_offers(call, ANSWER_DEADLINE)
+        else:
+            self._waiting.remove(call)
+        self._abandon_unanswered(call)
+
+    def _abandon_unanswered(self, call: Call) -> None:
+        self._out.append(AbandonCaller(call.call_id, call.apology_sound))
+        self._finish(call, "abandoned", ANSWER_DEADLINE)
 
     def _escalate(self, call_id: str) -> None:
         call = self._calls.get(call_id)

@@ -109,6 +109,7 @@ class AcdEngine(Reloadable, TransferRules):
             CallsRestored: self._on_calls_restored,
             Tick: self._on_tick,
             **self._transfer_handlers(),
+            **self._deadline_handlers(),
         }
         self._install(config)
         # Operators configured as logged in start available, silently: there is no
@@ -214,8 +215,11 @@ class AcdEngine(Reloadable, TransferRules):
             to_us(arrived),
             0,
             recording=ev.recording,
+            apology_sound=ev.apology_sound,
         )
         self._calls[call.call_id] = call
+        if ev.answer_by is not None and not self._keep_answer_by(call, to_us(ev.answer_by)):
+            return
         self._join(call, ev.queue, since=arrived)
 
     def _on_calls_restored(self, ev: CallsRestored) -> None:

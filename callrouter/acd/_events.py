@@ -15,6 +15,7 @@ from callrouter.acd._model import RecordingPolicy
 
 __all__ = [
     "AcdEvent",
+    "AnswerDeadlineSet",
     "CallArrived",
     "CallCompleted",
     "CallbackRequested",
@@ -59,6 +60,24 @@ class CallArrived:
     arrived_at: datetime | None = None
     # The call's own recording policy (a campaign's), over its queue's.
     recording: RecordingPolicy | None = None
+    # An outbound customer who answered (a campaign's abandon rule): an operator must
+    # answer by then, else the customer hears ``apology_sound`` and the call is
+    # abandoned. Already past on arrival (answering-machine detection took too long),
+    # the customer never joins the line.
+    answer_by: datetime | None = None
+    apology_sound: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDeadlineSet:
+    """An outbound customer already in the ACD (restored after a restart) keeps the
+    abandon deadline ``CallArrived.answer_by`` gave them; past already, they are
+    abandoned now unless an operator has them."""
+
+    call_id: str
+    answer_by: datetime
+    apology_sound: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,5 +281,6 @@ AcdEvent = (
     | CallbackRequested
     | CallbacksDue
     | CallsRestored
+    | AnswerDeadlineSet
     | Tick
 )

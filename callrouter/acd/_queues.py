@@ -111,6 +111,8 @@ class Call:
     rank_us: int | None = None
     # The call's own recording policy (a campaign's); None: its queue's.
     recording: RecordingPolicy | None = None
+    # What an outbound customer hears when nobody answered by ``CallArrived.answer_by``.
+    apology_sound: str = ""
 
     @property
     def key(self) -> CallKey:

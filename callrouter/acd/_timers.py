@@ -19,6 +19,7 @@ class TimerKind(StrEnum):
     MAX_WAIT = "max_wait"  # call_id
     ESCALATE = "escalate"  # call_id
     ANNOUNCE = "announce"  # call_id
+    ANSWER_BY = "answer_by"  # call_id: an outbound customer's abandon deadline
     WRAPUP = "wrapup"  # operator_id
     REST = "rest"  # operator_id
 

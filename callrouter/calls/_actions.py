@@ -235,9 +235,6 @@ class CommandExecutor(CallerActions):
             return
         session.finished = True
         await self._unbridge(session)
-        if session.abandon_message and not session.caller_gone:
-            # An outbound customer nobody could take: apologise, then hang up.
-            await self._play(session, [f"sound:{session.abandon_message}"], then="hangup")
         message_pending = any(c == call_id and t == "hangup" for c, _, t in self.playbacks.values())
         if not session.caller_gone and not message_pending:
             await self._hangup_caller(session)

@@ -18,6 +18,7 @@ from typing import Literal
 import structlog
 
 from callrouter.acd import (
+    AbandonCaller,
     AcdCommand,
     AcdEvent,
     AnnounceQueuePosition,
@@ -241,6 +242,12 @@ class CallerActions(ReadsSettings):
                     channel, context=context, extension="s", priority=1
                 ),
             )
+
+    async def _AbandonCaller(self, cmd: AbandonCaller, session: CallSession | None) -> None:
+        # The call's finish (next on this lane) sees the message pending and leaves the
+        # hangup to its end.
+        if session is not None and not session.caller_gone:
+            await self._play(session, [f"sound:{cmd.sound}"], then="hangup")
 
     async def _RejectClosed(self, cmd: RejectClosed, session: CallSession | None) -> None:
         if session is None or session.caller_gone:

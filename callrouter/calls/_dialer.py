@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from callrouter.acd import (
+    ANSWER_DEADLINE,
     RESERVATION_REASON,
     CallRecord,
     OperatorState,
@@ -156,8 +157,7 @@ class OutboundDialer(AnsweredCustomers):
                 if leg is not None:
                     log.info("attempt_reattached", attempt=attempt.id, call_id=leg.call_id,
                              state=str(leg.state))  # fmt: skip
-                    if leg.answered_at is not None:
-                        self._later(self._abandon_if_waiting(leg), f"abandon:{leg.call_id}")
+                    self._restore_deadline(leg)
                 else:
                     outcome = outcome_of_call(attempt.call_outcome)
                     log.warning("attempt_closed_after_restart", attempt=attempt.id,
@@ -315,10 +315,8 @@ class OutboundDialer(AnsweredCustomers):
         self._book.forget(leg)
         now = record.ended_at or self._router.now()
         outcome = "connected" if record.outcome == "answered" else "abandoned"
-        if session is not None and session.abandon_message:
-            # The core has decided: the operator rings it now cancels (on the call's
-            # lane, after this) were cut short by our abandon, not left unanswered.
-            session.finished = True
+        if record.reason == ANSWER_DEADLINE:
+            self._abandoned(leg, session)
         if record.outcome == "answered" and record.talk_s is not None:
             queue = self._settings.queues.get(leg.plan.queue)
             wrapup = queue.wrapup_s if queue is not None else 0.0

@@ -1,20 +1,21 @@
 """The dialer's state, and what happens to a customer who answers: answering-machine
-detection in the dialplan, the hand-over to the campaign's queue, the abandon deadline
-and the apology. :class:`callrouter.calls._dialer.OutboundDialer` adds the pacing, the
-originates and the ends of attempts."""
+detection in the dialplan, then the hand-over to the campaign's queue with the abandon
+deadline, which the ACD core keeps (``CallArrived.answer_by``: the core abandons the
+customer with the apology if no operator answered by then).
+:class:`callrouter.calls._dialer.OutboundDialer` adds the pacing, the originates and the
+ends of attempts."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
-from callrouter.acd import CallArrived, CallerHungUp
-from callrouter.ari import AriClient, AriError, PlaybackFinished, StasisStart
+from callrouter.acd import AnswerDeadlineSet, CallArrived
+from callrouter.ari import AriClient, AriError, StasisStart
 from callrouter.calls._dialer_apology import Apologies
 from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg, DialedLegs
 from callrouter.calls._dialer_plan import LeadSource
@@ -23,7 +24,8 @@ from callrouter.calls._router import Router
 from callrouter.calls._sessions import CallSession, SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer import OUTBOUND_PRIORITY, Abandoned, Answered
-from callrouter.legs import DIALED_LEG, DialedInput, OperatorLegState
+from callrouter.errors import DomainError
+from callrouter.legs import DIALED_LEG, DialedInput
 
 __all__ = ["OUTBOUND_CONTEXT", "AnsweredCustomers"]
 
@@ -50,7 +52,6 @@ class AnsweredCustomers(ReadsSettings):
         self._sources = list(sources)
         self._holder = settings
         self._book = DialedLegs(sessions)
-        self._timers: set[asyncio.Task[None]] = set()
         self.apologies = Apologies(ari=ari, settings=settings)
         self._wake = asyncio.Event()
         self._no_caller_id: set[str] = set()  # warned about once each
@@ -74,7 +75,6 @@ class AnsweredCustomers(ReadsSettings):
         if leg.answered_at is None:
             # The customer answered now: the regulators' 2 s run from here.
             leg.answered_at = self._router.now()
-            self._later(self._abandon_if_waiting(leg), f"abandon:{leg.call_id}")
         if event.args[0] == "dialed" and leg.plan.amd:
             # Answered: let the dialplan's AMD() listen, it sends the call back to us.
             leg.state = DIALED_LEG.next(leg.state, DialedInput.ANSWERED_FOR_AMD)
@@ -94,19 +94,14 @@ class AnsweredCustomers(ReadsSettings):
             return
         await self._human(leg)
 
-    def _later(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        # A timer of its own: sleeping on the call's lane would hold up its ring.
-        timer = asyncio.create_task(work, name=name)
-        self._timers.add(timer)
-        timer.add_done_callback(self._timers.discard)
-
     def _deadline(self, leg: DialedLeg) -> datetime:
         assert leg.answered_at is not None
         return leg.answered_at + timedelta(seconds=leg.plan.abandon_after_s)
 
     async def _human(self, leg: DialedLeg) -> None:
-        """A person answered: into the campaign's queue, ahead of every inbound caller;
-        or, past the deadline already (AMD took longer), the apology at once."""
+        """A person answered: into the campaign's queue, ahead of every inbound caller,
+        with the deadline by which an operator must answer them (the core abandons them
+        at once if AMD took that long)."""
         now = self._router.now()
         leg.state = DIALED_LEG.next(leg.state, DialedInput.HUMAN)
         stats = self._book.stats_for(leg.plan)
@@ -123,10 +118,7 @@ class AnsweredCustomers(ReadsSettings):
                 amd_s=round((now - answered_at).total_seconds(), 3),
                 limit_s=leg.plan.abandon_after_s,
             )  # fmt: skip
-            await self._apologise_unqueued(leg)
-            return
-        session = self._session(leg)
-        self._sessions.add(session)
+        self._sessions.add(self._session(leg))
         self._router.apply(
             CallArrived(
                 leg.call_id,
@@ -135,6 +127,8 @@ class AnsweredCustomers(ReadsSettings):
                 OUTBOUND_PRIORITY,
                 leg.lead.phone,
                 recording=leg.plan.recording,
+                answer_by=self._deadline(leg),
+                apology_sound=leg.plan.apology_sound,
             )
         )
         # In line first, then the reserved operator freed: the customer is the best call
@@ -150,45 +144,29 @@ class AnsweredCustomers(ReadsSettings):
         except AriError:
             return ""
 
-    async def _abandon_if_waiting(self, leg: DialedLeg) -> None:
-        delay = (self._deadline(leg) - self._router.now()).total_seconds()
-        await asyncio.sleep(max(0.0, delay))
-        session = self._sessions.get(leg.call_id)
-        if session is None or session.finished or session.caller_gone:
-            return  # still in AMD (``_human`` decides), or gone
-        answered = any(op.state is OperatorLegState.ANSWERED for op in session.legs.values())
-        if session.operator_id is not None or answered:
-            return
-        self._log_abandon(leg)
-        self._book.stats_for(leg.plan).record(Abandoned(self._router.now()))
-        session.abandon_message = leg.plan.apology_sound
-        self._router.apply(CallerHungUp(leg.call_id, self._router.now()))
-
-    def _log_abandon(self, leg: DialedLeg) -> None:
+    def _abandoned(self, leg: DialedLeg, session: CallSession | None) -> None:
+        """The core abandoned the customer at their deadline (``ANSWER_DEADLINE``)."""
         log.warning(
             "outbound_abandoned", call_id=leg.call_id, campaign=leg.plan.name,
             apology=leg.plan.apology_sound, limit_s=leg.plan.abandon_after_s,
         )  # fmt: skip
+        self._book.stats_for(leg.plan).record(Abandoned(self._router.now()))
+        if session is not None:
+            # The operator rings the core cancels (on the call's lane, after this) were
+            # cut short by the abandon, not left unanswered.
+            session.finished = True
 
-    async def _apologise_unqueued(self, leg: DialedLeg) -> None:
-        """Abandoned before reaching the queue: the dialer plays the apology itself
-        (the queue never saw the call) and hangs up when it ends."""
-        self._log_abandon(leg)
-        now = self._router.now()
-        leg.state = DIALED_LEG.next(leg.state, DialedInput.ENDED)
-        self._book.forget(leg)
-        self._release(leg)
-        self._book.stats_for(leg.plan).record(Abandoned(now))
-        self._journal.call_update(self._session(leg), outcome="abandoned", ended_at=now)
-        await self.apologies.play_then_hang_up(
-            leg.channel_id, leg.plan.apology_sound, call_id=leg.call_id
-        )
-        await leg.source.finished(
-            leg.attempt_id, "abandoned", hangup_cause=None, now=now, answered_at=leg.answered_at
-        )
-
-    async def on_playback_finished(self, event: PlaybackFinished) -> None:
-        await self.apologies.on_playback_finished(event)
+    def _restore_deadline(self, leg: DialedLeg) -> None:
+        """A customer answered before a restart and restored into the queue keeps the
+        deadline they had."""
+        if leg.answered_at is None or self._sessions.get(leg.call_id) is None:
+            return
+        with contextlib.suppress(DomainError):  # connected already, or not in the ACD
+            self._router.apply(
+                AnswerDeadlineSet(
+                    leg.call_id, self._deadline(leg), leg.plan.apology_sound, self._router.now()
+                )
+            )
 
     def _release(self, leg: DialedLeg) -> None:
         """Give back what was held for the leg: the dialer's side (``_dialer``)."""

@@ -1,22 +1,17 @@
-"""The abandoned customer's apology: checked on Asterisk at start, played when the
-queue never saw the call.
+"""The abandoned customer's apology, checked on Asterisk at start.
 
 A legally required message must never be silence: Asterisk plays nothing for a sound
 that is not installed and only logs "File ... does not exist", so every configured
 ``apology_sound`` is looked up (``GET /sounds/{id}``) when the dialer starts, with one
-warning per missing sound naming who uses it. A customer abandoned inside the queue
-hears it through the queue's executor (the core's abandon); one whose AMD verdict came
-back past the deadline never entered the queue, and hears it from here.
+warning per missing sound naming who uses it. The customer hears it through the
+queue's executor when the ACD core abandons them (``AbandonCaller``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-
 import structlog
 
-from callrouter.ari import AriClient, AriError, AriNotFound, PlaybackFinished
+from callrouter.ari import AriClient, AriError, AriNotFound
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 
 __all__ = ["Apologies"]
@@ -28,7 +23,6 @@ class Apologies(ReadsSettings):
     def __init__(self, *, ari: AriClient, settings: SettingsHolder) -> None:
         self._ari = ari
         self._holder = settings
-        self._playing: dict[str, str] = {}  # playback id -> channel to hang up after
 
     def sounds_in_use(self) -> dict[str, list[str]]:
         """Each configured apology and who uses it (``dialer``, ``campaign:<name>``)."""
@@ -50,22 +44,3 @@ class Apologies(ReadsSettings):
                 log.warning("apology_sound_unchecked", sound=sound, error=str(exc))
             else:
                 log.info("apology_sound_found", sound=sound)
-
-    async def play_then_hang_up(self, channel_id: str, sound: str, *, call_id: str) -> None:
-        playback_id = f"cr-{uuid.uuid4().hex}"
-        self._playing[playback_id] = channel_id
-        try:
-            await self._ari.channels.play(channel_id, [f"sound:{sound}"], playback_id=playback_id)
-        except AriError as exc:
-            log.warning("outbound_apology_failed", call_id=call_id, error=str(exc))
-            self._playing.pop(playback_id, None)
-            with contextlib.suppress(AriError):
-                await self._ari.channels.hangup(channel_id)
-            return
-        log.info("outbound_apology_playing", call_id=call_id, sound=sound)
-
-    async def on_playback_finished(self, event: PlaybackFinished) -> None:
-        channel = self._playing.pop(event.playback.id, None)
-        if channel is not None:
-            with contextlib.suppress(AriError):
-                await self._ari.channels.hangup(channel)

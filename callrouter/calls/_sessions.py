@@ -75,8 +75,6 @@ class CallSession:
     finished: bool = False
     # The key the caller pressed to leave the queue for a callback.
     exit_key: str | None = None
-    # An outbound customer nobody could take in time hears this before the hangup.
-    abandon_message: str | None = None
     # The last transfer's who/why, for the next operator's screen pop (call.offered).
     transfer_note: dict[str, object] | None = None
     # The client company the call belongs to (its first queue's tenant), set by the

@@ -332,8 +332,6 @@ class StasisHandlers(ReadsSettings):
             self._router.apply(CallbackRequested(session.call_id, self._router.now()))
 
     async def on_playback_finished(self, event: PlaybackFinished) -> None:
-        if self.dialer is not None:
-            await self.dialer.on_playback_finished(event)  # its own apologies only
         entry = self._executor.playbacks.get(event.playback.id)
         if entry is not None:
             self._router.lanes_submit(

@@ -199,6 +199,15 @@ class AcdMachine(RuleBasedStateMachine):
         self.arrived.append(call_id)
         self._apply(CallArrived(call_id, queue, self._at(dt), priority=priority))
 
+    @rule(queue=st.sampled_from(QUEUES), limit_s=st.sampled_from([0, 2, 5]))
+    def outbound_customer_answers(self, queue: str, limit_s: float) -> None:
+        """A dialled customer with the abandon deadline the core keeps."""
+        call_id = f"c{len(self.arrived)}"
+        self.arrived.append(call_id)
+        at = self._at(0)
+        deadline = at + timedelta(seconds=limit_s)
+        self._apply(CallArrived(call_id, queue, at, 100, answer_by=deadline, apology_sound="s"))
+
     @rule(data=st.data())
     def caller_event(self, data: st.DataObject) -> None:
         if not self.arrived:

@@ -192,3 +192,42 @@ async def test_claims_expire_and_stale_attempts_are_lost(db_dsn: str) -> None:
     assert rows[held]["status"] == "pending" and rows[held]["claimed_by"] is None
     assert rows[dialled]["status"] == "pending" and rows[dialled]["attempts"] == 1
     assert attempt["outcome"] == "lost"
+
+
+async def test_a_customer_restored_into_the_queue_keeps_their_abandon_deadline(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    """The deadline runs from the customer's answer, across a restart: restored into the
+    queue with nobody answering, they hear the apology when it passes, and the attempt
+    is abandoned."""
+    phone = "+14155550841"
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", f"{phone}@pstn", behavior="answer",
+                                   answer_after=0.1, amd=True)  # fmt: skip
+    await sim_control.set_endpoint("PJSIP", "101", behavior="noanswer")
+    settings = make_settings(
+        sim, queues={"support": {"ring_timeout_s": 60, "wrapup_s": 0}},
+        campaigns={"strict": campaign(mode="progressive", abandon_after_s=3,
+                                      apology_sound="strict-sorry")},
+    )  # fmt: skip
+    await start_campaign(db_dsn, settings, "strict", [phone])
+
+    async def operator_rung() -> bool:
+        log = await sim_control.requests()
+        return any(r["params"].get("endpoint") == "PJSIP/101" for r in log)
+
+    async with running_service(settings, db_dsn):
+        await eventually(operator_rung, what="the customer queued and anna rung")
+    channel = await customer_channel(sim_control, db_dsn, phone)
+    assert channel.get("state") == "Up"
+    async with running_service(settings, db_dsn):
+
+        async def abandoned() -> list[asyncpg.Record]:
+            return await fetch(db_dsn, "SELECT * FROM attempts WHERE outcome = 'abandoned'")
+
+        attempts = await eventually(abandoned, what="the attempt abandoned")
+        log = await sim_control.requests()
+    plays = [r for r in log if r["path"].endswith("/play") and str(channel["id"]) in r["path"]]
+    assert plays and "sound:strict-sorry" in str(plays[-1]["params"])
+    answered_at = attempts[0]["answered_at"]
+    assert attempts[0]["ended_at"] - answered_at >= timedelta(seconds=3)
