@@ -33,6 +33,7 @@ from callrouter.acd._commands import (
     StoreCallback,
 )
 from callrouter.acd._dispatch import US, Routing
+from callrouter.acd._events import CallerIdentified
 from callrouter.acd._model import AcdConfig, AnnounceSounds, OverflowTarget, QueuePolicy
 from callrouter.acd._operators import Operator, OpInput, next_state
 from callrouter.acd._queues import Call, CallStatus, QueueMembers, WaitingCalls
@@ -175,6 +176,27 @@ class Core:
             self._transition(op, OpInput.WRAPUP_DONE, "wrapup-done")
 
     # -- calls -------------------------------------------------------------------
+
+    def serves_at_once(self, queue: str) -> bool:
+        """Whether a caller arriving in ``queue`` now would be rung at once: an operator
+        who may take a fresh caller of the queue is routable (and then nobody they may
+        take is waiting, rule 5), so the caller's priority would change nothing."""
+        levels = self._routing.reach.get(queue)
+        if not levels:
+            return False
+        fresh = levels[0]
+        return any(self._members[q].lowest(fresh.max_penalty) is not None for q in fresh.queues)
+
+    def _on_caller_identified(self, ev: CallerIdentified) -> None:
+        call = self._call(ev.call_id)
+        if call.priority == ev.priority:
+            return
+        if call.status is CallStatus.WAITING:
+            self._waiting.remove(call)
+            call.priority = ev.priority
+            self._enqueue(call)
+        else:  # ringing or connected: the priority counts if it comes back to the line
+            call.priority = ev.priority
 
     def _enqueue(self, call: Call) -> None:
         call.status = CallStatus.WAITING

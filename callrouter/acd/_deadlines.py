@@ -16,7 +16,6 @@ from callrouter.acd._operators import OpInput
 from callrouter.acd._queues import Call, CallStatus
 from callrouter.acd._settling import Settling
 from callrouter.acd._timers import TimerKind
-from callrouter.errors import NotFound
 
 __all__ = ["ANSWER_DEADLINE", "Timed"]
 
@@ -31,9 +30,7 @@ class Timed(Settling):
         return {AnswerDeadlineSet: self._on_answer_deadline_set}
 
     def _on_answer_deadline_set(self, ev: AnswerDeadlineSet) -> None:
-        call = self._calls.get(ev.call_id)
-        if call is None:
-            raise NotFound(f"no call {ev.call_id!r} in the ACD")
+        call = self._call(ev.call_id)
         call.apology_sound = ev.apology_sound
         due_us = to_us(ev.answer_by)
         if due_us <= self._now_us:

@@ -59,6 +59,7 @@ from callrouter.acd._events import (
     CallbacksDue,
     CallCompleted,
     CallerHungUp,
+    CallerIdentified,
     CallsRestored,
     OfferAnswered,
     OfferFailed,
@@ -95,6 +96,7 @@ class AcdEngine(Reloadable, TransferRules):
         self._handlers: dict[type[Any], Callable[[Any], None]] = {
             CallArrived: self._on_call_arrived,
             CallerHungUp: self._on_caller_hung_up,
+            CallerIdentified: self._on_caller_identified,
             OperatorLoggedIn: self._on_logged_in,
             OperatorLoggedOut: self._on_logged_out,
             OperatorPaused: self._on_paused,

@@ -21,6 +21,7 @@ __all__ = [
     "CallbackRequested",
     "CallbacksDue",
     "CallerHungUp",
+    "CallerIdentified",
     "CallsRestored",
     "ConsultCompleted",
     "ConsultEnded",
@@ -66,6 +67,17 @@ class CallArrived:
     # the customer never joins the line.
     answer_by: datetime | None = None
     apology_sound: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerIdentified:
+    """The customer lookup finished after the call arrived (it was routed without
+    waiting for it, an operator being free): the caller's priority from their card.
+    A waiting caller moves to the place that priority gives, keeping their arrival."""
+
+    call_id: str
+    priority: int
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,5 +294,6 @@ AcdEvent = (
     | CallbacksDue
     | CallsRestored
     | AnswerDeadlineSet
+    | CallerIdentified
     | Tick
 )

@@ -72,7 +72,12 @@ class CommandExecutor(CallerActions):
         leg = OperatorLeg(channel_id=channel_id, operator_id=cmd.operator_id, call_id=cmd.call_id)
         self._sessions.add_leg(leg)
         # The screen pop is published before the ring, not after: a kill during the
-        # originate must not leave a ring the CRM never heard of.
+        # originate must not leave a ring the CRM never heard of. It carries the card:
+        # a caller routed before their lookup finished (calls/_arrivals.py) waits for
+        # the rest of it here, bounded, and only when a CRM is there to hear of it.
+        lookup = session.card_lookup
+        if lookup is not None and not lookup.done() and self._journal.crm.publishes:
+            await asyncio.shield(lookup)
         self._journal.crm.offered(session, cmd.operator_id, self._clock.now())
         ring = self._ari.channels.originate(
             endpoint=cmd.endpoint,
@@ -83,22 +88,17 @@ class CommandExecutor(CallerActions):
             timeout=math.ceil(cmd.timeout_s) + RING_TIMEOUT_BACKSTOP_S,
             variables={"CR_CALL_ID": cmd.call_id, "CR_QUEUE": session.queue},
         )
-        prepared: asyncio.Task[None] | None = None
-        if session.bridge_id is None and not session.bridge_prepared:
-            # The bridge is made while the phone rings, not after the answer. As a task
-            # that starts once the originate is on the wire: the ring goes out first.
-            session.bridge_prepared = True
-            prepared = asyncio.create_task(self._prepare_bridge(session))
         try:
-            await ring  # inline: written before any other step of this call gets a turn
+            await ring  # first, and alone: nothing of this call goes out before the ring
         except AriError as exc:
             log.warning("operator_unreachable", operator=cmd.operator_id, error=str(exc))
             self._sessions.drop_leg(leg)
             self._post(OfferFailed(cmd.call_id, cmd.operator_id, "unreachable", self._clock.now()))
             return
-        finally:
-            if prepared is not None:
-                await prepared  # never raises: a failure only leaves it to the connect
+        if session.bridge_id is None and not session.bridge_prepared:
+            # The bridge is made while the phone rings, not after the answer.
+            session.bridge_prepared = True
+            await self._prepare_bridge(session)  # never raises: else the connect makes it
 
     async def _CancelRing(self, cmd: CancelRing, session: CallSession | None) -> None:
         leg = session.legs.get(cmd.operator_id) if session else None

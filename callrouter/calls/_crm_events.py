@@ -34,6 +34,11 @@ class CrmEvents(ReadsSettings):
         self._publisher = publisher
         self._holder = settings
 
+    @property
+    def publishes(self) -> bool:
+        """Whether anything is sent to a CRM at all (else a screen pop waits for nothing)."""
+        return self._publisher is not None
+
     def _operator(self, operator_id: str | None) -> tuple[str, str]:
         op = self._settings.operators.get(operator_id or "")
         return (op.name, op.endpoint) if op else ("", "")

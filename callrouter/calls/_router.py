@@ -89,8 +89,8 @@ class Router:
     def dispatch(self, commands: list[AcdCommand]) -> None:
         run_command, finish = self._run_command, self._finish
         # A caller rung on arrival: the core put the rings just before the hold and
-        # gave the hold a music grace (acd._ordering). The ring (originate) and the
-        # answer are independent, so they go out together, one lane step.
+        # gave the hold a music grace (acd._ordering). The rings go out together, then
+        # the hold: one lane step.
         graced = {c.call_id for c in commands if isinstance(c, HoldCaller) and c.music_after_s}
         rings: dict[str, list[AcdCommand]] = {}
         for command in commands:
@@ -121,12 +121,18 @@ class Router:
         self._deadline_moved.set()
 
     async def _run_together(self, commands: list[AcdCommand]) -> None:
+        """A caller rung on arrival: their rings side by side (ring-all), then their hold.
+        The originate goes out first and alone: Asterisk, and the simulator more so,
+        serves what reaches it in order, and the ring is what the caller waits for.
+        Their answer follows by a round trip nobody hears."""
+        *rings, hold = commands
         results = await asyncio.gather(
-            *(self._run_command(command) for command in commands), return_exceptions=True
+            *(self._run_command(command) for command in rings), return_exceptions=True
         )
         for result in results:
             if isinstance(result, BaseException):
                 raise result  # the lane logs it, as for any step
+        await self._run_command(hold)
 
     async def run_ticker(self) -> None:
         while True:

@@ -7,12 +7,16 @@ every routing decision stays in the core.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from callrouter.legs import OperatorLegState
+
+if TYPE_CHECKING:
+    from callrouter.store.directory import CustomerCard
 
 __all__ = [
     "CallSession",
@@ -43,6 +47,9 @@ class CallSession:
     created_at: datetime
     priority: int = 0
     customer_card: dict[str, object] | None = None
+    # The customer lookup of a caller routed before it finished (calls/_arrivals.py):
+    # the screen pop waits for it, the ring does not.
+    card_lookup: asyncio.Future[CustomerCard | None] | None = None
     legs: dict[str, OperatorLeg] = field(default_factory=dict)  # by operator id
     bridge_id: str | None = None
     # The caller's bridge was made while its first operator rang, so the answer needs

@@ -12,15 +12,10 @@ legs we originate to operators (StasisStart means the operator answered), and
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from datetime import datetime
-
 import asyncpg
 import structlog
 
 from callrouter.acd import (
-    CallArrived,
     CallbackRequested,
     CallCompleted,
     CallerHungUp,
@@ -44,22 +39,20 @@ from callrouter.ari import (
     StasisStart,
 )
 from callrouter.calls._actions import CommandExecutor
+from callrouter.calls._arrivals import InboundArrivals
 from callrouter.calls._click_to_call import ClickToCall
-from callrouter.calls._dialer import OUTBOUND_PRIORITY, OutboundDialer
+from callrouter.calls._dialer import OutboundDialer
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
-from callrouter.calls._sessions import CallSession, SessionRegistry
+from callrouter.calls._sessions import SessionRegistry
 from callrouter.calls._settings import Derived, ReadsSettings, SettingsHolder
 from callrouter.legs import OPERATOR_LEG, OperatorLegInput, OperatorLegState
-from callrouter.store.directory import CustomerCard, find_customer
 
 __all__ = ["StasisHandlers"]
 
 log = structlog.get_logger(__name__)
 
 NORMAL_CLEARING = 16
-# The longest a caller waits for their customer card before being routed without it.
-LOOKUP_BUDGET_S = 1.0
 # Stasis arguments of the legs call control originates (calls/_transfers, _monitoring).
 CALL_CONTROL_KINDS = frozenset({"consult", "snoop"})
 
@@ -86,9 +79,9 @@ class StasisHandlers(ReadsSettings):
         self._holder = settings
         self._clicks = clicks
         self.dialer = dialer
-        # The last inbound caller still on its way into the core (see _inbound).
-        self._last_arrival = asyncio.Event()
-        self._last_arrival.set()
+        self._arrivals = InboundArrivals(
+            router=router, sessions=sessions, journal=journal, pool=pool, settings=settings
+        )
         self._operators_by_endpoint = Derived(
             settings,
             lambda s: {op.endpoint.lower(): op_id for op_id, op in s.operators.items()},
@@ -125,101 +118,15 @@ class StasisHandlers(ReadsSettings):
             await self._hangup(event.channel.id)
 
     def queue_for(self, target: str, exten: str) -> str | None:
-        queues, routes = self._settings.queues, self._settings.routes
-        for candidate in (target, exten):
-            if candidate in queues:
-                return candidate
-            if candidate in routes:
-                return routes[candidate]
-            if candidate.lstrip("+") in routes:
-                return routes[candidate.lstrip("+")]
-        return None
+        return self._arrivals.queue_for(target, exten)
 
     async def _inbound(self, event: StasisStart) -> None:
         channel = event.channel
         if self._sessions.by_caller_channel(channel.id) is not None:
             return  # seen before a reconnect: already ours
         target = event.args[1] if len(event.args) > 1 else ""
-        queue = self.queue_for(target, channel.dialplan.exten)
-        # Taken before the customer lookup: callers looked up concurrently keep the
-        # order in which they arrived, however long each lookup takes.
-        now = self._router.now()
-        session = CallSession(
-            call_id=str(uuid.uuid4()),
-            caller_channel_id=channel.id,
-            queue=queue or "",
-            caller_number=channel.caller.number,
-            caller_name=channel.caller.name,
-            called_number=channel.dialplan.exten,
-            created_at=now,
-        )
-        # The row first: a crash during the lookup must still leave the call its row.
-        self._journal.call_created(session)
-        # Lookups run concurrently but callers reach the core in the order they arrived:
-        # who gets the last place in a full queue must not depend on lookup speed.
-        earlier, mine = self._last_arrival, asyncio.Event()
-        self._last_arrival = mine
-        try:
-            customer = await self._lookup_customer(channel.caller.number)
-            await earlier.wait()
-            self._admit(session, customer, queue, target, now)
-        finally:
-            mine.set()
-        if queue is None:
+        if await self._arrivals.arrive(channel, target) is None:
             await self._hangup(channel.id, reason="unallocated")
-
-    def _admit(
-        self,
-        session: CallSession,
-        customer: CustomerCard | None,
-        queue: str | None,
-        target: str,
-        now: datetime,
-    ) -> None:
-        if customer is not None:
-            # Answered outbound customers stay above every inbound caller, VIPs included.
-            session.priority = min(customer.priority, OUTBOUND_PRIORITY - 1)
-            session.customer_card = {
-                "name": customer.name,
-                "tier": customer.tier,
-                "account": customer.account,
-                "notes": customer.notes,
-            }
-            self._journal.call_update(session, priority=customer.priority)
-        self._sessions.add(session)
-        if queue is None:
-            # Nothing to route to: the call still gets its row and a clear outcome.
-            log.warning("inbound_without_queue", channel=session.caller_channel_id, target=target)
-            self._journal.call_update(
-                session, outcome="failed", ended_at=now, hangup_cause_txt=f"no queue for {target!r}"
-            )
-            self._sessions.remove(session.call_id)
-            return
-        self._router.apply(
-            CallArrived(
-                call_id=session.call_id,
-                queue=queue,
-                at=self._router.now(),
-                priority=session.priority,
-                caller_number=session.caller_number,
-                arrived_at=now,
-            )
-        )
-
-    async def _lookup_customer(self, number: str) -> CustomerCard | None:
-        if not number:
-            return None
-        try:
-            # Bounded: a database that does not answer (a link black-holed, a new
-            # connection's 10 s connect timeout) must not hold the caller back.
-            async with asyncio.timeout(LOOKUP_BUDGET_S), self._pool.acquire() as conn:
-                return await find_customer(
-                    conn, number, region=self._settings.dialer.default_region
-                )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            # A database outage must not stop routing: route without the card.
-            log.warning("customer_lookup_failed", error=str(exc) or type(exc).__name__)
-            return None
 
     def _operator_answered(self, event: StasisStart) -> None:
         leg = self._sessions.leg(event.channel.id)

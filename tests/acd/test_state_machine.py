@@ -33,6 +33,7 @@ from callrouter.acd import (
     CallbackRequested,
     CallCompleted,
     CallerHungUp,
+    CallerIdentified,
     CallRecord,
     CallStatus,
     CallView,
@@ -213,7 +214,9 @@ class AcdMachine(RuleBasedStateMachine):
         if not self.arrived:
             return
         call_id = data.draw(st.sampled_from(self.arrived))
-        kind = data.draw(st.sampled_from(["hangup", "complete", "callback", "transfer"]))
+        kind = data.draw(
+            st.sampled_from(["hangup", "complete", "callback", "transfer", "identified"])
+        )
         at = self._at(data.draw(st.sampled_from([0, 2])))
         event: AcdEvent
         if kind == "hangup":
@@ -222,6 +225,8 @@ class AcdMachine(RuleBasedStateMachine):
             event = CallCompleted(call_id, at)
         elif kind == "callback":
             event = CallbackRequested(call_id, at)
+        elif kind == "identified":  # the card came after the caller was routed
+            event = CallerIdentified(call_id, data.draw(st.integers(0, 3)), at)
         else:
             event = TransferToQueue(call_id, data.draw(st.sampled_from(QUEUES)), at)
         self._apply(event)

@@ -1,10 +1,10 @@
 """README, Design: the path from StasisStart to the bridge, as Asterisk sees it.
 
 A caller served at once costs 7 ARI requests, two of them on the way to the bridge
-(the originate, sent with the caller's answer and the bridge's creation, then one
-request putting both in the bridge), and no music when the operator answers within the
-grace; a caller who has to wait hears music at once. Asserted on the simulator's log of
-the requests callrouter sent."""
+(the originate first, then the caller's answer and the bridge's creation while the
+phone rings, then one request putting both in the bridge), and no music when the
+operator answers within the grace; a caller who has to wait hears music at once.
+Asserted on the simulator's log of the requests callrouter sent."""
 
 from __future__ import annotations
 
@@ -61,14 +61,15 @@ async def test_a_caller_served_at_once_costs_seven_requests_and_no_music(
 
         kinds = await eventually(seven, what="the call's requests")
     assert sorted(kinds) == sorted([
-        "originate", "bridge create", "channels answer",  # sent together
+        "originate", "bridge create", "channels answer",  # while the phone rings
         "bridges addChannel", "bridges record",
         "bridge destroy", "hangup",
     ])  # fmt: skip
-    # The originate, the answer and the bridge's creation all went out before the
+    # The originate, then the answer and the bridge's creation, all before the
     # operator's answer; then one request put both parties in the bridge.
     join = kinds.index("bridges addChannel")
     assert set(kinds[:join]) == {"originate", "bridge create", "channels answer"}
+    assert kinds[0] == "originate"  # first and alone: the ring is what the caller waits for
     added = next(r for r in await sim_control.requests() if _kind(r) == "bridges addChannel")
     assert len(added["params"]["channel"].split(",")) == 2
     assert not any("moh" in kind for kind in kinds)

@@ -16,6 +16,8 @@ CLAIMS: list[Claim] = [
     Claim(DESIGN, "an operator who answers first is bridged with no music started and stopped",
           claims("tests/calls/test_hot_path.py::test_a_caller_served_at_once_costs_seven_requests_and_no_music",
                  "tests/calls/test_ring_first.py::test_music_waits_only_for_a_caller_rung_in_the_same_step")),
+    Claim(DESIGN, "the shell sends the originate first and alone (what the caller waits for), then creates the bridge and answers the caller while the phone rings",
+          claims("tests/calls/test_hot_path.py::test_a_caller_served_at_once_costs_seven_requests_and_no_music")),
     Claim(DESIGN, "A caller who waits gets the music at once.",
           claims("tests/calls/test_hot_path.py::test_a_caller_who_waits_hears_music_at_once")),
     Claim(DESIGN, "Event types callrouter has no handler for are dropped on their leading `\"type\"` before any decoding",
