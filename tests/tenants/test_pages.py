@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import asyncpg
+
 from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import running_service
 from tests.tenants.two_clients import (
@@ -155,6 +157,10 @@ async def test_a_shared_operators_panel_says_which_client_a_call_is_for(
         calls = await busy_afternoon(sim_control, base)
         login = {"operator_id": "anna", "secret": ANNA_SECRET}
         async with http() as anna:
+            # Operators are not tenants: a tenant's token opens no operator's panel.
+            by_token = {"operator_id": "anna", "secret": ACME}
+            async with anna.post(f"{base}/operator/api/session", json=by_token) as r:
+                assert r.status == 403
             async with anna.post(f"{base}/operator/api/session", json=login) as r:
                 assert r.status == 200
             async with anna.get(f"{base}/operator/api/me") as r:
@@ -172,11 +178,11 @@ async def test_a_shared_operators_panel_says_which_client_a_call_is_for(
             await sim_control.hangup(channel)
 
 
-async def test_the_card_shows_the_callers_history_with_this_client_only(
+async def test_the_client_shows_while_ringing_and_the_card_is_that_clients_only(
     sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
 ) -> None:
-    # The same person called Globex, then calls ACME: Anna, answering for ACME, sees
-    # none of the Globex call.
+    # The same person called Globex (and is Globex's customer), then calls ACME: Anna,
+    # whose phone rings for ACME, sees "ACME Insurance" and none of the Globex side.
     async with running_service(two_clients(sim), db_dsn) as service:
         base = _base(service)
         await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=0.1)
@@ -186,18 +192,30 @@ async def test_the_card_shows_the_callers_history_with_this_client_only(
         )
         await sim_control.hangup(first["id"])
         await until_board(base, ADMIN, lambda b: (operator(b, "anna") or {}).get("call") is None)
-        await sim_control.set_endpoint("PJSIP", "102", online=False)  # Carl is away
+        conn = await asyncpg.connect(db_dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO customers (phone, name, tenant) VALUES ($1, 'Globex VIP', 'globex')",
+                GLOBEX_WAITING,
+            )
+        finally:
+            await conn.close()
+        # Carl is away and Anna's phone rings long: the offer stays on her panel.
+        await sim_control.set_endpoint("PJSIP", "102", online=False)
+        await sim_control.set_endpoint("PJSIP", "101", answer_after=3000)
         again = await sim_control.place_call(caller_number=GLOBEX_WAITING, exten="100")
-        now = await until_board(
-            base, ADMIN, lambda b: ((operator(b, "anna") or {}).get("call") or {}).get("id")
-        )
-        call_id = operator(now, "anna")["call"]["id"]  # type: ignore[index]
         async with http() as anna:
             login = {"operator_id": "anna", "secret": ANNA_SECRET}
             async with anna.post(f"{base}/operator/api/session", json=login) as r:
                 assert r.status == 200
-            async with anna.get(f"{base}/operator/api/card?call_id={call_id}") as r:
+            async with anna.get(f"{base}/operator/events") as response:
+                view = await Feed(response).board_where(
+                    lambda v: v["operator"]["state"] == "offered" and v["operator"]["call"]
+                )
+            call = view["operator"]["call"]
+            assert call["client"] == "ACME Insurance"
+            async with anna.get(f"{base}/operator/api/card?call_id={call['id']}") as r:
                 card = await r.json()
         assert card["client"] == "ACME Insurance"
-        assert card["past_calls"] == []
+        assert card["customer"] is None and card["past_calls"] == []
         await sim_control.hangup(again["id"])

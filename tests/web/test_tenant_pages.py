@@ -78,9 +78,16 @@ async def test_acmes_wall_screen_and_annas_panel_in_a_browser(
         assert not await desk.js("return document.getElementById('call-client').hidden;")
         queues = await desk.text("#my-queue-list")
         assert "ACME Insurance" in queues and "Globex" in queues
-        keep_for_readme(
-            await desk.screenshot(tmp_path / "operator-panel-client.png"),
-            "operator-panel-client.png",
+        await desk.screenshot(tmp_path / "operator-panel-client.png")
+
+        # A reload takes ACME's token away: its wall screen asks for a token again.
+        acme_tenant = {"name": "ACME Insurance", "tokens": []}
+        tenants = {"acme": acme_tenant, "globex": service.settings.tenants["globex"]}
+        await service.reload(two_clients(real_time_sim, tenants=tenants))
+        await acme.wait_js(
+            "document.body.textContent.includes('viewer_token')",
+            what="ACME's wall screen asking for a token after the reload",
         )
+        assert ACME_CALLER not in await acme.text("body")
         for channel in (calls.globex_channel, calls.acme_channel, calls.waiting_channel):
             await real_time_control.hangup(channel)

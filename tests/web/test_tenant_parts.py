@@ -104,6 +104,8 @@ def test_a_tenants_token_opens_its_board_until_it_is_removed() -> None:
     assert keys.board_viewer(cookie, None, BOTH) == BoardViewer("acme")
     assert keys.board_viewer(None, GLOBEX_TOKEN.decode(), BOTH) == BoardViewer("globex")
     assert keys.board_viewer(None, "admin-token-0123456789abcdef", BOTH) == CENTER
+    viewer = keys.board_cookie("viewer-token-0123456789", BOTH)
+    assert keys.board_viewer(viewer, None, BOTH) == CENTER  # the wall screens' token
     # A reload removed acme's token: its cookie and its bearer open nothing any more.
     globex_only = ((GLOBEX_TOKEN, "globex"),)
     assert keys.board_viewer(cookie, None, globex_only) is None
