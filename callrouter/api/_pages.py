@@ -187,7 +187,8 @@ async def board_json(request: web.Request) -> web.StreamResponse:
     if viewer is None:
         raise web.HTTPUnauthorized()
     deps = request.app[PAGES]
-    board = deps.hub.current
+    # The hub keeps its board fresh only while a page watches: else build one now.
+    board = deps.hub.current if deps.hub.subscribers else None
     if board is None:
         figures = await read_figures(deps.live, deps.pool, deps.clock())
         board = {**_live_now(deps), "figures": figures}

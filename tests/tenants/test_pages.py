@@ -89,7 +89,13 @@ async def test_a_tenants_wallboard_never_shows_another_tenants_calls(
             await feed.board_where(lambda b: (operator(b, "carl") or {}).get("call") is None)
             for _, data in feed.received:
                 _no_globex(data)
+        # No page open any more (the closed stream is found out at the next push): the
+        # JSON board is still the live one, not the last one pushed.
         await sim_control.hangup(calls.globex_channel)
+        await until_board(base, ADMIN, lambda b: (operator(b, "anna") or {})["call"] is None)
+        late = await sim_control.place_call(caller_number="+4930100999", exten="100")
+        await until_board(base, ACME, lambda b: "+4930100999" in json.dumps(b))
+        await sim_control.hangup(late["id"])
 
 
 async def test_a_tenants_supervisor_monitors_its_own_calls_only(
