@@ -18,7 +18,7 @@ from callrouter.api._metrics import Observability, install_observability
 from callrouter.api._openapi import build_openapi
 from callrouter.api._pages import add_pages
 from callrouter.api._routes import ROUTES
-from callrouter.api._table import DEPS, ApiDeps, bind
+from callrouter.api._table import DEPS, ApiDeps, TenantSource, bind
 from callrouter.api._tenancy import TenantAccess
 from callrouter.api.ports import CallCenterPort
 from callrouter.config import HttpSettings, is_loopback
@@ -61,19 +61,21 @@ def create_api_app(
     live: LiveSource | None = None,
     observability: Observability | None = None,
     call_control: CallControlPort | None = None,
-    tenants: TenantAccess | None = None,
+    tenants: TenantAccess | TenantSource | None = None,
 ) -> web.Application:
     """The HTTP API as an aiohttp application; raises ConfigError if it would be open.
     With ``live``, it also serves the wallboard and the operator panel (``_pages``).
-    With ``tenants``, a tenant's token acts as that tenant only (``_tenancy``)."""
+    With ``tenants``, a tenant's token acts as that tenant only (``_tenancy``): a
+    function is asked for each request (the service's follows the reloads)."""
     token = _token_of(settings)
     viewer = settings.viewer_token.get_secret_value() if settings.viewer_token else None
     if viewer:
         register_secret(viewer)
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    tenant_source = _tenant_source(tenants)
     app[DEPS] = ApiDeps(
         center=center, pool=pool, token=token, viewer_token=viewer.encode() if viewer else None,
-        access=tenants if tenants is not None and tenants.tokens else None,
+        tenants=tenant_source,
     )  # fmt: skip
     document = build_openapi(
         ROUTES, title=_TITLE, version=callrouter.__version__, description=_DESCRIPTION
@@ -87,8 +89,15 @@ def create_api_app(
         app[CALL_CONTROL] = call_control
     if live is not None:
         add_pages(app, live=live, center=center, pool=pool, token=token,
-                  viewer_token=viewer.encode() if viewer else None)  # fmt: skip
+                  viewer_token=viewer.encode() if viewer else None,
+                  tenants=tenant_source)  # fmt: skip
     return app
+
+
+def _tenant_source(tenants: TenantAccess | TenantSource | None) -> TenantSource:
+    if tenants is None or isinstance(tenants, TenantAccess):
+        return lambda: tenants
+    return tenants
 
 
 class ApiServer:
@@ -103,7 +112,7 @@ class ApiServer:
         live: LiveSource | None = None,
         observability: Observability | None = None,
         call_control: CallControlPort | None = None,
-        tenants: TenantAccess | None = None,
+        tenants: TenantAccess | TenantSource | None = None,
     ) -> None:
         # Built now, so an open API on a public address fails before anything starts.
         self._app = create_api_app(

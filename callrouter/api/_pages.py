@@ -5,7 +5,9 @@ page opens one Server-Sent Events stream (``/wallboard/events``, ``/operator/eve
 that pushes the board whenever the routing core changed (``callrouter.web._hub``), and
 the panel's buttons POST to ``/operator/api/...`` (``_panel.py``), a supervisor's
 monitoring buttons on the wallboard to ``/wallboard/api/...`` (``_supervisor.py``). Who
-may see what is ``callrouter.web._auth``.
+may see what is ``callrouter.web._auth``; a tenant's viewer gets the board through
+``callrouter.web.tenant_view``, on every push, and its stream ends as soon as its token
+or session no longer opens the board.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from callrouter.api._table import TenantSource
 from callrouter.api.ports import CallCenterPort
 from callrouter.store import database_errors
 from callrouter.store import wallboard as board_store
@@ -32,13 +35,27 @@ from callrouter.web import (
     SUPERVISOR_COOKIE,
     Board,
     BoardHub,
+    BoardViewer,
     LiveSource,
     PageKeys,
+    SupervisorSession,
+    TenantTokens,
+    center_view,
     figures_document,
     live_board,
+    tenant_view,
 )
 
-__all__ = ["PAGES", "PagesDeps", "add_pages", "event_stream", "html_page", "supervisor_of"]
+__all__ = [
+    "PAGES",
+    "PagesDeps",
+    "add_pages",
+    "board_viewer",
+    "event_stream",
+    "html_page",
+    "supervisor_of",
+    "tenant_tokens",
+]
 
 log = structlog.get_logger("callrouter.api")
 
@@ -55,6 +72,8 @@ class PagesDeps:
     keys: PageKeys = field(repr=False)
     center: CallCenterPort
     pool: asyncpg.Pool
+    # The tenants' tokens in force (the API's own source: reloads apply at once).
+    tenants: TenantSource = field(default=lambda: None, repr=False)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -71,6 +90,8 @@ async def read_figures(live: LiveSource, pool: asyncpg.Pool, now: datetime) -> d
     settings = live.settings
     day_start = center_day_start(now, settings.reports.timezone)
     service_levels = {name: q.service_level_s for name, q in settings.queues.items()}
+    # Each tenant's own chart too, when there are tenants to show it to.
+    tenant_of = {name: q.tenant for name, q in settings.queues.items()}
     with database_errors("cannot read the wallboard's figures"):
         async with pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
             queues = await board_store.queue_figures(
@@ -81,6 +102,7 @@ async def read_figures(live: LiveSource, pool: asyncpg.Pool, now: datetime) -> d
                 service_levels=service_levels,
                 targets={name: q.service_level_target for name, q in settings.queues.items()},
                 wrapups={name: q.wrapup_s for name, q in settings.queues.items()},
+                tenant_of=tenant_of if settings.tenants else None,
             )  # fmt: skip
             campaigns = await board_store.campaign_board_figures(conn, day_start=day_start)
     return figures_document(
@@ -99,18 +121,33 @@ def _bearer(request: web.Request) -> str | None:
     return given.strip() if scheme.lower() == "bearer" and given.strip() else None
 
 
-def supervisor_of(request: web.Request) -> str | None:
+def tenant_tokens(deps: PagesDeps) -> TenantTokens:
+    access = deps.tenants()
+    return access.tokens if access is not None else ()
+
+
+def supervisor_of(request: web.Request) -> SupervisorSession | None:
     """The supervisor signed in on this browser (``/wallboard/supervisor``), or None."""
     deps = request.app[PAGES]
-    hashes = {sid: s.panel_secret_hash for sid, s in deps.live.settings.supervisors.items()}
-    return deps.keys.supervisor_of(request.cookies.get(SUPERVISOR_COOKIE), hashes, deps.clock())
+    return deps.keys.supervisor_of(
+        request.cookies.get(SUPERVISOR_COOKIE), deps.live.settings.supervisors, deps.clock(),
+        tenant_tokens(deps),
+    )  # fmt: skip
 
 
-def _board_allowed(request: web.Request) -> bool:
-    keys = request.app[PAGES].keys
-    if keys.board_allowed(request.cookies.get(BOARD_COOKIE), _bearer(request)):
-        return True
-    return supervisor_of(request) is not None
+def board_viewer(request: web.Request) -> BoardViewer | None:
+    """Whose board this request may read: a supervisor's session decides (it is what
+    monitoring acts on), else the bearer token or the wall screen's cookie."""
+    session = supervisor_of(request)
+    if session is not None:
+        return BoardViewer(session.tenant)
+    deps = request.app[PAGES]
+    cookie = request.cookies.get(BOARD_COOKIE)
+    return deps.keys.board_viewer(cookie, _bearer(request), tenant_tokens(deps))
+
+
+def view_of(board: Board, viewer: BoardViewer) -> Board:
+    return center_view(board) if viewer.tenant is None else tenant_view(board, viewer.tenant)
 
 
 _NEEDS_TOKEN = """<!doctype html><meta charset="utf-8"><title>callrouter wallboard</title>
@@ -119,10 +156,10 @@ _NEEDS_TOKEN = """<!doctype html><meta charset="utf-8"><title>callrouter wallboa
 
 
 async def wallboard(request: web.Request) -> web.StreamResponse:
-    keys = request.app[PAGES].keys
+    deps = request.app[PAGES]
     given = request.query.get("token")
     if given is not None:
-        cookie = keys.board_cookie(given)
+        cookie = deps.keys.board_cookie(given, tenant_tokens(deps))
         if cookie is None:
             log.warning("wallboard.wrong_token", peer=request.remote)
             message = "This token does not open the wallboard."
@@ -135,7 +172,7 @@ async def wallboard(request: web.Request) -> web.StreamResponse:
             path="/", secure=request.secure,
         )  # fmt: skip
         raise redirect
-    if not _board_allowed(request):
+    if board_viewer(request) is None:
         message = (
             "Open <code>/wallboard?token=&lt;http.viewer_token&gt;</code> on this screen."
             " Supervisors: <a href='/wallboard/supervisor'>sign in</a>."
@@ -146,15 +183,16 @@ async def wallboard(request: web.Request) -> web.StreamResponse:
 
 
 async def board_json(request: web.Request) -> web.StreamResponse:
-    if not _board_allowed(request):
+    viewer = board_viewer(request)
+    if viewer is None:
         raise web.HTTPUnauthorized()
-    hub = request.app[PAGES].hub
-    board = hub.current
+    deps = request.app[PAGES]
+    # The hub keeps its board fresh only while a page watches: else build one now.
+    board = deps.hub.current if deps.hub.subscribers else None
     if board is None:
-        deps = request.app[PAGES]
         figures = await read_figures(deps.live, deps.pool, deps.clock())
         board = {**_live_now(deps), "figures": figures}
-    return web.json_response(board)
+    return web.json_response(view_of(board, viewer))
 
 
 def _live_now(deps: PagesDeps) -> Board:
@@ -162,9 +200,15 @@ def _live_now(deps: PagesDeps) -> Board:
 
 
 async def event_stream(
-    request: web.Request, hub: BoardHub, project: Callable[[Board], Any]
+    request: web.Request,
+    hub: BoardHub,
+    project: Callable[[Board], Board],
+    still_allowed: Callable[[], bool],
 ) -> web.StreamResponse:
-    """Push each new board (as ``project`` shapes it) to one page until it leaves."""
+    """Push each new board (as ``project`` shapes it) to one page until it leaves, or
+    until ``still_allowed`` says no (checked before every push and heartbeat): then an
+    ``ended`` event tells the page to sign in again. A board whose projection did not
+    change is not sent: a page learns nothing from a change it may not see."""
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -175,6 +219,7 @@ async def event_stream(
     await response.prepare(request)
     subscription = hub.subscribe()
     boards = subscription.boards()
+    last_sent = None
     try:
         await response.write(b"retry: 1000\n\n")
         while True:
@@ -182,11 +227,21 @@ async def event_stream(
                 async with asyncio.timeout(HEARTBEAT_S):
                     board = await anext(boards)
             except TimeoutError:
-                await response.write(b": keep-alive\n\n")
-                continue
+                board = None
             except StopAsyncIteration:
                 break
-            data = json.dumps(project(board), separators=(",", ":"))
+            if not still_allowed():
+                await response.write(b"event: ended\ndata: {}\n\n")
+                break
+            if board is None:
+                await response.write(b": keep-alive\n\n")
+                continue
+            view = project(board)
+            content = json.dumps({k: v for k, v in view.items() if k != "at"}, sort_keys=True)
+            if content == last_sent:
+                continue
+            last_sent = content
+            data = json.dumps(view, separators=(",", ":"))
             await response.write(f"data: {data}\n\n".encode())
     except (ConnectionResetError, ConnectionError):
         pass  # the page went away
@@ -199,9 +254,15 @@ async def event_stream(
 
 
 async def wallboard_events(request: web.Request) -> web.StreamResponse:
-    if not _board_allowed(request):
+    viewer = board_viewer(request)
+    if viewer is None:
         raise web.HTTPUnauthorized()
-    return await event_stream(request, request.app[PAGES].hub, lambda board: board)
+    # The same viewer as at the start, or the stream ends: a token removed, or moved
+    # to another tenant, by a reload.
+    return await event_stream(
+        request, request.app[PAGES].hub, lambda board: view_of(board, viewer),
+        lambda: board_viewer(request) == viewer,
+    )  # fmt: skip
 
 
 async def _run_hub(app: web.Application) -> AsyncIterator[None]:
@@ -225,6 +286,7 @@ def add_pages(
     pool: asyncpg.Pool,
     token: bytes | None,
     viewer_token: bytes | None,
+    tenants: TenantSource,
 ) -> None:
     """Serve the wallboard and the operator panel from ``app``."""
     from callrouter.api._panel import add_panel  # they build on this module
@@ -236,7 +298,7 @@ def add_pages(
     )
     deps = PagesDeps(
         live=live, hub=hub, keys=PageKeys.from_tokens(token, viewer_token), center=center,
-        pool=pool,
+        pool=pool, tenants=tenants,
     )  # fmt: skip
     live.on_change(deps.hub.changed)
     app[PAGES] = deps

@@ -1,5 +1,6 @@
-"""The operator panel's endpoints: an operator's own session, state, caller's card and
-script, preview leads, dispositions and callbacks.
+"""The operator panel's endpoints: an operator's own session (``_panel_session``),
+state, caller's card and script (``_panel_card``), preview leads, dispositions and
+callbacks.
 
 Every endpoint but the login acts as the operator of the session cookie and never
 takes an operator id from the request: an operator can only act as themselves. POSTs
@@ -9,67 +10,50 @@ that keeps other sites' forms from acting in an operator's name.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from callrouter.api import _handlers as handlers
-from callrouter.api._errors import ApiHttpError
-from callrouter.api._models import CallPath, DispositionIn, Name, ScheduleCallbackIn
-from callrouter.api._pages import PAGES, PagesDeps, event_stream, html_page
-from callrouter.api._sign_in import LoginThrottle, check_secret, session_ended, session_started
-from callrouter.api._table import DEPS, Inputs, _read_body, _validate
+from callrouter.api._models import DispositionIn, Name, ScheduleCallbackIn
+from callrouter.api._pages import event_stream, html_page
+from callrouter.api._panel_card import card, recording
+from callrouter.api._panel_session import (
+    THROTTLE,
+    PanelIn,
+    current_operator,
+    end_session,
+    json_body,
+    login,
+    operator_session,
+    pages_deps,
+    panel_db,
+)
+from callrouter.api._sign_in import LoginThrottle
 from callrouter.dialer import store as dialer_store
 from callrouter.errors import NotFound
-from callrouter.store import DbConnection, database_errors
-from callrouter.store import operator_panel as panel_store
-from callrouter.store.directory import find_customer, phone_keys
-from callrouter.web import (
-    OPERATOR_COOKIE,
-    CallParty,
-    panel_view,
-    render_script,
-)
+from callrouter.web import client_name, panel_view, render_script
 
 __all__ = ["PANEL_ROUTES", "LoginThrottle", "add_panel"]
 
-_ACQUIRE_TIMEOUT_S = 5.0
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "admin")
 """Offered by the panel; any reason (up to 64 characters) may be typed."""
-_RECORDING_LINK_S = 3600
-
-
-_THROTTLE = web.AppKey("callrouter_panel_throttle", LoginThrottle)
-
-
-class _PanelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 _NUMBER = r"^\+?[0-9][0-9 ().-]{0,39}$"
 
 
-class LoginIn(_PanelIn):
-    operator_id: Name
-    secret: Annotated[str, StringConstraints(max_length=256)] = ""
-
-
-class StateIn(_PanelIn):
+class StateIn(PanelIn):
     action: Literal["login", "logout", "pause", "unpause"]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
 
 
-class NextLeadIn(_PanelIn):
+class NextLeadIn(PanelIn):
     campaign: Name
 
 
-class CallIn(_PanelIn):
+class CallIn(PanelIn):
     lead_id: int | None = Field(None, ge=1)
     campaign_id: int | None = Field(None, ge=1)
     number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=_NUMBER)] | None = None
@@ -84,66 +68,16 @@ class PanelCallbackIn(ScheduleCallbackIn):
     for_me: bool = True
 
 
-async def _body(request: web.Request, model: type[_PanelIn] | type[BaseModel]) -> Any:
-    if request.content_type != "application/json":
-        raise ApiHttpError(415, "unsupported-media-type", "send a JSON body")
-    return _validate(model, "body", await _read_body(request))
-
-
-def _deps(request: web.Request) -> PagesDeps:
-    return request.app[PAGES]
-
-
-def _secret_hashes(deps: PagesDeps) -> dict[str, str | None]:
-    return {op_id: op.panel_secret_hash for op_id, op in deps.live.settings.operators.items()}
-
-
-def _me(request: web.Request) -> str:
-    deps = _deps(request)
-    operator_id = deps.keys.operator_of(
-        request.cookies.get(OPERATOR_COOKIE), _secret_hashes(deps), deps.clock()
-    )
-    if operator_id is None:
-        raise ApiHttpError(401, "unauthorized", "log in to the operator panel")
-    return operator_id
-
-
-@asynccontextmanager
-async def _db(deps: PagesDeps, action: str) -> AsyncIterator[DbConnection]:
-    with database_errors(action):
-        async with deps.pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
-            yield conn
-
-
-# -- session ------------------------------------------------------------------------
+# -- the operator ---------------------------------------------------------------------
 
 
 async def operator_page(request: web.Request) -> web.StreamResponse:
     return html_page("operator.html")
 
 
-async def login(request: web.Request) -> web.StreamResponse:
-    body: LoginIn = await _body(request, LoginIn)
-    deps = _deps(request)
-    operator = deps.live.settings.operators.get(body.operator_id)
-    secret_hash = operator.panel_secret_hash if operator is not None else None
-    await check_secret(
-        request, request.app[_THROTTLE], deps.keys, role="operator", name=body.operator_id,
-        secret=body.secret, configured=operator is not None, secret_hash=secret_hash,
-        token_admits_anyone=False, refused_event="panel.login_refused",
-    )  # fmt: skip
-    cookie = deps.keys.operator_cookie(body.operator_id, secret_hash, deps.clock())
-    handlers.log.info("panel.login", operator=body.operator_id)
-    return session_started(request, OPERATOR_COOKIE, cookie, {"operator_id": body.operator_id})
-
-
-async def end_session(request: web.Request) -> web.StreamResponse:
-    return session_ended(OPERATOR_COOKIE)
-
-
 async def me(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
-    settings = _deps(request).live.settings
+    operator_id = current_operator(request)
+    settings = pages_deps(request).live.settings
     operator = settings.operators[operator_id]
     campaigns = [
         {
@@ -160,6 +94,12 @@ async def me(request: web.Request) -> web.StreamResponse:
             "operator_id": operator_id,
             "name": operator.name or operator_id,
             "queues": sorted(operator.queues),
+            # The client company each queue answers for, where it is a tenant's.
+            "clients": {
+                queue: name
+                for queue in sorted(settings.queues)
+                if (name := client_name(settings, settings.tenant_of_queue(queue)))
+            },
             "all_queues": sorted(settings.queues),
             "campaigns": campaigns,
             "pause_reasons": list(PAUSE_REASONS),
@@ -168,187 +108,47 @@ async def me(request: web.Request) -> web.StreamResponse:
 
 
 async def operator_events(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
+    operator_id = current_operator(request)
+    # A secret changed (or the operator removed) by a reload ends the stream too.
     return await event_stream(
-        request, _deps(request).hub, lambda board: panel_view(board, operator_id)
-    )
+        request, pages_deps(request).hub, lambda board: panel_view(board, operator_id),
+        lambda: operator_session(request) == operator_id,
+    )  # fmt: skip
 
 
 async def change_state(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
-    body: StateIn = await _body(request, StateIn)
+    operator_id = current_operator(request)
+    body: StateIn = await json_body(request, StateIn)
     reason = body.reason if body.action == "pause" else None
-    result = await _deps(request).center.operator_action(operator_id, body.action, reason)
+    result = await pages_deps(request).center.operator_action(operator_id, body.action, reason)
     handlers.log.info("panel.operator_action", operator=operator_id, action=body.action)
     return web.json_response({"result": result})
-
-
-# -- the caller's card ---------------------------------------------------------------
-
-
-def _recording_sig(deps: PagesDeps, call_id: str, operator_id: str, expires: int) -> str:
-    message = f"recording.{call_id}.{operator_id}.{expires}".encode()
-    return hmac.new(deps.keys.signing_key, message, hashlib.sha256).hexdigest()
-
-
-def _recording_url(deps: PagesDeps, call_id: str, operator_id: str) -> str:
-    expires = int(deps.clock().timestamp()) + _RECORDING_LINK_S
-    sig = _recording_sig(deps, call_id, operator_id, expires)
-    return f"/operator/api/recording/{call_id}?expires={expires}&sig={sig}"
-
-
-def _call_id(text: str | None) -> uuid.UUID:
-    try:
-        return uuid.UUID(text or "")
-    except ValueError as exc:
-        raise ApiHttpError(422, "invalid-input", "call_id must be a call's UUID") from exc
-
-
-async def card(request: web.Request) -> web.StreamResponse:
-    """The caller's card of one of the operator's calls: customer record, past calls
-    with outcomes and recordings, the script filled with the caller's fields, and the
-    campaign's dispositions for a campaign's call."""
-    operator_id = _me(request)
-    deps = _deps(request)
-    call_id = _call_id(request.query.get("call_id"))
-    settings = deps.live.settings
-    region = settings.dialer.default_region
-    party = deps.live.party(str(call_id))
-    async with _db(deps, "cannot read the caller's card") as conn:
-        row = await conn.fetchrow(
-            "SELECT direction, caller_number, caller_name, called_number, queue_name,"
-            " operator_id FROM calls WHERE id = $1",
-            call_id,
-        )
-        attempt = await panel_store.attempt_of_call(conn, call_id)
-        mine = (
-            _live_call_of(deps, operator_id) == str(call_id)
-            or (row is not None and row["operator_id"] == operator_id)
-            or (attempt is not None and attempt["operator_id"] == operator_id)
-        )
-        if not mine or (party is None and row is None):
-            raise NotFound(f"no call {call_id} of operator {operator_id!r}")
-        number, caller_name, queue = _who(party, row)
-        customer = await find_customer(conn, number, region=region) if number else None
-        keys = [*phone_keys(number, region), *([customer.phone] if customer else [])]
-        past = await panel_store.past_calls(conn, keys, exclude=call_id) if number else []
-    fields: dict[str, object] = {
-        "caller_number": number, "caller_name": caller_name, "phone": number,
-        "queue": queue, "operator": settings.operators[operator_id].name or operator_id,
-        "name": caller_name,
-    }  # fmt: skip
-    campaign = None
-    if attempt is not None:
-        fields.update({str(k): v for k, v in (attempt["lead_data"] or {}).items()})
-        fields.update(name=attempt["lead_name"] or caller_name, campaign=attempt["campaign"])
-        config = settings.campaigns.get(attempt["campaign"])
-        campaign = {
-            "name": attempt["campaign"],
-            "attempt_id": attempt["attempt_id"],
-            "lead_id": attempt["lead_id"],
-            "disposition": attempt["disposition"],
-            "dispositions": sorted(config.dispositions) if config else [],
-        }
-        script = config.script if config else None
-    else:
-        queue_config = settings.queues.get(queue or "")
-        script = queue_config.script if queue_config else None
-    if customer is not None:
-        fields.update(
-            name=customer.name or fields["name"], phone=customer.phone, tier=customer.tier,
-            account=customer.account, notes=customer.notes, priority=customer.priority,
-        )  # fmt: skip
-    return web.json_response(
-        {
-            "call_id": str(call_id),
-            "queue": queue,
-            "caller_number": number,
-            "caller_name": caller_name,
-            "customer": None if customer is None else {
-                "name": customer.name, "phone": customer.phone, "tier": customer.tier,
-                "priority": customer.priority, "account": customer.account,
-                "notes": customer.notes,
-            },
-            "campaign": campaign,
-            "script_html": render_script(script, fields) if script else None,
-            "past_calls": [_past_call(deps, operator_id, r) for r in past],
-        }
-    )  # fmt: skip
-
-
-def _who(party: CallParty | None, row: Any) -> tuple[str, str, str | None]:
-    """The customer's number and name, and the queue: live from the shell, else from
-    the call's row (an outbound call's customer is its called number)."""
-    if party is not None:
-        return party.caller_number, party.caller_name, party.queue or None
-    number = row["called_number"] if row["direction"] == "outbound" else row["caller_number"]
-    return number, row["caller_name"], row["queue_name"]
-
-
-def _live_call_of(deps: PagesDeps, operator_id: str) -> str | None:
-    try:
-        return deps.live.snapshot().operator(operator_id).call_id
-    except StopIteration:
-        return None
-
-
-def _past_call(deps: PagesDeps, operator_id: str, row: Any) -> dict[str, Any]:
-    call_id = str(row["id"])
-    return {
-        "id": call_id,
-        "at": row["created_at"].isoformat(),
-        "direction": row["direction"],
-        "queue": row["queue_name"],
-        "operator_id": row["operator_id"],
-        "outcome": row["outcome"],
-        "talk_s": float(row["talk_s"]) if row["talk_s"] is not None else None,
-        "disposition": row["disposition"],
-        "note": row["disposition_note"],
-        "recording_url": _recording_url(deps, call_id, operator_id)
-        if row["has_recording"]
-        else None,
-    }
-
-
-async def recording(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
-    deps = _deps(request)
-    call_id = str(_call_id(request.match_info.get("call_id")))
-    expires_text = request.query.get("expires", "")
-    expected = _recording_sig(deps, call_id, operator_id, int(expires_text or 0))
-    fresh = expires_text.isdigit() and int(expires_text) >= deps.clock().timestamp()
-    if not fresh or not hmac.compare_digest(request.query.get("sig", ""), expected):
-        raise ApiHttpError(403, "forbidden", "open the recording from the caller's card")
-    inputs = Inputs(
-        request=request, deps=request.app[DEPS], path=CallPath(call_id=uuid.UUID(call_id)),
-        query=None, body=None,
-    )  # fmt: skip
-    return await handlers.recording_file(inputs)
 
 
 # -- outbound work ---------------------------------------------------------------------
 
 
 async def next_lead(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
-    body: NextLeadIn = await _body(request, NextLeadIn)
-    deps = _deps(request)
+    operator_id = current_operator(request)
+    body: NextLeadIn = await json_body(request, NextLeadIn)
+    deps = pages_deps(request)
     lead = await deps.center.next_lead(body.campaign, operator_id)
     config = deps.live.settings.campaigns.get(body.campaign)
     script_html = None
     if config is not None and config.script:
-        async with _db(deps, "cannot read the lead") as conn:
+        async with panel_db(deps, "cannot read the lead") as conn:
             data = await conn.fetchval("SELECT data FROM leads WHERE id = $1", lead["lead_id"])
         fields = {**(data or {}), **{k: v for k, v in lead.items() if v is not None}}
-        fields.update(campaign=body.campaign, caller_number=lead["phone"])
+        fields.update(campaign=body.campaign, caller_number=lead["phone"],
+                      client=client_name(deps.live.settings, config.tenant) or "")  # fmt: skip
         script_html = render_script(config.script, fields)
     return web.json_response({**lead, "script_html": script_html})
 
 
 async def call(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
-    body: CallIn = await _body(request, CallIn)
-    call_id = await _deps(request).center.click_to_call(
+    operator_id = current_operator(request)
+    body: CallIn = await json_body(request, CallIn)
+    call_id = await pages_deps(request).center.click_to_call(
         operator_id=operator_id, number=body.number, caller_id=None,
         campaign_id=body.campaign_id, lead_id=body.lead_id,
     )  # fmt: skip
@@ -357,9 +157,9 @@ async def call(request: web.Request) -> web.StreamResponse:
 
 
 async def disposition(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
-    body: PanelDispositionIn = await _body(request, PanelDispositionIn)
-    async with _db(_deps(request), "cannot record the disposition") as conn:
+    operator_id = current_operator(request)
+    body: PanelDispositionIn = await json_body(request, PanelDispositionIn)
+    async with panel_db(pages_deps(request), "cannot record the disposition") as conn:
         owner = await conn.fetchval(
             "SELECT operator_id FROM attempts WHERE id = $1", body.attempt_id
         )
@@ -374,9 +174,9 @@ async def disposition(request: web.Request) -> web.StreamResponse:
 
 
 async def callback(request: web.Request) -> web.StreamResponse:
-    operator_id = _me(request)
-    body: PanelCallbackIn = await _body(request, PanelCallbackIn)
-    callback_id = await _deps(request).center.schedule_callback(
+    operator_id = current_operator(request)
+    body: PanelCallbackIn = await json_body(request, PanelCallbackIn)
+    callback_id = await pages_deps(request).center.schedule_callback(
         phone=body.phone, queue=body.queue, due_at=body.due_at, name=body.name,
         note=body.note, operator_id=operator_id if body.for_me else None,
     )  # fmt: skip
@@ -384,7 +184,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
 
 
 def add_panel(app: web.Application) -> None:
-    app[_THROTTLE] = LoginThrottle()
+    app[THROTTLE] = LoginThrottle()
     for method, path, handler in PANEL_ROUTES:
         app.router.add_route(method, path, handler)
 

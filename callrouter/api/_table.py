@@ -26,12 +26,13 @@ from callrouter.api._tenancy import TENANT_ROUTES, TenantAccess, check_inputs
 from callrouter.api.ports import CallCenterPort
 from callrouter.store.tenants import ConnectionSource, TenantPool
 
-__all__ = ["DEPS", "ApiDeps", "Inputs", "Route", "bind"]
+__all__ = ["DEPS", "ApiDeps", "Inputs", "Route", "TenantSource", "bind"]
 
 log = structlog.get_logger("callrouter.api")
 
 M = TypeVar("M", bound=BaseModel)
 Method = Literal["GET", "POST"]
+TenantSource = Callable[[], TenantAccess | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,10 @@ class ApiDeps:
     token: bytes | None = field(repr=False)
     # Read-only: GET requests only.
     viewer_token: bytes | None = field(default=None, repr=False)
-    # The tenants' tokens and what each owns (api/_tenancy.py); None: no tenants.
+    # The tenants' tokens and what each owns (api/_tenancy.py) in the configuration in
+    # force: read for each request, so a reload adds and removes tokens at once.
+    tenants: TenantSource = field(default=lambda: None, repr=False)
+    # For a tenant's request: what tenants own, as read for it; None otherwise.
     access: TenantAccess | None = None
     # The tenant this request acts for; None: the center itself (http.token).
     tenant: str | None = None
@@ -108,15 +112,17 @@ class Route:
         return self.handler.__name__.strip("_")
 
 
-def _authenticate(request: web.Request, deps: ApiDeps) -> str | None:
-    """The tenant a tenant's token acts for; None for the center's own tokens."""
+def _authenticate(request: web.Request, route: Route, deps: ApiDeps) -> ApiDeps:
+    """``deps`` as this request may use them: a tenant's token's limited to its tenant
+    (and its route to :data:`TENANT_ROUTES`), the center's own tokens' unchanged."""
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if deps.access is not None and scheme.lower() == "bearer" and given.strip():
-        tenant = deps.access.tenant_of_token(given.strip().encode())
+    access = deps.tenants()
+    if access is not None and access.tokens and scheme.lower() == "bearer" and given.strip():
+        tenant = access.tenant_of_token(given.strip().encode())
         if tenant is not None:
-            return tenant
+            return _as_tenant(route, deps, access, tenant)
     _check_token(request, deps.token, deps.viewer_token)
-    return None
+    return deps
 
 
 def _check_token(request: web.Request, token: bytes | None, viewer: bytes | None) -> None:
@@ -176,21 +182,22 @@ def json_response(model: BaseModel, *, status: int = 200) -> web.Response:
 def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
         deps = request.app[DEPS]
-        tenant = _authenticate(request, deps) if route.auth else None
-        if tenant is not None:
-            deps = _as_tenant(route, deps, tenant)
+        if route.auth:
+            deps = _authenticate(request, route, deps)
+        path = _validate(route.path_params, "path", dict(request.match_info))
+        # Another tenant's id in the path is 404 before anything else is looked at:
+        # what the body says changes nothing, so the answer tells nothing.
+        await _check_tenants_inputs(deps, (path,))
         inputs = Inputs(
             request=request,
             deps=deps,
-            path=_validate(route.path_params, "path", dict(request.match_info)),
+            path=path,
             query=_validate(route.query, "query", dict(request.query)),
             body=_validate(route.body, "body", await _read_body(request))
             if route.body is not None
             else None,
         )
-        if tenant is not None and deps.access is not None:
-            await check_inputs(deps.access, tenant, deps.pool, (inputs.path, inputs.query,
-                                                                 inputs.body))  # fmt: skip
+        await _check_tenants_inputs(deps, (inputs.query, inputs.body))
         result = await route.handler(inputs)
         if isinstance(result, web.StreamResponse):
             return result
@@ -200,8 +207,13 @@ def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
     return handle
 
 
-def _as_tenant(route: Route, deps: ApiDeps, tenant: str) -> ApiDeps:
+async def _check_tenants_inputs(deps: ApiDeps, parts: tuple[BaseModel | None, ...]) -> None:
+    if deps.tenant is not None and deps.access is not None:
+        await check_inputs(deps.access, deps.tenant, deps.pool, parts)
+
+
+def _as_tenant(route: Route, deps: ApiDeps, access: TenantAccess, tenant: str) -> ApiDeps:
     if (route.method, route.path) not in TENANT_ROUTES:
         log.warning("api.tenant_refused", path=route.path, tenant=tenant)
         raise ApiHttpError(403, "forbidden", "this endpoint is not open to a tenant's token")
-    return replace(deps, pool=TenantPool(deps.pool, tenant), tenant=tenant)
+    return replace(deps, pool=TenantPool(deps.pool, tenant), access=access, tenant=tenant)

@@ -3,8 +3,8 @@
 A request whose bearer token is one of ``tenants.<id>.tokens`` acts as that tenant:
 
 1. Its route must be one a tenant may use (:data:`TENANT_ROUTES`); any other (metrics,
-   staffing plans, call control, a route added later and not listed) answers 403. A new
-   endpoint is therefore closed to tenants until someone decides it is safe.
+   staffing plans, the operators report, a route added later and not listed) answers
+   403. A new endpoint is therefore closed to tenants until someone decides it is safe.
 2. Every database connection its handler takes is a tenant connection
    (``store.tenants.TenantPool``): PostgreSQL's row-level security hides other tenants'
    calls, events, recordings, campaigns, leads, attempts, customers and callbacks even
@@ -14,7 +14,11 @@ A request whose bearer token is one of ``tenants.<id>.tokens`` acts as that tena
    must be a row the tenant can see, a ``queue`` or ``campaign`` (name) must be one of
    the tenant's in the configuration, an ``operator_id`` an operator serving one of its
    queues. Anything else answers 404, exactly like an id that does not exist, so a
-   tenant cannot even learn that another's call exists.
+   tenant cannot even learn that another's call exists. The path is checked before the
+   query and the body are even read: another tenant's call is 404 whatever they say.
+
+The tenants' tokens are read from the configuration in force for every request
+(``ApiDeps.tenants``): a reload adds and removes them at once.
 """
 
 from __future__ import annotations
@@ -47,6 +51,21 @@ TENANT_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", f"{_V1}/calls/{{call_id}}/recording"),
         *(("POST", f"{_V1}/calls/{{call_id}}/recording/{v}") for v in ("start", "pause", "resume")),
         ("POST", f"{_V1}/calls/{{call_id}}/transfer"),
+        # Call control on its own calls: a tenant's supervisor or CRM transfers, consults
+        # and monitors them (the targets named in the body are checked as its own).
+        *(
+            ("POST", f"{_V1}/calls/{{call_id}}/{step}")
+            for step in (
+                "transfer/blind",
+                "consult",
+                "consult/complete",
+                "consult/conference",
+                "consult/cancel",
+                "monitor",
+                "monitor/{monitor_id}/mode",
+                "monitor/{monitor_id}/stop",
+            )
+        ),
         ("GET", f"{_V1}/queues"),
         ("GET", f"{_V1}/callbacks"),
         ("POST", f"{_V1}/callbacks"),

@@ -1,9 +1,10 @@
 """The running service as the pages see it (``callrouter.web.ports.LiveSource``).
 
-Changes are learnt from the router's own hooks (operator states, final records) and
-from the commands it hands the executor (a caller joining, ringing, leaving): every
-change of the routing core that a page shows produces one of the three. Listeners only
-take note (the wallboard's hub debounces), so the routing path pays a function call.
+Changes are learnt from the router's own hooks (operator states, final records), from
+the commands it hands the executor (a caller joining, ringing, leaving) and from the
+settings holder (a reload): every change of the routing core that a page shows
+produces one of them. Listeners only take note (the wallboard's hub debounces), so
+the routing path pays a function call.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class LiveCenter:
         self._holder = settings
         self._router: Router | None = None
         self._listeners: list[Callable[[Change], None]] = []
+        settings.on_swap(lambda: self._tell(Change.SETTINGS))
 
     def watch(self, router: Router) -> None:
         """Learn the router's changes (call once, right after building it)."""
@@ -66,6 +68,7 @@ class LiveCenter:
             caller_name=session.caller_name,
             called_number=session.called_number,
             customer=dict(session.customer_card) if session.customer_card else None,
+            tenant=session.tenant or self.settings.tenant_of_queue(session.queue),
         )
 
     def on_change(self, listener: Callable[[Change], None]) -> None:

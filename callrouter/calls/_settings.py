@@ -22,6 +22,7 @@ class SettingsHolder:
     def __init__(self, settings: Settings) -> None:
         self._current = settings
         self.generation = 0
+        self._on_swap: list[Callable[[], None]] = []
 
     @property
     def current(self) -> Settings:
@@ -30,6 +31,12 @@ class SettingsHolder:
     def swap(self, settings: Settings) -> None:
         self._current = settings
         self.generation += 1
+        for listener in self._on_swap:
+            listener()
+
+    def on_swap(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (synchronously: it must only take note) after each swap."""
+        self._on_swap.append(listener)
 
     def __call__(self) -> Settings:
         return self._current

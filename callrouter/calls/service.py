@@ -49,7 +49,7 @@ from callrouter.calls._recovery import Recovery
 from callrouter.calls._router import Router
 from callrouter.calls._serial import SerialExecutor
 from callrouter.calls._sessions import SessionRegistry
-from callrouter.calls._settings import SettingsHolder
+from callrouter.calls._settings import Derived, SettingsHolder
 from callrouter.calls._transfers import CallTransfers
 from callrouter.calls.stasis import StasisHandlers
 from callrouter.config import Settings
@@ -331,7 +331,7 @@ class CallrouterService:
                     self.metrics, self.ari_metrics, holder, engine, writer, ari, notifier
                 ),
                 call_control=call_control,
-                tenants=TenantAccess.from_settings(settings),
+                tenants=Derived(holder, TenantAccess.from_settings).get,  # follows reloads
             )
             if settings.http.enabled
             else None

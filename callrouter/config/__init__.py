@@ -19,6 +19,7 @@ from callrouter.config._schema import (
     RecordingSettings,
     Settings,
     SimulatorSettings,
+    SupervisorSettings,
     is_loopback,
 )
 from callrouter.config._tenants import DEFAULT_TENANT, TenantCrmSettings, TenantSettings
@@ -43,6 +44,7 @@ __all__ = [
     "RecordingSettings",
     "Settings",
     "SimulatorSettings",
+    "SupervisorSettings",
     "TenantCrmSettings",
     "TenantSettings",
     "config_files",

@@ -334,6 +334,7 @@ def _cross_reference_problems(
         calendar_tenants={name: c.tenant for name, c in settings.calendars.items()},
         queue_calendars={name: q.hours for name, q in queues.items()},
         admin_tokens=[t.get_secret_value() for t in (http.token, http.viewer_token) if t],
+        supervisor_tenants={name: s.tenant for name, s in settings.supervisors.items()},
     )
     return [_at(path, message, origins, default_file) for path, message in found]
 

@@ -264,6 +264,9 @@ class SupervisorSettings(_Section):
     # secret is (`callrouter operators panel-secret --supervisor <id>`); without it only
     # http.token signs them in.
     panel_secret_hash: str | None = Field(None, pattern=SECRET_HASH_PATTERN)
+    # A tenant's own supervisor sees and monitors only that tenant's calls; unset: the
+    # center's, who sees every call.
+    tenant: TenantRef | None = None
 
 
 class CalendarSettings(_Section):

@@ -49,8 +49,8 @@ class TenantCrmSettings(_Section):
 
 class TenantSettings(_Section):
     name: str = ""
-    # Bearer tokens that act as this tenant on the HTTP API (read at start): several, so
-    # a token can be rotated (add the new one, restart, remove the old one later).
+    # Bearer tokens that act as this tenant on the HTTP API and the wallboard: several,
+    # so a token can be rotated (add the new one, reload, remove the old one later).
     tokens: list[SecretStr] = Field(default_factory=list)
     crm: TenantCrmSettings | None = None
     # None: recording.retention_days.
@@ -65,6 +65,7 @@ def tenant_problems(
     calendar_tenants: Mapping[str, str],
     queue_calendars: Mapping[str, str | None],
     admin_tokens: list[str],
+    supervisor_tenants: Mapping[str, str | None] | None = None,
 ) -> list[tuple[FieldPath, str]]:
     """Tenant references that point at nothing or cross a tenant's border.
 
@@ -86,6 +87,9 @@ def tenant_problems(
     for calendar, tenant in calendar_tenants.items():
         if tenant not in known:
             found.append((("calendars", calendar, "tenant"), f"unknown tenant {tenant!r}"))
+    for supervisor, owner in (supervisor_tenants or {}).items():
+        if owner is not None and owner not in known:
+            found.append((("supervisors", supervisor, "tenant"), f"unknown tenant {owner!r}"))
     for campaign, (tenant, queue) in campaign_queues.items():
         if tenant not in known:
             found.append((("campaigns", campaign, "tenant"), f"unknown tenant {tenant!r}"))

@@ -4,7 +4,7 @@ and by campaign. Live figures (waiting, ringing, states) come from the engine in
 Per queue it reuses ``queue_figures`` (the definitions of ``queues status``: service
 level with short abandons excluded, ASA, abandon rate). The intraday chart is the
 interval report's (``store.reports.queue_report``, 15-minute intervals of the call
-center's day, DST-correct), summed over the queues.
+center's day, DST-correct), summed over the queues, and over each tenant's own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from callrouter.store.reports import ReportPeriod, queue_report, resolve_frame
 __all__ = [
     "CampaignBoardFigures",
     "IntervalFigures",
+    "Intraday",
     "campaign_board_figures",
     "intraday_figures",
     "queue_figures",
@@ -42,6 +43,14 @@ class IntervalFigures:
         return self.answered_in_sl / self.counted_for_sl if self.counted_for_sl else None
 
 
+@dataclass(frozen=True, slots=True)
+class Intraday:
+    """Today's quarter hours, every queue summed, and each tenant's queues summed."""
+
+    center: list[IntervalFigures]
+    by_tenant: dict[str, list[IntervalFigures]]
+
+
 async def intraday_figures(
     conn: DbConnection,
     *,
@@ -51,8 +60,11 @@ async def intraday_figures(
     service_levels: Mapping[str, float],
     targets: Mapping[str, float],
     wrapups: Mapping[str, float],
-) -> list[IntervalFigures]:
-    """The quarter hours of the call center's ``day`` up to ``now``, all queues summed."""
+    tenant_of: Mapping[str, str] | None = None,
+) -> Intraday:
+    """The quarter hours of the call center's ``day`` up to ``now``: all queues summed,
+    and (with ``tenant_of``, queue to tenant) each tenant's own queues summed, from one
+    read of the interval report."""
     midnight = datetime.combine(day, time())
     period = ReportPeriod(
         start=midnight, end=midnight + timedelta(days=1), timezone=timezone, interval="15m"
@@ -61,23 +73,30 @@ async def intraday_figures(
     rows = await queue_report(
         conn, frame, service_levels=service_levels, targets=targets, wrapups=wrapups
     )
-    slots: dict[datetime, list[int]] = {
-        period.local(bucket): [0, 0, 0, 0] for bucket in frame.buckets if bucket <= now
+    starts = [period.local(bucket) for bucket in frame.buckets if bucket <= now]
+    tenant_of = tenant_of or {}
+    groups: dict[str | None, dict[datetime, list[int]]] = {
+        group: {start: [0, 0, 0, 0] for start in starts}
+        for group in (None, *sorted(set(tenant_of.values())))
     }
     for row in rows:
-        sums = slots.get(row.start)
-        if sums is None:
-            continue  # a quarter hour still to come
         counted = row.offered - row.short_abandoned
-        sums[0] += row.offered
-        sums[1] += row.answered
         # The report gives the rate; its numerator is the rate times its denominator.
-        sums[2] += round((row.service_level or 0.0) * counted)
-        sums[3] += counted
-    return [
-        IntervalFigures(start=start, offered=o, answered=a, answered_in_sl=s, counted_for_sl=c)
-        for start, (o, a, s, c) in slots.items()
-    ]
+        figures = (row.offered, row.answered, round((row.service_level or 0.0) * counted), counted)
+        for group in {None, tenant_of.get(row.queue)}:
+            sums = groups.get(group, {}).get(row.start)
+            if sums is not None:  # None: a quarter hour still to come
+                for index, value in enumerate(figures):
+                    sums[index] += value
+    slots = {
+        group: [
+            IntervalFigures(start=start, offered=o, answered=a, answered_in_sl=s, counted_for_sl=c)
+            for start, (o, a, s, c) in by_start.items()
+        ]
+        for group, by_start in groups.items()
+    }
+    center = slots.pop(None)
+    return Intraday(center=center, by_tenant={str(k): v for k, v in slots.items()})
 
 
 @dataclass(frozen=True, slots=True)

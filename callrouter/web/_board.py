@@ -15,10 +15,17 @@ from typing import Any
 from callrouter.acd import AcdSnapshot, OperatorView
 from callrouter.config import Settings
 from callrouter.store.calls import QueueFigures
-from callrouter.store.wallboard import CampaignBoardFigures, IntervalFigures
+from callrouter.store.wallboard import CampaignBoardFigures, IntervalFigures, Intraday
 from callrouter.web.ports import CallParty
 
-__all__ = ["Board", "figures_document", "live_board", "panel_view", "with_figures"]
+__all__ = [
+    "Board",
+    "client_name",
+    "figures_document",
+    "live_board",
+    "panel_view",
+    "with_figures",
+]
 
 # Operators who can take a campaign's customer now or soon: the dial level's divisor.
 _WORKING_STATES = ("available", "offered", "on_call", "wrapup")
@@ -32,6 +39,16 @@ def _iso(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
 
 
+def client_name(settings: Settings, tenant: str) -> str | None:
+    """The client company a tenant is (its ``name``, else its id), for the operator who
+    greets its callers; None when ``tenant`` is no configured tenant (the center's own
+    calls, in a center without tenants)."""
+    configured = settings.tenants.get(tenant)
+    if configured is None:
+        return None
+    return configured.name or tenant
+
+
 def live_board(
     snapshot: AcdSnapshot,
     *,
@@ -40,13 +57,16 @@ def live_board(
 ) -> Board:
     """The live part of the board: per queue, callers waiting (with the oldest one's
     queue time, to tick), ringing and operators by state; per operator, state, pause
-    reason, since when, and the queue and caller of the current call."""
+    reason, since when, and the queue, tenant and caller of the current call."""
     queues = []
     for queue in snapshot.queues:
         config = settings.queues.get(queue.name)
+        tenant = settings.tenant_of_queue(queue.name)
         queues.append(
             {
                 "name": queue.name,
+                "tenant": tenant,
+                "client": client_name(settings, tenant),
                 "waiting": len(queue.waiting),
                 "oldest_queued_at": _iso(min((c.queued_at for c in queue.waiting), default=None)),
                 "ringing": queue.ringing,
@@ -75,9 +95,15 @@ def _operator(
     call: dict[str, Any] | None = None
     if op.call_id is not None:
         who = party(op.call_id)
+        queue = queue_of.get(op.call_id) or (who.queue if who else None)
+        # The call's own tenant, as its rows carry it; a call with no queue
+        # (click-to-call) is the default tenant's.
+        tenant = who.tenant if who else settings.tenant_of_queue(queue or "")
         call = {
             "id": op.call_id,
-            "queue": queue_of.get(op.call_id) or (who.queue if who else None),
+            "queue": queue,
+            "tenant": tenant,
+            "client": client_name(settings, tenant),
             "caller_number": who.caller_number if who else "",
             "caller_name": who.caller_name if who else "",
         }
@@ -113,10 +139,11 @@ def figures_document(
     settings: Settings,
     day_start: datetime,
     queues: list[QueueFigures],
-    intraday: list[IntervalFigures],
+    intraday: Intraday,
     campaigns: list[CampaignBoardFigures],
 ) -> dict[str, Any]:
-    """Today's figures as the board shows them (see ``store.wallboard``)."""
+    """Today's figures as the board shows them (see ``store.wallboard``); the chart of
+    each tenant's own queues rides along for the tenants' views (``_tenant_view``)."""
     by_queue: dict[str, Any] = {}
     for fig in queues:
         config = settings.queues.get(fig.queue)
@@ -140,6 +167,8 @@ def figures_document(
         campaign_rows.append(
             {
                 "name": row.campaign,
+                # A campaign no longer configured is nobody's: no tenant sees it.
+                "tenant": campaign.tenant if campaign is not None else None,
                 "mode": row.mode,
                 "state": row.state,
                 "queue": row.queue,
@@ -156,17 +185,22 @@ def figures_document(
         "day_start": _iso(day_start),
         "timezone": settings.reports.timezone,
         "queues": by_queue,
-        "intraday": [
-            {
-                "start": _iso(slot.start),
-                "offered": slot.offered,
-                "answered": slot.answered,
-                "service_level": slot.service_level,
-            }
-            for slot in intraday
-        ],
+        "intraday": _slots(intraday.center),
+        "intraday_by_tenant": {t: _slots(slots) for t, slots in intraday.by_tenant.items()},
         "campaigns": campaign_rows,
     }
+
+
+def _slots(intraday: list[IntervalFigures]) -> list[dict[str, Any]]:
+    return [
+        {
+            "start": _iso(slot.start),
+            "offered": slot.offered,
+            "answered": slot.answered,
+            "service_level": slot.service_level,
+        }
+        for slot in intraday
+    ]
 
 
 def with_figures(live: Board, figures: dict[str, Any]) -> Board:

@@ -9,7 +9,9 @@ subscriber. After a push it sleeps ``min_interval_s``: a burst of changes costs 
 board, and a page is never more than that plus one build behind.
 
 Each subscriber keeps only the latest board (a slow page skips boards, it never makes
-the hub wait or hold memory for it).
+the hub wait or hold memory for it). After a reload every subscriber gets the next board
+even if it did not change: each page's stream checks again that its viewer may still
+see it (a token removed ends the stream).
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class BoardHub:
         self._figures_read_at = float("-inf")
         self._last_figures: dict[str, Any] = {}
         self._last_text = ""
+        self._offer_to_all = False
         self.current: Board | None = None
         self.boards_built = 0
 
@@ -104,6 +107,9 @@ class BoardHub:
         # Today's figures follow too: soon after a call ended (its row must be written
         # first), at the bounded pace otherwise (a dialled customer changes a campaign).
         delay = self._figures_delay_s if change is Change.FINAL else self._figures_min_interval_s
+        if change is Change.SETTINGS:
+            self._offer_to_all = True  # and the queues' tenants may have changed
+            delay = 0.0
         due = time.monotonic() + delay
         self._figures_due = due if self._figures_due is None else min(self._figures_due, due)
         self._wake.set()
@@ -168,8 +174,9 @@ class BoardHub:
         # The board's own time always changes; only a different content is news.
         text = json.dumps({k: v for k, v in board.items() if k != "at"}, sort_keys=True)
         self.boards_built += 1
-        if text == self._last_text and self.current is not None:
+        if text == self._last_text and self.current is not None and not self._offer_to_all:
             return
+        self._offer_to_all = False
         self._last_text = text
         self.current = board
         for subscription in list(self._subscribers):

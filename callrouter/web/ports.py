@@ -23,6 +23,9 @@ class Change(StrEnum):
     LIVE = "live"
     # A call got its outcome: today's figures change too (read from PostgreSQL).
     FINAL = "final"
+    # The configuration was reloaded: tokens and tenants may have changed, so every
+    # open page checks again that its viewer may still see the board.
+    SETTINGS = "settings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class CallParty:
     called_number: str
     # The customer card found when the call arrived (name, tier, account, notes).
     customer: Mapping[str, object] | None
+    # The tenant (client company) the call belongs to: its first queue's, as its rows.
+    tenant: str
 
 
 class LiveSource(Protocol):

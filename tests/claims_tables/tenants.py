@@ -14,6 +14,8 @@ _MIGRATION = "tests/tenants/test_migration.py"
 _CALLS = "tests/tenants/test_call_path.py"
 _API = "tests/tenants/test_api.py"
 _CLI = "tests/tenants/test_cli.py"
+_PAGES = "tests/tenants/test_pages.py"
+_RELOAD = "tests/tenants/test_reload.py"
 
 CLAIMS: list[Claim] = [
     Claim(
@@ -83,6 +85,42 @@ CLAIMS: list[Claim] = [
         TENANTS,
         "`http.token` stays the center's admin token and sees everything",
         claims(f"{_API}::test_a_tenant_lists_only_its_calls_the_center_all"),
+    ),
+    Claim(
+        TENANTS,
+        "Call control (blind transfers, consultations, monitoring) accepts it on the tenant's own calls only: another tenant's call in the path is 404 before the body is even read",
+        claims(
+            f"{_API}::test_no_route_reads_across_tenants",
+            f"{_PAGES}::test_a_tenants_supervisor_monitors_its_own_calls_only",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "A tenant's token opens a wallboard that shows that tenant only, live updates included",
+        claims(f"{_PAGES}::test_a_tenants_wallboard_never_shows_another_tenants_calls"),
+    ),
+    Claim(
+        TENANTS,
+        "a tenant's supervisor (`tenant: acme` under `supervisors.<id>`, or signed in with the tenant's token) monitors that tenant's calls only",
+        claims(
+            f"{_PAGES}::test_a_tenants_supervisor_monitors_its_own_calls_only",
+            f"{_CONFIG}::test_a_supervisor_of_an_unknown_tenant_is_located",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "a shared operator's panel names the client each call is for",
+        claims(f"{_PAGES}::test_a_shared_operators_panel_says_which_client_a_call_is_for"),
+    ),
+    Claim(
+        TENANTS,
+        "Operators are not tenants: they sign in to their panel as before.",
+        claims(f"{_PAGES}::test_a_shared_operators_panel_says_which_client_a_call_is_for"),
+    ),
+    Claim(
+        TENANTS,
+        "applies `tenants.<id>.tokens` at once: a token added works from the next request and a token removed is refused from the next request, on the API and the pages alike; the page sessions it opened (a wall screen's cookie, a supervisor's session, an open live stream) end with it",
+        claims(f"{_RELOAD}::test_tenant_tokens_added_and_removed_by_a_reload_apply_at_once"),
     ),
     Claim(
         TENANTS,

@@ -73,6 +73,13 @@ def test_an_unknown_tenant_is_located(tmp_path: Path) -> None:
     assert "unknown tenant 'initech'" in problem.message
 
 
+def test_a_supervisor_of_an_unknown_tenant_is_located(tmp_path: Path) -> None:
+    text = "queues:\n  support: {}\nsupervisors:\n  sue:\n    tenant: initech\n"
+    [problem] = _problems(_write(tmp_path, text), {})
+    assert (problem.line, problem.field) == (5, "supervisors.sue.tenant")
+    assert "unknown tenant 'initech'" in problem.message
+
+
 def test_a_campaign_cannot_use_another_tenants_queue(tmp_path: Path) -> None:
     text = TWO_TENANTS.replace(
         "{tenant: acme, queue: acme-support}", "{tenant: globex, queue: acme-support}"

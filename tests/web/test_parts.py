@@ -7,7 +7,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from callrouter.web import BoardHub, Change, PageKeys, hash_secret, panel_view, verify_secret
+from callrouter.config import SupervisorSettings
+from callrouter.web import (
+    CENTER,
+    BoardHub,
+    Change,
+    PageKeys,
+    SupervisorSession,
+    hash_secret,
+    panel_view,
+    verify_secret,
+)
 from callrouter.web import render_script as render
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -49,10 +59,10 @@ def test_a_wall_screen_cookie_is_no_token() -> None:
     keys = PageKeys.from_tokens(b"full-token-0123456789", b"viewer-token-0123456789")
     cookie = keys.board_cookie("viewer-token-0123456789")
     assert cookie is not None and "viewer" not in cookie
-    assert keys.board_allowed(cookie, None)
-    assert not keys.board_allowed("forged", None)
+    assert keys.board_viewer(cookie, None) == CENTER
+    assert keys.board_viewer("forged", None) is None
     assert keys.board_cookie("wrong") is None
-    assert PageKeys.from_tokens(None, None).board_allowed(None, None)  # an open API
+    assert PageKeys.from_tokens(None, None).board_viewer(None, None) == CENTER  # an open API
 
 
 def test_the_panel_sees_only_its_operator_and_queues() -> None:
@@ -132,18 +142,23 @@ def test_make_run_prints_the_pages_addresses_never_the_token() -> None:
 
 def test_a_supervisor_session_is_its_own_and_ends_with_the_secret() -> None:
     keys = PageKeys.from_tokens(b"a-long-random-test-token-0123456789", None)
-    hashes: dict[str, str | None] = {"lisa": "pbkdf2_sha256$1000$x$y"}
-    cookie = keys.supervisor_cookie("lisa", hashes["lisa"], NOW)
-    assert keys.supervisor_of(cookie, hashes, NOW) == "lisa"
-    assert keys.supervisor_of(cookie, {"lisa": "changed"}, NOW) is None
-    assert keys.supervisor_of(cookie, hashes, NOW + timedelta(hours=13)) is None
+    secret_hash, changed = hash_secret("2718", iterations=1000), hash_secret("0", iterations=1000)
+    lisa = _supervisors(lisa=secret_hash)
+    cookie = keys.supervisor_cookie("lisa", secret_hash, NOW)
+    assert keys.supervisor_of(cookie, lisa, NOW) == SupervisorSession("lisa", None)
+    assert keys.supervisor_of(cookie, _supervisors(lisa=changed), NOW) is None
+    assert keys.supervisor_of(cookie, lisa, NOW + timedelta(hours=13)) is None
     # An operator's session is no supervisor's, nor the other way round.
-    assert keys.operator_of(cookie, hashes, NOW) is None
-    operator = keys.operator_cookie("lisa", hashes["lisa"], NOW)
-    assert keys.supervisor_of(operator, hashes, NOW) is None
+    assert keys.operator_of(cookie, {"lisa": secret_hash}, NOW) is None
+    operator = keys.operator_cookie("lisa", secret_hash, NOW)
+    assert keys.supervisor_of(operator, lisa, NOW) is None
     # Signed in with http.token and not configured: valid until a secret is configured.
     by_token = keys.supervisor_cookie("mike", None, NOW)
-    assert keys.supervisor_of(by_token, hashes, NOW) == "mike"
-    assert keys.supervisor_of(by_token, {"mike": "pbkdf2_sha256$1000$x$y"}, NOW) is None
+    assert keys.supervisor_of(by_token, lisa, NOW) == SupervisorSession("mike", None)
+    assert keys.supervisor_of(by_token, _supervisors(mike=secret_hash), NOW) is None
     other_token = PageKeys.from_tokens(b"another-long-random-token-987654321", None)
-    assert other_token.supervisor_of(by_token, hashes, NOW) is None
+    assert other_token.supervisor_of(by_token, lisa, NOW) is None
+
+
+def _supervisors(**hashes: str | None) -> dict[str, SupervisorSettings]:
+    return {name: SupervisorSettings(panel_secret_hash=h) for name, h in hashes.items()}

@@ -86,6 +86,8 @@ async def test_who_may_monitor_from_the_wallboard(
                     "supervisor": "lisa",
                     "name": "lisa",
                     "endpoint": None,
+                    "tenant": None,  # the center's supervisor: every call
+                    "client": None,
                 }
             async with lisa.post(start, json=listen) as response:
                 assert response.status == 422, await response.text()

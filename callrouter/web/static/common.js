@@ -77,9 +77,17 @@ async function api(method, path, body) {
   return data;
 }
 
-// One Server-Sent Events stream; the browser reconnects by itself after a drop.
-function liveStream(url, onBoard, onStatus) {
+// One Server-Sent Events stream; the browser reconnects by itself after a drop. The
+// server ends it with an "ended" event when the page's token or session no longer opens
+// it (a reload removed the token): then onEnded (by default: load the page again, which
+// says how to get in).
+function liveStream(url, onBoard, onStatus, onEnded) {
   const source = new EventSource(url);
+  source.addEventListener("ended", () => {
+    source.close();
+    onStatus(false);
+    (onEnded || (() => location.reload()))();
+  });
   source.onopen = () => onStatus(true);
   source.onerror = () => onStatus(false);
   source.onmessage = (event) => {

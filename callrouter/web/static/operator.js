@@ -1,6 +1,7 @@
 // The operator panel: the operator's own state, the caller's card and script when a
 // call is offered (pushed over Server-Sent Events), dispositions, preview leads and
-// callbacks. Every request acts as the operator of the session cookie.
+// callbacks. Every request acts as the operator of the session cookie. For a shared
+// operator, each call says which client company (tenant) it is for, to greet by.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -26,7 +27,7 @@ async function start() {
   $("preview-campaign").replaceChildren(...previews.map((c) => h("option", { value: c.name }, c.name)));
   $("cb-queue").replaceChildren(...me.all_queues.map((q) => h("option", { value: q, selected: me.queues.includes(q) && q === me.queues[0] }, q)));
   if (stream) stream.close();
-  stream = liveStream("/operator/events", onPanel, setLive);
+  stream = liveStream("/operator/events", onPanel, setLive, () => { stream = null; start(); });
 }
 
 function setLive(on) {
@@ -57,6 +58,7 @@ function onPanel(view) {
   if (op.call && op.call.id !== currentCallId) {
     currentCallId = op.call.id;
     showCaller(op.call);
+    showClient(op.call.client);
     loadCard(op.call.id);
   }
   $("call-label").textContent = op.call
@@ -69,12 +71,18 @@ function renderQueues(view) {
   $("my-queue-list").replaceChildren(...view.queues.map((q) => {
     const today = figures[q.name] || {};
     return h("div", { class: "queue-line", "data-queue": q.name },
-      h("div", {}, h("div", { class: "queue-name" }, q.name),
+      h("div", {}, h("div", { class: "queue-name" }, q.name,
+        me.clients[q.name] ? h("span", { class: "queue-client" }, ` · ${me.clients[q.name]}`) : null),
         h("div", { class: "muted" }, q.oldest_queued_at
           ? ["longest ", h("span", { class: "num", "data-since": q.oldest_queued_at }, "")] : "nobody waiting",
           ` · SL ${fmtPct(today.service_level)}`)),
       h("div", { class: "queue-count" }, h("b", { class: "num" }, q.waiting), h("span", { class: "muted" }, "waiting")));
   }));
+}
+
+function showClient(client) {
+  $("call-client").textContent = client ? `for ${client}` : "";
+  $("call-client").hidden = !client;
 }
 
 function showCaller(call) {
@@ -91,6 +99,7 @@ async function loadCard(callId, attempts = 5) {
   if (callId !== currentCallId) return; // another call came meanwhile
   currentCard = card;
   showError("");
+  showClient(card.client);
   $("caller-name").textContent = (card.customer && card.customer.name) || card.caller_name || card.caller_number;
   $("caller-number").textContent = card.caller_number;
   const c = card.customer;

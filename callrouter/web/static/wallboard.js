@@ -1,7 +1,9 @@
 // The wallboard: one Server-Sent Events stream, the whole board redrawn on each push,
 // waits and times in state ticking every second from the server's timestamps. A
 // signed-in supervisor (/wallboard/supervisor) also gets Listen, Whisper and Barge on
-// every call in progress; a wall screen (the viewer token) never does.
+// every call in progress; a wall screen (the viewer token) never does. A tenant's board
+// (board.tenant) holds only its own queues and calls: an operator busy for another
+// tenant comes with "elsewhere" and no call.
 "use strict";
 
 const STATE_ORDER = ["on_call", "offered", "wrapup", "available", "paused", "logged_out"];
@@ -30,8 +32,10 @@ function queueCard(queue, figures) {
   const oldestWait = Clock.secondsSince(queue.oldest_queued_at);
   const atRisk = today.at_risk || (oldestWait !== null && threshold > 0 && oldestWait >= threshold);
   const slClass = sl === null || sl === undefined ? "" : (sl < target ? "sl-bad" : "sl-good");
+  // The center's board names each queue's client company; a tenant's own board does not.
+  const client = lastBoard && !lastBoard.tenant && queue.client ? h("span", { class: "client" }, queue.client) : null;
   return h("article", { class: `card queue${atRisk ? " at-risk" : ""}`, "data-queue": queue.name },
-    h("div", { class: "name" }, h("strong", {}, queue.name), h("div", { class: "states" }, stateChips(queue.operators))),
+    h("div", { class: "name" }, h("strong", {}, queue.name, client), h("div", { class: "states" }, stateChips(queue.operators))),
     bigFigure("waiting", queue.waiting, { "data-field": "waiting", class: `value num${queue.waiting ? " hot" : ""}` }),
     bigFigure("longest wait", queue.oldest_queued_at ? fmtDuration(oldestWait) : "–", {
       "data-field": "longest", "data-since": queue.oldest_queued_at,
@@ -56,8 +60,9 @@ function operatorRow(op) {
       h("span", { class: `pill state-${op.state}` }, STATE_LABELS[op.state] || op.state),
       op.reason ? h("span", { class: "reason", "data-field": "reason" }, op.reason) : null),
     h("td", { class: "num", "data-since": op.since }, fmtDuration(Clock.secondsSince(op.since))),
-    h("td", { "data-field": "queue" }, call ? call.queue || "" : ""),
-    h("td", { "data-field": "caller" }, caller),
+    h("td", { "data-field": "queue" }, call ? call.queue || "" : "",
+      call && call.client && !lastBoard.tenant ? h("span", { class: "client" }, call.client) : null),
+    h("td", { "data-field": "caller" }, op.elsewhere ? h("span", { class: "elsewhere" }, "busy for another client") : caller),
     supervisor ? h("td", { class: "monitor" }, monitorButtons(op)) : null);
 }
 
@@ -112,6 +117,7 @@ async function loadSupervisor() {
   if (!me.supervisor) return;
   supervisor = me;
   document.getElementById("sup-name").textContent = me.name;
+  document.getElementById("sup-client").textContent = me.client ? `· ${me.client}` : "";
   document.getElementById("sup-phone").value = me.endpoint || "";
   document.getElementById("supervisor-bar").hidden = false;
   document.getElementById("monitor-head").hidden = false;
@@ -183,6 +189,9 @@ function drawChart(svg, slots, target) {
 
 function render(board) {
   lastBoard = board;
+  const client = board.tenant ? (board.queues.find((q) => q.client) || {}).client || board.tenant : "";
+  document.getElementById("client").textContent = client;
+  document.getElementById("client").hidden = !client;
   const figures = board.figures || {};
   const byQueue = figures.queues || {};
   document.getElementById("queues").replaceChildren(...board.queues.map((q) => queueCard(q, byQueue[q.name])));
