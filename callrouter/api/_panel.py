@@ -217,7 +217,7 @@ async def card(request: web.Request) -> web.StreamResponse:
     async with _db(deps, "cannot read the caller's card") as conn:
         row = await conn.fetchrow(
             "SELECT direction, caller_number, caller_name, called_number, queue_name,"
-            " operator_id FROM calls WHERE id = $1",
+            " operator_id, tenant FROM calls WHERE id = $1",
             call_id,
         )
         attempt = await panel_store.attempt_of_call(conn, call_id)
@@ -229,9 +229,16 @@ async def card(request: web.Request) -> web.StreamResponse:
         if not mine or (party is None and row is None):
             raise NotFound(f"no call {call_id} of operator {operator_id!r}")
         number, caller_name, queue = _who(party, row)
-        customer = await find_customer(conn, number, region=region) if number else None
+        # The call's tenant's: never another client's card of the number (shared operators).
+        tenant = row["tenant"] if row is not None else settings.tenant_of_queue(queue or "")
+        customer = (
+            await find_customer(conn, number, tenant=tenant, region=region) if number else None
+        )
         keys = [*phone_keys(number, region), *([customer.phone] if customer else [])]
-        past = await panel_store.past_calls(conn, keys, exclude=call_id) if number else []
+        past = (
+            await panel_store.past_calls(conn, keys, tenant=tenant, exclude=call_id)
+            if number else []
+        )  # fmt: skip
     fields: dict[str, object] = {
         "caller_number": number, "caller_name": caller_name, "phone": number,
         "queue": queue, "operator": settings.operators[operator_id].name or operator_id,

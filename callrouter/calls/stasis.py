@@ -63,6 +63,7 @@ LOOKUP_BUDGET_S = 1.0
 # Stasis arguments of the legs call control originates (calls/_transfers, _monitoring).
 CALL_CONTROL_KINDS = frozenset({"consult", "snoop"})
 
+
 class StasisHandlers(ReadsSettings):
     def __init__(
         self,
@@ -160,7 +161,11 @@ class StasisHandlers(ReadsSettings):
         earlier, mine = self._last_arrival, asyncio.Event()
         self._last_arrival = mine
         try:
-            customer = await self._lookup_customer(channel.caller.number)
+            # The tenant of the number called (set on the session by call_created): its
+            # card and its priority, never another tenant's card of the same phone.
+            customer = await self._lookup_customer(
+                channel.caller.number, self._journal.tenant(session)
+            )
             await earlier.wait()
             self._admit(session, customer, queue, target, now)
         finally:
@@ -206,7 +211,7 @@ class StasisHandlers(ReadsSettings):
             )
         )
 
-    async def _lookup_customer(self, number: str) -> CustomerCard | None:
+    async def _lookup_customer(self, number: str, tenant: str) -> CustomerCard | None:
         if not number:
             return None
         try:
@@ -214,7 +219,7 @@ class StasisHandlers(ReadsSettings):
             # connection's 10 s connect timeout) must not hold the caller back.
             async with asyncio.timeout(LOOKUP_BUDGET_S), self._pool.acquire() as conn:
                 return await find_customer(
-                    conn, number, region=self._settings.dialer.default_region
+                    conn, number, tenant=tenant, region=self._settings.dialer.default_region
                 )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             # A database outage must not stop routing: route without the card.
@@ -343,9 +348,7 @@ class StasisHandlers(ReadsSettings):
     async def on_recording_finished(self, event: RecordingFinished) -> None:
         name = event.recording.name
         self._executor.recordings.pop(name, None)
-        duration = (
-            float(event.recording.duration) if event.recording.duration is not None else None
-        )
+        duration = float(event.recording.duration) if event.recording.duration is not None else None
         self._journal.recording_changed(
             name, "done", ended_at=self._router.now(), duration_s=duration
         )
