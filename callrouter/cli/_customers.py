@@ -30,6 +30,12 @@ from callrouter.config import DEFAULT_TENANT
 from callrouter.dialer import NumberRejected, decode_lines, normalize_number
 from callrouter.errors import ConfigError, ConfigProblem, Conflict, InvalidInput, NotFound
 from callrouter.store import customers as cards
+from callrouter.store.customers import (
+    DEFAULT_TIER,
+    MAX_PRIORITY,
+    TIER_PRIORITIES,
+    priority_for_tier,
+)
 from callrouter.store.directory import find_customer, upsert_customer
 
 __all__ = [
@@ -44,10 +50,7 @@ TIER_HELP = (
     "Priority in the queue: higher is answered first. Without it the tier decides:"
     " vip or gold 10, silver 5, any other tier 0."
 )
-TIER_PRIORITIES = {"vip": 10, "gold": 10, "silver": 5}
 COLUMNS = ("phone", "name", "tier", "priority", "account", "notes")
-DEFAULT_TIER = "standard"
-MAX_PRIORITY = 1_000_000
 
 customers_app = typer.Typer(
     help="Customer cards (phone, name, tier, priority, account, notes): import, add, list, show."
@@ -63,11 +66,6 @@ def _say(message: str) -> None:
 
 def _warn(message: str) -> None:
     err_console.print(message, markup=False, highlight=False)
-
-
-def priority_for_tier(tier: str) -> int:
-    """The default priority of a tier: vip/gold 10, silver 5, anything else 0."""
-    return TIER_PRIORITIES.get(tier.strip().lower(), 0)
 
 
 def _tenant(state: CliState) -> str:

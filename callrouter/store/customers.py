@@ -23,7 +23,10 @@ import asyncpg
 from callrouter.store._pool import DbConnection
 
 __all__ = [
+    "DEFAULT_TIER",
     "E164",
+    "MAX_PRIORITY",
+    "TIER_PRIORITIES",
     "CustomerCalls",
     "CustomerRow",
     "ImportCounts",
@@ -31,12 +34,24 @@ __all__ = [
     "customer_calls",
     "customer_exists",
     "list_customers",
+    "priority_for_tier",
     "upsert_customers",
 ]
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,16}$")
 """What a stored phone looks like: ``+`` and digits, no blanks. E.164 allows 15 digits;
 phonenumbers formats a few valid German numbers with 16 or 17, so those are kept."""
+
+
+TIER_PRIORITIES = {"vip": 10, "gold": 10, "silver": 5}
+DEFAULT_TIER = "standard"
+MAX_PRIORITY = 1_000_000
+"""The column is a 32-bit integer; a priority beyond this is a typo."""
+
+
+def priority_for_tier(tier: str) -> int:
+    """The default priority of a tier: vip/gold 10, silver 5, anything else 0."""
+    return TIER_PRIORITIES.get(tier.strip().lower(), 0)
 
 
 def check_e164(phone: str) -> str:

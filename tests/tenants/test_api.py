@@ -44,8 +44,8 @@ SETTINGS = Settings.model_validate(
 
 
 async def _seed_tenant(pool: asyncpg.Pool, tenant: str) -> dict[str, Any]:
-    """One call (with an event and a recording), campaign, lead, attempt, customer and
-    callback of ``tenant``, as the service writes them."""
+    """One call (with an event and a recording), campaign, lead, attempt, customer,
+    do-not-call entry and callback of ``tenant``, as the service writes them."""
     queue, call_id = f"{tenant}-q", uuid.uuid4()
     settings = f'{{"tenant": "{tenant}"}}'
     await pool.execute("INSERT INTO queues (name, settings) VALUES ($1, $2)", queue, settings)
@@ -84,6 +84,9 @@ async def _seed_tenant(pool: asyncpg.Pool, tenant: str) -> dict[str, Any]:
         f"+1-{tenant}", f"customer of {tenant}", tenant,
     )  # fmt: skip
     await pool.execute(
+        "INSERT INTO do_not_call (phone, tenant) VALUES ($1, $2)", f"+1-{tenant}", tenant
+    )
+    await pool.execute(
         "INSERT INTO callbacks (queue_name, phone, queued_at, requested_at, due_at)"
         " VALUES ($1, $2, $3, $3, $3)",
         queue, f"+1-{tenant}", T0,
@@ -101,6 +104,7 @@ async def _seed_tenant(pool: asyncpg.Pool, tenant: str) -> dict[str, Any]:
         "campaign": f"{tenant}-c",
         "queue": queue,
         "operator_id": "gus" if tenant == "globex" else "anna",
+        "phone": f"+1-{tenant}",
     }
 
 
