@@ -1,11 +1,15 @@
 """Two tenants' campaigns dial the same numbers through the service on the simulated
 Asterisk: a number on acme's do-not-call list is never dialled for acme but is for
-globex; a number on the center's list is dialled for nobody."""
+globex; a number on the center's list is dialled for nobody. A number typed for a
+click-to-call is checked against the lists of the tenants its operator serves."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from callrouter.dialer.store import DialRefused
 from callrouter.sim import SimControl, SimulatedAsterisk
 from callrouter.store import open_pool
 from tests.calls.harness import eventually, make_settings, running_service
@@ -80,3 +84,37 @@ async def test_each_campaign_is_checked_against_the_centers_list_and_its_tenants
     assert sorted(dialled) == sorted(
         f"PJSIP/{phone}@pstn" for phone in (ACME_ONLY, NOBODYS, NOBODYS)
     )
+
+
+async def test_a_typed_number_is_checked_against_the_lists_of_the_operators_tenants(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str
+) -> None:
+    for operator in ("101", "102"):
+        await sim_control.set_endpoint("PJSIP", operator, behavior="answer", answer_after=0.05)
+    operators = {
+        **TENANTS["operators"],
+        "gus": {"endpoint": "PJSIP/102", "queues": {"globex-q": 0}, "logged_in": True},
+    }
+    settings = make_settings(sim, **{**TENANTS, "operators": operators, "campaigns": {}})
+    async with open_pool(db_dsn, max_size=1) as pool:
+        await pool.execute("INSERT INTO do_not_call (phone, tenant) VALUES ($1, 'acme')", ACME_ONLY)
+    async with running_service(settings, db_dsn) as service:
+        assert service.parts is not None and service.parts.center is not None
+        center = service.parts.center
+        # anna serves acme too: acme's list applies to whatever number she types.
+        with pytest.raises(DialRefused, match="do-not-call"):
+            await center.click_to_call(
+                operator_id="anna", number=ACME_ONLY, caller_id=None, campaign_id=None,
+                lead_id=None,
+            )  # fmt: skip
+        # gus serves globex alone: acme's list is none of his business.
+        await center.click_to_call(
+            operator_id="gus", number=ACME_ONLY, caller_id=None, campaign_id=None, lead_id=None
+        )
+
+        async def operator_rung() -> list[str] | None:
+            log = await sim_control.requests()
+            rung = [r["params"]["endpoint"] for r in log if r["params"].get("endpoint")]
+            return rung or None
+
+        assert await eventually(operator_rung, what="gus's phone rung") == ["PJSIP/102"]
