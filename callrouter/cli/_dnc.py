@@ -161,7 +161,7 @@ def list_entries(
     limit: int = typer.Option(100, "--limit", min=1, help="Entries to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Entries of the do-not-call list, by number."""
+    """Do-not-call entries by number: every list, or --tenant's and the center's."""
     state = state_of(ctx)
 
     async def go() -> tuple[int, list[dict[str, object]]]:
