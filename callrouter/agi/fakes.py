@@ -15,9 +15,12 @@ class InMemoryCustomerDirectory:
     def __init__(self, cards: Mapping[str, CustomerCard] | None = None) -> None:
         self._cards = dict(cards or {})
         self.queries: list[str] = []
+        # The called number of each query, in the same order.
+        self.called: list[str | None] = []
 
-    async def find_by_phone(self, number: str) -> CustomerCard | None:
+    async def find_by_phone(self, number: str, called: str | None) -> CustomerCard | None:
         self.queries.append(number)
+        self.called.append(called)
         return self._cards.get(number)
 
 

@@ -36,7 +36,9 @@ class CustomerCard:
 
 
 class CustomerDirectory(Protocol):
-    async def find_by_phone(self, number: str) -> CustomerCard | None: ...
+    async def find_by_phone(self, number: str, called: str | None) -> CustomerCard | None:
+        """The card of caller ``number`` for the number they called (a DID, whose queue's
+        tenant owns the card; None: the dialplan did not say)."""
 
 
 @dataclass(frozen=True, slots=True)

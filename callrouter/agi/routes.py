@@ -64,9 +64,15 @@ def _explicit(request: AgiRequest, key: str) -> str | None:
 
 
 async def handle_lookup(session: AgiSession, *, directory: CustomerDirectory) -> None:
-    """Caller number -> CR_CUSTOMER_* variables and, when known, CALLERID(name)."""
-    number = _explicit(session.request, "number") or session.request.caller_number
-    card = await directory.find_by_phone(number) if number else None
+    """Caller number -> CR_CUSTOMER_* variables and, when known, CALLERID(name).
+
+    The card is the one of the number called (``?did=``, else the numeric extension,
+    else the DNID): each tenant has its own cards, found through the DID's queue."""
+    request = session.request
+    number = _explicit(request, "number") or request.caller_number
+    # The first argument is the caller's number here, so only ?did= names the DID.
+    called = request.query.get("did", "").strip() or _dialled(request)
+    card = await directory.find_by_phone(number, called) if number else None
     log.info("agi.lookup", found=card is not None)
     # Set every variable, found or not, so values from an earlier lookup on this channel
     # (a transfer back into the inbound context) cannot leak into this one.
@@ -80,9 +86,10 @@ async def handle_lookup(session: AgiSession, *, directory: CustomerDirectory) ->
 
 def called_number(request: AgiRequest) -> str | None:
     """The DID: an explicit ``did`` / first argument, else a numeric extension, else DNID."""
-    explicit = _explicit(request, "did")
-    if explicit:
-        return explicit
+    return _explicit(request, "did") or _dialled(request)
+
+
+def _dialled(request: AgiRequest) -> str | None:
     if _DIALLED.match(request.extension):
         return request.extension
     return request.dnid

@@ -61,6 +61,7 @@ __all__ = [
     "OPENAPI_BODY",
     "callbacks",
     "click_to_call",
+    "db_connection",
     "get_call",
     "health",
     "list_calls",
@@ -83,7 +84,7 @@ _GONE_RECORDING_STATES = frozenset({"deleted", "failed"})
 
 
 @asynccontextmanager
-async def _db(inp: Inputs, action: str) -> AsyncIterator[DbConnection]:
+async def db_connection(inp: Inputs, action: str) -> AsyncIterator[DbConnection]:
     with database_errors(action):
         async with inp.deps.pool.acquire(timeout=_ACQUIRE_TIMEOUT_S) as conn:
             yield conn
@@ -111,7 +112,7 @@ async def health(inp: Inputs) -> web.StreamResponse:
 
 
 async def operators(inp: Inputs) -> OperatorList:
-    async with _db(inp, "cannot list operators") as conn:
+    async with db_connection(inp, "cannot list operators") as conn:
         rows = await list_operators(conn)
     access, tenant = inp.deps.access, inp.deps.tenant
     if access is not None and tenant is not None:  # a tenant sees those serving it
@@ -148,7 +149,7 @@ async def click_to_call(inp: Inputs) -> CallAccepted:
 
 async def list_calls(inp: Inputs) -> CallList:
     query = inp.query_as(CallsQuery)
-    async with _db(inp, "cannot list calls") as conn:
+    async with db_connection(inp, "cannot list calls") as conn:
         rows = await call_log.list_calls(
             conn, limit=query.limit, queue=query.queue, outcome=query.outcome
         )
@@ -157,7 +158,7 @@ async def list_calls(inp: Inputs) -> CallList:
 
 async def get_call(inp: Inputs) -> CallDetailOut:
     ident = inp.path_as(CallIdentPath).call_id
-    async with _db(inp, "cannot read the call") as conn:
+    async with db_connection(inp, "cannot read the call") as conn:
         detail = await call_log.get_call(conn, ident)
     call = CallRow.model_validate(dict(detail.call))
     url = f"{API_PREFIX}/calls/{call.id}/recording"
@@ -244,7 +245,7 @@ async def queues(inp: Inputs) -> QueueStatusOut:
 
 async def callbacks(inp: Inputs) -> CallbackList:
     query = inp.query_as(CallbacksQuery)
-    async with _db(inp, "cannot list callbacks") as conn:
+    async with db_connection(inp, "cannot list callbacks") as conn:
         rows = await store_callbacks.list_callbacks(
             conn, status=query.status, queue=query.queue, limit=query.limit
         )
@@ -267,7 +268,7 @@ async def schedule_callback(inp: Inputs) -> CallbackScheduled:
 async def set_disposition(inp: Inputs) -> DispositionOut:
     attempt_id = inp.path_as(AttemptPath).attempt_id
     body = inp.body_as(DispositionIn)
-    async with _db(inp, "cannot record the disposition") as conn:
+    async with db_connection(inp, "cannot record the disposition") as conn:
         row = await dialer_store.set_disposition(
             conn, attempt_id, body.disposition, note=body.note, callback_at=body.callback_at
         )

@@ -80,9 +80,14 @@ async def card(request: web.Request) -> web.StreamResponse:
         config = settings.campaigns.get(attempt["campaign"]) if attempt is not None else None
         tenant = config.tenant if config is not None else settings.tenant_of_queue(queue or "")
         async with _as_tenant_if_any(conn, settings, tenant) as seen:
-            customer = await find_customer(seen, number, region=region) if number else None
+            customer = (
+                await find_customer(seen, number, tenant=tenant, region=region) if number else None
+            )
             keys = [*phone_keys(number, region), *([customer.phone] if customer else [])]
-            past = await panel_store.past_calls(seen, keys, exclude=call_id) if number else []
+            past = (
+                await panel_store.past_calls(seen, keys, tenant=tenant, exclude=call_id)
+                if number else []
+            )  # fmt: skip
     client = client_name(settings, tenant)
     fields: dict[str, object] = {
         "caller_number": number, "caller_name": caller_name, "phone": number,

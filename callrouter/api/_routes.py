@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from callrouter.api import _handlers as h
 from callrouter.api._call_control_routes import CALL_CONTROL_ROUTES
+from callrouter.api._customer_routes import CUSTOMER_ROUTES
 from callrouter.api._handlers import API_PREFIX
 from callrouter.api._metrics import METRICS_ROUTE
 from callrouter.api._models import (
@@ -232,6 +233,7 @@ ROUTES: tuple[Route, ...] = (
         body=DispositionIn,
         errors=(404, 502),
     ),
+    *CUSTOMER_ROUTES,
     *CALL_CONTROL_ROUTES,
     *REPORT_ROUTES,
     *PLAN_ROUTES,

@@ -13,9 +13,10 @@ A request whose bearer token is one of ``tenants.<id>.tokens`` acts as that tena
    whatever the route: a ``call_id``, ``attempt_id``, ``campaign_id`` or ``lead_id``
    must be a row the tenant can see, a ``queue`` or ``campaign`` (name) must be one of
    the tenant's in the configuration, an ``operator_id`` an operator serving one of its
-   queues. Anything else answers 404, exactly like an id that does not exist, so a
-   tenant cannot even learn that another's call exists. The path is checked before the
-   query and the body are even read: another tenant's call is 404 whatever they say.
+   queues, a ``tenant`` the token's own. Anything else answers 404, exactly like an id
+   that does not exist, so a tenant cannot even learn that another's call exists. The
+   path is checked before the query and the body are even read: another tenant's call
+   is 404 whatever they say.
 
 The tenants' tokens are read from the configuration in force for every request
 (``ApiDeps.tenants``): a reload adds and removes them at once.
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from callrouter.config import Settings
+from callrouter.config import DEFAULT_TENANT, Settings
 from callrouter.errors import NotFound
 from callrouter.store import DbConnection
 from callrouter.store.tenants import ConnectionSource
@@ -75,6 +76,13 @@ TENANT_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # tenant's: it stays the center's.
         ("GET", f"{_V1}/reports/queues"),
         ("GET", f"{_V1}/reports/campaigns"),
+        # Cards and do-not-call lists are per tenant (api/_customer_routes.py).
+        ("GET", f"{_V1}/customers"),
+        ("GET", f"{_V1}/customers/{{phone}}"),
+        ("POST", f"{_V1}/customers"),
+        ("GET", f"{_V1}/dnc"),
+        ("POST", f"{_V1}/dnc"),
+        ("POST", f"{_V1}/dnc/remove"),
     }
 )
 """(method, path) of the routes a tenant's token may use; the rest answer it 403."""
@@ -97,6 +105,8 @@ class TenantAccess:
     queue_tenants: Mapping[str, str]
     campaign_tenants: Mapping[str, str]
     operator_tenants: Mapping[str, frozenset[str]]
+    # Every configured tenant, ``default`` included.
+    known_tenants: frozenset[str] = frozenset({DEFAULT_TENANT})
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TenantAccess:
@@ -109,6 +119,7 @@ class TenantAccess:
             queue_tenants={name: q.tenant for name, q in settings.queues.items()},
             campaign_tenants={name: c.tenant for name, c in settings.campaigns.items()},
             operator_tenants={op: settings.tenants_of_operator(op) for op in settings.operators},
+            known_tenants=frozenset({DEFAULT_TENANT, *settings.tenants}),
         )
 
     def tenant_of_token(self, sent: bytes) -> str | None:
@@ -147,6 +158,9 @@ async def _check_one(
         owners = access.queue_tenants if name == "queue" else access.campaign_tenants
         if owners.get(str(value)) != tenant:
             raise NotFound(f"no {name} {value!r}")
+    elif name == "tenant":
+        if value != tenant:  # a tenant's token names only itself
+            raise NotFound(f"no tenant {value!r}")
     elif name == "operator_id":
         if not access.serves(tenant, str(value)):
             raise NotFound(f"no operator {value!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
@@ -12,7 +13,7 @@ from callrouter.calls._acd_config import acd_config_from_settings
 from callrouter.calls._operator_requests import apply_operator_action
 from callrouter.calls._router import Router
 from callrouter.calls._settings import Derived, ReadsSettings, SettingsHolder
-from callrouter.config import Settings
+from callrouter.config import DEFAULT_TENANT, Settings
 from callrouter.errors import Conflict, NotFound
 from callrouter.store.directory import find_customer
 
@@ -26,16 +27,35 @@ __all__ = [
 
 class DatabaseCustomerDirectory(ReadsSettings):
     """FastAGI ``lookup``: national and international spellings of the caller's number
-    find the same card (``dialer.default_region``)."""
+    find the same card (``dialer.default_region``), in the tenant of the number called.
 
-    def __init__(self, pool: asyncpg.Pool, *, settings: SettingsHolder) -> None:
+    ``queue_for`` maps the called number to its queue as FastAGI's ``route`` does (a
+    queue's own name is taken as it is); that queue's tenant owns the card. A call with
+    no called number, or one that is not routed, looks in the tenant ``default``, like
+    the row of a call with no queue."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        settings: SettingsHolder,
+        queue_for: Callable[[str], str | None],
+    ) -> None:
         self._pool = pool
         self._holder = settings
+        self._queue_for = queue_for
 
-    async def find_by_phone(self, number: str) -> agi.CustomerCard | None:
+    def tenant_of_called(self, called: str | None) -> str:
+        if not called:
+            return DEFAULT_TENANT
+        queue = called if called in self._settings.queues else self._queue_for(called)
+        return self._settings.tenant_of_queue(queue or "")
+
+    async def find_by_phone(self, number: str, called: str | None) -> agi.CustomerCard | None:
+        tenant = self.tenant_of_called(called)
         async with self._pool.acquire() as conn:
             card = await find_customer(
-                conn, number, region=self._settings.dialer.default_region
+                conn, number, tenant=tenant, region=self._settings.dialer.default_region
             )
         if card is None:
             return None
@@ -52,6 +72,9 @@ class ReloadingRoutePlanner:
 
     def plan(self, called_number: str, now: datetime) -> agi.RouteDecision:
         return self._planner.get().plan(called_number, now)
+
+    def queue_for(self, called_number: str) -> str | None:
+        return self._planner.get().queue_for(called_number)
 
 
 def _planner_for(settings: Settings) -> agi.DidRoutePlanner:

@@ -133,7 +133,9 @@ class InboundArrivals(ReadsSettings):
     async def _card_for(self, session: CallSession) -> CustomerCard | None:
         """The caller's card, also kept on the session: whoever awaits the lookup (the
         screen pop) finds it there."""
-        customer = await self._lookup_customer(session.caller_number)
+        # The tenant of the number called (set on the session by call_created): its card
+        # and its priority, never another tenant's card of the same phone.
+        customer = await self._lookup_customer(session.caller_number, self._journal.tenant(session))
         if customer is None:
             return None
         # Answered outbound customers stay above every inbound caller, VIPs included.
@@ -156,7 +158,7 @@ class InboundArrivals(ReadsSettings):
                 CallerIdentified(session.call_id, session.priority, self._router.now())
             )
 
-    async def _lookup_customer(self, number: str) -> CustomerCard | None:
+    async def _lookup_customer(self, number: str, tenant: str) -> CustomerCard | None:
         if not number:
             return None
         try:
@@ -164,7 +166,7 @@ class InboundArrivals(ReadsSettings):
             # connection's 10 s connect timeout) must not hold the caller back.
             async with asyncio.timeout(LOOKUP_BUDGET_S), self._pool.acquire() as conn:
                 return await find_customer(
-                    conn, number, region=self._settings.dialer.default_region
+                    conn, number, tenant=tenant, region=self._settings.dialer.default_region
                 )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             # A database outage must not stop routing: route without the card.

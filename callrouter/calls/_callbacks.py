@@ -297,7 +297,7 @@ class QueueCallbacks(ReadsSettings):
             try:
                 # The rules at the moment of dialling, as for every outbound call.
                 await permit_dial(conn, number=claimed.phone, lead_id=None, now=now,
-                                  default_region=region)  # fmt: skip
+                                  tenants=[claimed.tenant], default_region=region)  # fmt: skip
             except (DialRefused, InvalidInput) as exc:
                 log.warning("callback_refused", callback=callback_id, reason=str(exc))
                 await cancel_callback(conn, callback_id, str(exc))

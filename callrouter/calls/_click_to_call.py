@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -47,8 +48,9 @@ class DialGate(Protocol):
     """The rules at the moment of dialling (``callrouter.dialer.store.permit_dial``)."""
 
     async def permit(
-        self, *, number: str | None, lead_id: int | None, default_region: str
-    ) -> DialPermit: ...
+        self, *, number: str | None, lead_id: int | None, default_region: str,
+        tenants: Collection[str],
+    ) -> DialPermit: ...  # fmt: skip
 
 
 class AttemptLog(Protocol):
@@ -129,7 +131,7 @@ class ClickToCall(ReadsSettings):
         view = self._router.engine.snapshot().operator(operator_id)
         if view.state is not OperatorState.AVAILABLE or not view.online:
             raise Conflict(f"operator {operator_id!r} is {view.state.value}, not available")
-        permit = await self._permit(number, lead_id)
+        permit = await self._permit(number, lead_id, operator_id)
         presented = caller_id or permit.caller_id or self._settings.dialer.caller_id
         if not presented:
             raise DialRefused(
@@ -201,16 +203,21 @@ class ClickToCall(ReadsSettings):
         else:
             await self._connect(click)
 
-    async def _permit(self, number: str | None, lead_id: int | None) -> DialPermit:
+    async def _permit(
+        self, number: str | None, lead_id: int | None, operator_id: str
+    ) -> DialPermit:
+        # A number typed by hand is called for whichever client the operator serves:
+        # each of their tenants' do-not-call lists applies (a lead's, its campaign's).
         return await self._gate.permit(
-            number=number, lead_id=lead_id, default_region=self._settings.dialer.default_region
-        )
+            number=number, lead_id=lead_id, default_region=self._settings.dialer.default_region,
+            tenants=self._settings.tenants_of_operator(operator_id),
+        )  # fmt: skip
 
     async def _dial_customer(self, click: _Click) -> None:
         try:
             # Again at the very moment of dialling: the list may have changed while the
             # operator's phone rang.
-            await self._permit(click.number, click.lead_id)
+            await self._permit(click.number, click.lead_id, click.operator_id)
         except (DialRefused, NotFound) as exc:
             log.warning("click_to_call_refused", call_id=click.session.call_id, reason=str(exc))
             await self._hangup(click.operator_channel)

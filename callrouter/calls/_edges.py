@@ -37,9 +37,10 @@ def agi_edge(
     agi = holder.current.agi
     if not agi.enabled:
         return None
+    planner = ReloadingRoutePlanner(holder)
     routes = build_routes(
-        directory=DatabaseCustomerDirectory(pool, settings=holder),
-        planner=ReloadingRoutePlanner(holder),
+        directory=DatabaseCustomerDirectory(pool, settings=holder, queue_for=planner.queue_for),
+        planner=planner,
         operators=RouterOperatorControl(router=router, settings=holder),
         clock=clock.now,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -58,8 +59,12 @@ class PreviewLeads(ReadsSettings):
                     f"operator {operator_id!r} holds lead {held.id} of another campaign:"
                     " call it first (it is released after dialer.preview_claim_ttl_s)"
                 )
-            claimed = [held] if held is not None else await claim_dialable(
-                conn, row, now, 1, node=preview_claimant(self._node, operator_id)
+            claimed = (
+                [held]
+                if held is not None
+                else await claim_dialable(
+                    conn, row, now, 1, node=preview_claimant(self._node, operator_id)
+                )
             )
         if not claimed:
             raise NotFound(f"no lead of {campaign!r} may be called now")
@@ -75,12 +80,17 @@ class PreviewLeads(ReadsSettings):
         }
 
     async def permit(
-        self, *, number: str | None, lead_id: int | None, default_region: str
+        self,
+        *,
+        number: str | None,
+        lead_id: int | None,
+        default_region: str,
+        tenants: Collection[str],
     ) -> DialPermit:
         async with self._pool.acquire() as conn:
             return await permit_dial(
                 conn, number=number, lead_id=lead_id, now=self._clock.now(),
-                default_region=default_region,
+                tenants=tenants, default_region=default_region,
             )  # fmt: skip
 
     async def start(self, lead_id: int, call_id: str, operator_id: str) -> int:

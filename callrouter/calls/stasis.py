@@ -56,6 +56,7 @@ NORMAL_CLEARING = 16
 # Stasis arguments of the legs call control originates (calls/_transfers, _monitoring).
 CALL_CONTROL_KINDS = frozenset({"consult", "snoop"})
 
+
 class StasisHandlers(ReadsSettings):
     def __init__(
         self,
@@ -248,9 +249,7 @@ class StasisHandlers(ReadsSettings):
     async def on_recording_finished(self, event: RecordingFinished) -> None:
         name = event.recording.name
         self._executor.recordings.pop(name, None)
-        duration = (
-            float(event.recording.duration) if event.recording.duration is not None else None
-        )
+        duration = float(event.recording.duration) if event.recording.duration is not None else None
         self._journal.recording_changed(
             name, "done", ended_at=self._router.now(), duration_s=duration
         )

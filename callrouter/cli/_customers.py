@@ -1,4 +1,9 @@
-"""``callrouter customers ...``: the CRM cards that give callers a name and a priority."""
+"""``callrouter customers ...``: the CRM cards that give callers a name and a priority.
+
+Every card belongs to a tenant. ``import``, ``add`` and ``show`` act on one tenant's
+cards: those of ``--tenant``, else of the tenant ``default``; ``list`` shows --tenant's,
+else every tenant's. A file is imported into one tenant, so a ``tenant`` column is
+refused rather than silently ignored."""
 
 from __future__ import annotations
 
@@ -21,9 +26,16 @@ from callrouter.cli._runtime import (
     run_async,
     state_of,
 )
+from callrouter.config import DEFAULT_TENANT
 from callrouter.dialer import NumberRejected, decode_lines, normalize_number
 from callrouter.errors import ConfigError, ConfigProblem, Conflict, InvalidInput, NotFound
 from callrouter.store import customers as cards
+from callrouter.store.customers import (
+    DEFAULT_TIER,
+    MAX_PRIORITY,
+    TIER_PRIORITIES,
+    priority_for_tier,
+)
 from callrouter.store.directory import find_customer, upsert_customer
 
 __all__ = [
@@ -38,10 +50,7 @@ TIER_HELP = (
     "Priority in the queue: higher is answered first. Without it the tier decides:"
     " vip or gold 10, silver 5, any other tier 0."
 )
-TIER_PRIORITIES = {"vip": 10, "gold": 10, "silver": 5}
 COLUMNS = ("phone", "name", "tier", "priority", "account", "notes")
-DEFAULT_TIER = "standard"
-MAX_PRIORITY = 1_000_000
 
 customers_app = typer.Typer(
     help="Customer cards (phone, name, tier, priority, account, notes): import, add, list, show."
@@ -59,9 +68,9 @@ def _warn(message: str) -> None:
     err_console.print(message, markup=False, highlight=False)
 
 
-def priority_for_tier(tier: str) -> int:
-    """The default priority of a tier: vip/gold 10, silver 5, anything else 0."""
-    return TIER_PRIORITIES.get(tier.strip().lower(), 0)
+def _tenant(state: CliState) -> str:
+    """The tenant whose cards a command reads and writes."""
+    return state.tenant or DEFAULT_TENANT
 
 
 def _region(state: CliState) -> str | None:
@@ -111,6 +120,11 @@ def _rows(raw_lines: Iterable[bytes], encoding: str) -> Iterator[tuple[int, list
 
 def _header(record: list[str], line: int) -> list[str]:
     names = [cell.strip().lower() for cell in record]
+    if "tenant" in names:
+        raise InvalidInput(
+            f"line {line}: a file is imported into one tenant, not by a tenant column:"
+            " split it and import each part with callrouter --tenant <id> customers import"
+        )
     unknown = [n for n in names if n not in COLUMNS]
     if unknown or "phone" not in names or len(set(names)) != len(names):
         raise InvalidInput(
@@ -155,7 +169,10 @@ def read_customer_file(
 
 
 def read_customer_csv(
-    raw_lines: Iterable[bytes], *, region: str | None, encoding: str = "utf-8",
+    raw_lines: Iterable[bytes],
+    *,
+    region: str | None,
+    encoding: str = "utf-8",
     source: str = "the file",
 ) -> tuple[list[cards.CustomerRow], list[RowProblem]]:
     """:func:`read_customer_file` on byte lines. Raises only ``InvalidInput``: an unusable
@@ -188,7 +205,10 @@ def read_customer_csv(
 def import_customers(
     ctx: typer.Context,
     file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, readable=True,
+        ...,
+        exists=True,
+        dir_okay=False,
+        readable=True,
         help="CSV with a header naming its columns among phone,name,tier,priority,account,"
         "notes (phone required).",
     ),
@@ -198,9 +218,10 @@ def import_customers(
 ) -> None:
     """Create or update cards from a CSV file, matched by phone (E.164).
 
-    A phone already on file gets the row's values: re-importing a corrected
-    file updates the cards. An empty priority takes the tier's: vip or gold
-    10, silver 5, any other 0. Bad rows are reported with their line number
+    Into --tenant's cards, else the tenant default's. A phone already on
+    file gets the row's values: re-importing a corrected file updates the
+    cards. An empty priority takes the tier's: vip or gold 10, silver 5, any
+    other 0. Bad rows are reported with their line number
     and skipped.
     """
     state = state_of(ctx)
@@ -212,7 +233,7 @@ def import_customers(
 
     async def go() -> cards.ImportCounts:
         async with database_pool(state) as pool, pool.acquire() as conn:
-            return await cards.upsert_customers(conn, rows)
+            return await cards.upsert_customers(conn, rows, tenant=_tenant(state))
 
     counts = run_async(go())
     if as_json:
@@ -246,15 +267,14 @@ def add_customer(
     phone: str = typer.Option(..., help="Phone number; without +country, dialer.default_region."),
     name: str = typer.Option(..., help="Name shown to the operator."),
     tier: str = typer.Option(DEFAULT_TIER, help="Tier: vip, gold, silver, or any word."),
-    priority: int | None = typer.Option(
-        None, min=-MAX_PRIORITY, max=MAX_PRIORITY, help=TIER_HELP
-    ),
+    priority: int | None = typer.Option(None, min=-MAX_PRIORITY, max=MAX_PRIORITY, help=TIER_HELP),
     account: str | None = typer.Option(None, help="Account number in your CRM."),
     notes: str | None = typer.Option(None, help="Free text for the operator."),
     replace: bool = typer.Option(False, "--replace", help="Overwrite an existing card."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Add one card; a phone that already has one is refused (exit 6) unless --replace.
+    """Add one card (to --tenant's, else default's); a phone that already has one there is
+    refused (exit 6) unless --replace.
 
     Without --priority the tier decides: vip or gold 10, silver 5, any other
     tier 0.
@@ -267,12 +287,18 @@ def add_customer(
     async def go() -> tuple[int, bool]:
         async with database_pool(state) as pool, pool.acquire() as conn:
             async with conn.transaction():
-                existed = await cards.customer_exists(conn, e164)
+                existed = await cards.customer_exists(conn, e164, tenant=_tenant(state))
                 if existed and not replace:
                     raise Conflict(f"{e164} already has a card; use --replace to overwrite it")
                 customer_id = await upsert_customer(
-                    conn, phone=e164, name=name, tier=tier, priority=final_priority,
-                    account=account, notes=notes,
+                    conn,
+                    phone=e164,
+                    name=name,
+                    tenant=_tenant(state),
+                    tier=tier,
+                    priority=final_priority,
+                    account=account,
+                    notes=notes,
                 )
             return customer_id, existed
 
@@ -280,8 +306,13 @@ def add_customer(
     verb = "updated" if existed else "created"
     if as_json:
         emit_json(
-            {"id": customer_id, "phone": e164, "result": verb, "tier": tier,
-             "priority": final_priority}
+            {
+                "id": customer_id,
+                "phone": e164,
+                "result": verb,
+                "tier": tier,
+                "priority": final_priority,
+            }
         )
         return
     _say(f"{verb} customer {customer_id}: {e164} (priority {final_priority})")
@@ -294,13 +325,13 @@ def list_customers(
     tier: str | None = typer.Option(None, help="Only this tier."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Customer cards, highest priority first."""
+    """Customer cards of --tenant (else of every tenant), highest priority first."""
     state = state_of(ctx)
 
     async def go() -> list[dict[str, Any]]:
         async with database_pool(state) as pool, pool.acquire() as conn:
             rows = await cards.list_customers(
-                conn, limit=limit, tier=tier.lower() if tier else None
+                conn, tenant=state.tenant, limit=limit, tier=tier.lower() if tier else None
             )
             return [_card_dict(r) for r in rows]
 
@@ -308,12 +339,8 @@ def list_customers(
     if as_json:
         emit_json(rows)
         return
-    print_table(
-        "Customers",
-        ["phone", "name", "tier", "priority", "account", "notes"],
-        [[r["phone"], r["name"], r["tier"], r["priority"], r["account"], r["notes"]]
-         for r in rows],
-    )
+    columns = ["tenant", "phone", "name", "tier", "priority", "account", "notes"]
+    print_table("Customers", columns, [[r[c] for c in columns] for r in rows])
 
 
 @customers_app.command("show")
@@ -328,7 +355,7 @@ def show_customer(
 
     async def go() -> dict[str, Any]:
         async with database_pool(state) as pool, pool.acquire() as conn:
-            card = await find_customer(conn, e164, region=_region(state))
+            card = await find_customer(conn, e164, tenant=_tenant(state), region=_region(state))
             if card is None:
                 raise NotFound(f"no customer with phone {e164}")
             calls = await cards.customer_calls(conn, card.id)

@@ -3,6 +3,10 @@
 Numbers are normalised to E.164 as typed ("030 1234567" with the region DE), so an entry
 blocks the number however a lead list writes it. Region defaults to
 ``dialer.default_region``.
+
+Without ``--tenant`` the commands change the center's list, which blocks every tenant's
+campaigns; with ``--tenant acme``, acme's own list, which blocks acme's campaigns only
+(``list`` and ``check`` then show acme's entries and the center's).
 """
 
 from __future__ import annotations
@@ -74,8 +78,9 @@ def add(
     async def go() -> dialer_store.DncWriteResult:
         async with database_pool(state) as pool, pool.acquire() as conn:
             return await dialer_store.add_dnc(
-                conn, numbers, region=region, reason=reason, source="cli", expires_at=expires_at
-            )
+                conn, numbers, tenant=state.tenant, region=region, reason=reason, source="cli",
+                expires_at=expires_at,
+            )  # fmt: skip
 
     result = run_async(go())
     if as_json:
@@ -109,8 +114,8 @@ def import_file(
                 decode_lines(handle, encoding=encoding)))  # fmt: skip
         async with database_pool(state) as pool, pool.acquire() as conn:
             return await dialer_store.add_dnc(
-                conn, numbers, region=region, reason=reason, source=source or file.name,
-                expires_at=expires_at,
+                conn, numbers, tenant=state.tenant, region=region, reason=reason,
+                source=source or file.name, expires_at=expires_at,
             )  # fmt: skip
 
     result = run_async(go())
@@ -135,7 +140,7 @@ def remove(
 
     async def go() -> tuple[list[str], list[str]]:
         async with database_pool(state) as pool, pool.acquire() as conn:
-            return await dialer_store.remove_dnc(conn, numbers, region=region)
+            return await dialer_store.remove_dnc(conn, numbers, tenant=state.tenant, region=region)
 
     removed, missing = run_async(go())
     if as_json:
@@ -156,7 +161,7 @@ def list_entries(
     limit: int = typer.Option(100, "--limit", min=1, help="Entries to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Entries of the do-not-call list, by number."""
+    """Do-not-call entries by number: every list, or --tenant's and the center's."""
     state = state_of(ctx)
 
     async def go() -> tuple[int, list[dict[str, object]]]:
@@ -170,9 +175,10 @@ def list_entries(
         return
     print_table(
         f"Do not call ({len(rows)} of {total})",
-        ["phone", "reason", "source", "added", "expires"],
-        [[r["phone"], r["reason"], r["source"], r["added_at"], r["expires_at"]] for r in rows],
-    )
+        ["phone", "list", "reason", "source", "added", "expires"],
+        [[r["phone"], r["tenant"] or "center", r["reason"], r["source"], r["added_at"],
+          r["expires_at"]] for r in rows],
+    )  # fmt: skip
 
 
 @dnc_app.command("check")
@@ -182,15 +188,17 @@ def check(
     region: str | None = typer.Option(None, "--region", help=_REGION_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Would the dialer call these numbers now? allowed, blocked or invalid."""
+    """Would the dialer call these numbers now (for --tenant's campaigns, else by the
+    center's list alone)? allowed, blocked or invalid."""
     state = state_of(ctx)
     region = region or state.settings.dialer.default_region
 
     async def go() -> list[dialer_store.DncCheck]:
         async with database_pool(state) as pool, pool.acquire() as conn:
             return await dialer_store.check_dnc_numbers(
-                conn, numbers, datetime.now(UTC), region=region
-            )
+                conn, numbers, datetime.now(UTC), region=region,
+                tenants=[state.tenant] if state.tenant else [],
+            )  # fmt: skip
 
     checks = run_async(go())
     rows = [

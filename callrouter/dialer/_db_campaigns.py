@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from callrouter.config import Settings
+from callrouter.config import DEFAULT_TENANT, Settings
 from callrouter.errors import NotFound
 from callrouter.store import DbConnection
 
@@ -39,7 +39,8 @@ __all__ = [
 
 _COLUMNS = (
     "id, name, mode, queue_name, caller_id, trunk, state, windows, retry_rules, max_attempts,"
-    " script_url, recording, default_timezone, default_region, settings, created_at, updated_at"
+    " script_url, recording, default_timezone, default_region, settings, created_at, updated_at,"
+    " tenant"
 )
 # Outcomes a person answered: the denominator of the abandon rate (abandoned / answered).
 HUMAN_OUTCOMES = ("connected", "abandoned", "callback", "dnc_requested")
@@ -64,6 +65,8 @@ class CampaignRow:
     settings: Mapping[str, Any] = field(default_factory=dict)
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    # Whose campaign: its own do-not-call list applies, besides the center's.
+    tenant: str = DEFAULT_TENANT
 
     @classmethod
     def from_record(cls, r: asyncpg.Record) -> CampaignRow:
@@ -74,7 +77,7 @@ class CampaignRow:
             max_attempts=r["max_attempts"], script_url=r["script_url"],
             recording=r["recording"], default_timezone=r["default_timezone"],
             default_region=r["default_region"], settings=r["settings"],
-            created_at=r["created_at"], updated_at=r["updated_at"],
+            created_at=r["created_at"], updated_at=r["updated_at"], tenant=r["tenant"],
         )  # fmt: skip
 
     def schedule(self) -> WeeklySchedule:
@@ -114,8 +117,8 @@ async def sync_campaigns(conn: DbConnection, settings: Settings) -> list[Campaig
                 "INSERT INTO queues (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", c.queue
             )
             snapshot = json.loads(c.model_dump_json())
-            snapshot["abandon_cap"] = c.abandon_cap if c.abandon_cap is not None else (
-                dialer.abandon_cap
+            snapshot["abandon_cap"] = (
+                c.abandon_cap if c.abandon_cap is not None else (dialer.abandon_cap)
             )
             snapshot["ring_timeout_s"] = dialer.ring_timeout_s
             # What campaign_stats reads to show the brake's own window.
@@ -275,8 +278,10 @@ async def campaign_stats(
         list(HUMAN_OUTCOMES),
     )
     assert a is not None
-    by_status = {s: counts.get(s, 0) for s in
-                 ("pending", "in_progress", "done", "exhausted", "invalid", "dnc")}
+    by_status = {
+        s: counts.get(s, 0)
+        for s in ("pending", "in_progress", "done", "exhausted", "invalid", "dnc")
+    }
     return CampaignStats(
         campaign=row.name, state=row.state, leads=sum(counts.values()), by_status=by_status,
         pending=by_status["pending"] + by_status["in_progress"], done=by_status["done"],

@@ -46,7 +46,9 @@ async def claim_dialable(
         claimed = await due_leads(conn, campaign.id, now, limit + max(limit, 20), node=node)
         if not claimed:
             return []
-        dnc = await DbDncLookup.load(conn, [lead.phone for lead in claimed])
+        dnc = await DbDncLookup.load(
+            conn, [lead.phone for lead in claimed], tenants=[campaign.tenant]
+        )
         selection = pick_next_leads(
             claimed, now, dnc, schedule, limit, max_attempts=campaign.max_attempts
         )

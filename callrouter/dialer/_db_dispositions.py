@@ -24,8 +24,12 @@ __all__ = ["add_requested_dnc", "apply_lead_change", "lead_change_for", "set_dis
 
 
 def lead_change_for(
-    campaign: CampaignRow, code: str | None, now: datetime, callback_at: datetime | None = None,
-    *, strict: bool = True,
+    campaign: CampaignRow,
+    code: str | None,
+    now: datetime,
+    callback_at: datetime | None = None,
+    *,
+    strict: bool = True,
 ) -> LeadChange | None:
     """The effect of ``code``; an unknown code raises only when ``strict`` (a code
     recorded before the campaign's codes changed has no effect any more)."""
@@ -36,12 +40,16 @@ def lead_change_for(
 
 
 async def add_requested_dnc(conn: DbConnection, phone: str, campaign: str) -> None:
+    """A customer asked the campaign's caller not to call again: an entry on the list of
+    the campaign's tenant (it blocks that tenant's campaigns, not other clients')."""
     await conn.execute(
-        "INSERT INTO do_not_call (phone, reason, source) VALUES ($1, $2, $3)"
-        " ON CONFLICT (phone) DO UPDATE SET expires_at = NULL",
+        "INSERT INTO do_not_call (phone, reason, source, tenant)"
+        " VALUES ($1, $2, $3, (SELECT tenant FROM campaigns WHERE name = $4))"
+        " ON CONFLICT (phone, tenant) DO UPDATE SET expires_at = NULL",
         phone,
         "requested during a call",
         f"campaign:{campaign}",
+        campaign,
     )
 
 

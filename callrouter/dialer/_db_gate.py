@@ -10,6 +10,7 @@ window, while it is still open; the permit carries the campaign's caller ID.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,13 +50,18 @@ async def permit_dial(
     number: str | None,
     lead_id: int | None,
     now: datetime,
+    tenants: Collection[str],
     default_region: str | None = None,
 ) -> DialPermit:
-    """May ``number`` (or lead ``lead_id``) be dialled at ``now``? ``DialRefused`` if not."""
+    """May ``number`` (or lead ``lead_id``) be dialled at ``now``? ``DialRefused`` if not.
+
+    A number is checked against the center's do-not-call list and the lists of
+    ``tenants`` (whom the call is made for); a lead against the center's and its
+    campaign's tenant's."""
     if lead_id is None:
         if number is None:
             raise InvalidInput("give the number to call, or the lead")
-        await _refuse_if_dnc(conn, number, now, default_region)
+        await _refuse_if_dnc(conn, number, now, default_region, tenants)
         return DialPermit(phone=number)
     lead = await conn.fetchrow(
         "SELECT l.phone, l.timezone, l.status, c.name AS campaign FROM leads l"
@@ -73,7 +79,7 @@ async def permit_dial(
         raise DialRefused(f"lead {lead_id} is {lead['status']}; it is not dialled again")
     _refuse_outside_window(campaign, lead["timezone"], now, lead_id)
     try:
-        await _refuse_if_dnc(conn, lead["phone"], now, campaign.default_region)
+        await _refuse_if_dnc(conn, lead["phone"], now, campaign.default_region, [campaign.tenant])
     except DialRefused:
         await mark_leads(conn, [lead_id], LeadStatus.DNC)
         raise
@@ -92,10 +98,10 @@ def _refuse_outside_window(campaign: CampaignRow, zone: str, now: datetime, lead
 
 
 async def _refuse_if_dnc(
-    conn: DbConnection, number: str, now: datetime, region: str | None
+    conn: DbConnection, number: str, now: datetime, region: str | None, tenants: Collection[str]
 ) -> None:
     e164 = normalize_dnc_number(number, default_region=region)
-    lookup = await DbDncLookup.load(conn, [e164] if e164 else [])
+    lookup = await DbDncLookup.load(conn, [e164] if e164 else [], tenants=tenants)
     verdict = check_dnc(number, lookup, now, default_region=region)
     if verdict is DncVerdict.BLOCKED:
         raise DialRefused(f"{number} is on the do-not-call list")

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import asyncpg
 
+from callrouter.config import DEFAULT_TENANT
 from callrouter.dialer.store import OpenAttempt
 from callrouter.store._pool import DbConnection
 
@@ -50,6 +51,8 @@ class DueCallback:
     queue: str | None = None
     priority: int = 0
     queued_at: datetime | None = None
+    # Whose callback: its tenant's do-not-call list applies, besides the center's.
+    tenant: str = DEFAULT_TENANT
 
 
 async def schedule_callback(
@@ -77,7 +80,8 @@ async def cancel_dnc_callbacks(conn: DbConnection, now: datetime) -> int:
     result = await conn.execute(
         "UPDATE callbacks c SET status = 'cancelled', note = 'on the do-not-call list'"
         " WHERE c.status = 'pending' AND c.due_at <= $1 AND EXISTS (SELECT 1 FROM do_not_call d"
-        "   WHERE d.phone = c.phone AND (d.expires_at IS NULL OR d.expires_at > $1))",
+        "   WHERE d.phone = c.phone AND (d.tenant IS NULL OR d.tenant = c.tenant)"
+        "   AND (d.expires_at IS NULL OR d.expires_at > $1))",
         now,
     )
     return int(result.split()[-1])
@@ -125,7 +129,7 @@ async def claim_callback(
         " dialing_node = $2, dialing_since = $3"
         " WHERE id = (SELECT id FROM callbacks WHERE id = $1 AND status = 'pending'"
         "   AND due_at <= $3 FOR UPDATE SKIP LOCKED)"
-        " RETURNING id, phone, caller_name, queue_name, operator_id",
+        " RETURNING id, phone, caller_name, queue_name, operator_id, tenant",
         callback_id,
         node,
         now,
@@ -133,8 +137,9 @@ async def claim_callback(
     if row is None:
         return None
     return DueCallback(
-        row["id"], row["phone"], row["caller_name"], row["operator_id"], row["queue_name"]
-    )
+        row["id"], row["phone"], row["caller_name"], row["operator_id"], row["queue_name"],
+        tenant=row["tenant"],
+    )  # fmt: skip
 
 
 async def unclaim_callback(conn: DbConnection, callback_id: int, note: str | None = None) -> None:

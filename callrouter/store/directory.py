@@ -155,22 +155,26 @@ def _known_region(region: str | None) -> str | None:
 
 
 async def find_customer(
-    conn: DbConnection, phone: str, *, region: str | None = None
+    conn: DbConnection, phone: str, *, tenant: str, region: str | None = None
 ) -> CustomerCard | None:
-    """The card of the caller number ``phone`` as the trunk sent it (see :func:`phone_keys`)."""
+    """``tenant``'s card of the caller number ``phone`` as the trunk sent it (see
+    :func:`phone_keys`). One phone may have a card in each tenant: a caller gets the card
+    of the tenant whose number they called, never another's."""
     keys = _phone_keys(phone, region)
     if len(keys) == 1:  # the common case: the trunk sent E.164
         row = await conn.fetchrow(
             "SELECT id, phone, name, tier, priority, account, notes FROM customers"
-            " WHERE phone = $1",
+            " WHERE phone = $1 AND tenant = $2",
             keys[0],
+            tenant,
         )
     else:
         row = await conn.fetchrow(
             "SELECT id, phone, name, tier, priority, account, notes FROM customers"
-            " WHERE phone = ANY($1::text[]) ORDER BY array_position($1::text[], phone)"
-            " LIMIT 1",
+            " WHERE phone = ANY($1::text[]) AND tenant = $2"
+            " ORDER BY array_position($1::text[], phone) LIMIT 1",
             list(keys),
+            tenant,
         )
     return CustomerCard(**dict(row)) if row else None
 
@@ -180,22 +184,25 @@ async def upsert_customer(
     *,
     phone: str,
     name: str,
+    tenant: str,
     tier: str = "standard",
     priority: int = 0,
     account: str | None = None,
     notes: str | None = None,
 ) -> int:
+    """Create or replace ``tenant``'s card of ``phone`` (E.164); its id."""
     check_e164(phone)
     customer_id: int = await conn.fetchval(
-        "INSERT INTO customers (phone, name, tier, priority, account, notes)"
-        " VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (phone) DO UPDATE SET name=$2, tier=$3,"
-        " priority=$4, account=$5, notes=$6, updated_at=now() RETURNING id",
+        "INSERT INTO customers (phone, name, tier, priority, account, notes, tenant)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (phone, tenant) DO UPDATE SET name=$2,"
+        " tier=$3, priority=$4, account=$5, notes=$6, updated_at=now() RETURNING id",
         phone,
         name,
         tier,
         priority,
         account,
         notes,
+        tenant,
     )
     return customer_id
 

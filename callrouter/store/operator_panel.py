@@ -20,17 +20,18 @@ async def past_calls(
     conn: DbConnection,
     numbers: Sequence[str],
     *,
+    tenant: str,
     exclude: uuid.UUID | None = None,
     limit: int = PAST_CALLS,
 ) -> list[asyncpg.Record]:
-    """The newest finished calls with one of ``numbers`` (the caller of an inbound call,
-    the customer dialled by an outbound one), newest first."""
+    """``tenant``'s newest finished calls with one of ``numbers`` (the caller of an
+    inbound call, the customer dialled by an outbound one), newest first."""
     return await conn.fetch(
         "SELECT c.id, c.direction, c.created_at, c.queue_name, c.operator_id, c.outcome,"
         " c.wait_s, c.talk_s, c.disposition, c.disposition_note,"
         " EXISTS (SELECT 1 FROM recordings r WHERE r.call_id = c.id"
         "   AND r.state NOT IN ('deleted', 'failed')) AS has_recording"
-        " FROM calls c WHERE c.outcome IS NOT NULL"
+        " FROM calls c WHERE c.outcome IS NOT NULL AND c.tenant = $4"
         " AND (c.id <> $2 OR $2::uuid IS NULL)"
         " AND ((c.direction = 'inbound' AND c.caller_number = ANY($1::text[]))"
         "   OR (c.direction = 'outbound' AND c.called_number = ANY($1::text[])))"
@@ -38,6 +39,7 @@ async def past_calls(
         list(numbers),
         exclude,
         limit,
+        tenant,
     )
 
 

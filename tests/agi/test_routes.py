@@ -173,3 +173,15 @@ async def test_operator_from_a_local_channel(harness: Harness) -> None:
     harness.operators.endpoints.add("Local/102@operators")
     await harness.call("operator?action=login", agi_channel="Local/102@operators-00000010;2")
     assert harness.operators.logged_in == {"Local/102@operators"}
+
+
+async def test_lookup_passes_the_called_number_not_the_caller_argument(
+    harness: Harness,
+) -> None:
+    await harness.call("lookup", agi_arg_1="+33612345678", agi_extension="+33180000001")
+    await harness.call("lookup?did=33180000002", agi_callerid="+33612345678", agi_extension="7")
+    await harness.call("lookup", agi_callerid="+33612345678", agi_extension="s")
+    assert harness.directory.queries == ["+33612345678"] * 3
+    # The first argument is the caller here: the DID is ?did=, the extension, or the
+    # DNID (the capture's is "unknown", so none).
+    assert harness.directory.called == ["+33180000001", "33180000002", None]

@@ -26,8 +26,12 @@ CLAIMS: list[Claim] = [
           claims("tests/store/test_batching.py::test_rows_put_within_the_coalescing_window_share_one_transaction")),
 ]
 CLAIMS += [
-    Claim("The ARI client and the simulated Asterisk",
-          "At every connection it asks Asterisk for the event types it handles and no others",
-          claims("tests/ari/test_event_filter.py::test_asterisk_sends_only_the_handled_event_types",
-                 "tests/ari/test_event_filter.py::test_the_filter_is_set_again_after_a_reconnect")),
+    Claim(
+        "The ARI client and the simulated Asterisk",
+        "At every connection it asks Asterisk for the event types it handles and no others",
+        claims(
+            "tests/ari/test_event_filter.py::test_asterisk_sends_only_the_handled_event_types",
+            "tests/ari/test_event_filter.py::test_the_filter_is_set_again_after_a_reconnect",
+        ),
+    ),
 ]

@@ -43,13 +43,13 @@ def csv(text: str) -> list[str]:
 
 GOOD_AND_BAD = (
     "key,phone,name,plan\n"
-    "a,030 1234567,Anna,gold\n"          # line 2
-    "b,,Boris,silver\n"                  # 3: no phone
+    "a,030 1234567,Anna,gold\n"  # line 2
+    "b,,Boris,silver\n"  # 3: no phone
     'c,+1 212 555 0100,"Chen, ""CJ""",gold\n'  # 4: quotes and a comma
-    "d,12,Dana,gold\n"                   # 5: too short
+    "d,12,Dana,gold\n"  # 5: too short
     'e,+49 89 1234567,"Eve\nSecond line",x\n'  # 6-7: an embedded newline
-    "a,040 1234567,Dup,gold\n"           # 8: duplicate key
-    "f,+44 20 7946 0958,Fay,gold\n"      # 9
+    "a,040 1234567,Dup,gold\n"  # 8: duplicate key
+    "f,+44 20 7946 0958,Fay,gold\n"  # 9
 )
 
 
@@ -155,25 +155,27 @@ async def test_new_leads_reopen_a_finished_campaign_as_paused(conn: Any) -> None
 
 
 async def test_dnc_add_normalises_and_keeps_longest_entry(conn: Any) -> None:
-    result = await store.add_dnc(conn, ["030 1234567", "+49 30 1234567", "abc"], region="DE",
-                                 expires_at=NOW + timedelta(days=30))  # fmt: skip
+    result = await store.add_dnc(conn, ["030 1234567", "+49 30 1234567", "abc"], tenant=None,
+                                 region="DE", expires_at=NOW + timedelta(days=30))  # fmt: skip
     assert (result.added, [r.raw for r in result.rejected]) == (1, ["abc"])
-    again = await store.add_dnc(conn, ["+49301234567"], reason="asked twice")
+    again = await store.add_dnc(conn, ["+49301234567"], tenant=None, reason="asked twice")
     assert (again.added, again.updated) == (0, 1)
     total, [entry] = await store.list_dnc(conn)
     assert (total, entry["phone"], entry["expires_at"], entry["reason"]) == (
         1, "+49301234567", None, "asked twice")  # fmt: skip
     [check, bad] = await store.check_dnc_numbers(conn, ["(030) 123-4567", "x"], NOW,
-                                                 region="DE")  # fmt: skip
+                                                 tenants=[], region="DE")  # fmt: skip
     assert (check.e164, check.verdict, bad.verdict) == (
         "+49301234567", DncVerdict.BLOCKED, DncVerdict.INVALID)  # fmt: skip
-    removed, missing = await store.remove_dnc(conn, ["030 1234567", "040 999999"], region="DE")
+    removed, missing = await store.remove_dnc(
+        conn, ["030 1234567", "040 999999"], tenant=None, region="DE"
+    )
     assert (removed, missing) == (["+49301234567"], ["040 999999"])
 
 
 async def test_dnc_expiry_and_lookup_refuses_unloaded_numbers(conn: Any) -> None:
-    await store.add_dnc(conn, ["+49301234567"], expires_at=NOW + timedelta(days=1))
-    lookup = await store.DbDncLookup.load(conn, ["+49301234567", "+49401234567"])
+    await store.add_dnc(conn, ["+49301234567"], tenant=None, expires_at=NOW + timedelta(days=1))
+    lookup = await store.DbDncLookup.load(conn, ["+49301234567", "+49401234567"], tenants=[])
     assert lookup.blocks("+49301234567", NOW)
     assert not lookup.blocks("+49301234567", NOW + timedelta(days=2))
     assert not lookup.blocks("+49401234567", NOW)
@@ -184,8 +186,11 @@ async def test_dnc_expiry_and_lookup_refuses_unloaded_numbers(conn: Any) -> None
 def test_dnc_file_formats() -> None:
     plain = list(store.dnc_numbers_from_lines(["030 1234567\n", "\n", "+49 40 1234567\n"]))
     assert plain == [(1, "030 1234567"), (3, "+49 40 1234567")]
-    table = list(store.dnc_numbers_from_lines(
-        ["\ufeffName;Phone\n", "Anna;030 1234567\n", "Bob;\n", "Chen;+1 212 555 0100\n"]))
+    table = list(
+        store.dnc_numbers_from_lines(
+            ["\ufeffName;Phone\n", "Anna;030 1234567\n", "Bob;\n", "Chen;+1 212 555 0100\n"]
+        )
+    )
     assert table == [(2, "030 1234567"), (4, "+1 212 555 0100")]
 
 

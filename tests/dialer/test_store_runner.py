@@ -71,7 +71,7 @@ async def test_two_nodes_never_claim_the_same_lead(db_pool: asyncpg.Pool, conn: 
 
 async def test_dnc_added_after_import_blocks_at_claim_time(conn: Any) -> None:
     await _import(conn, 3)
-    await store.add_dnc(conn, ["030 1000001"], region="DE")  # L0001, after the import
+    await store.add_dnc(conn, ["030 1000001"], tenant=None, region="DE")  # L0001, after the import
     campaign = await store.get_campaign(conn, "spring")
     picked = await store.claim_dialable(conn, campaign, NOW, 10, node="n1")
     assert sorted(lead.key for lead in picked) == ["L0000", "L0002"]
@@ -142,7 +142,7 @@ async def test_attempt_outcomes_schedule_retries(conn: Any) -> None:
     statuses = dict(await conn.fetch("SELECT key, status FROM leads"))
     assert statuses == {"L0000": "exhausted", "L0001": "pending", "L0002": "done",
                         "L0003": "dnc"}  # fmt: skip
-    [check] = await store.check_dnc_numbers(conn, ["+49301000003"], NOW)
+    [check] = await store.check_dnc_numbers(conn, ["+49301000003"], NOW, tenants=["default"])
     assert check.verdict == "blocked" and check.reason == "requested during a call"
     await store.set_disposition(conn, nb, "left message")
     assert await conn.fetchval("SELECT disposition FROM attempts WHERE id = $1", nb) == (

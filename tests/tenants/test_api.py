@@ -44,8 +44,8 @@ SETTINGS = Settings.model_validate(
 
 
 async def _seed_tenant(pool: asyncpg.Pool, tenant: str) -> dict[str, Any]:
-    """One call (with an event and a recording), campaign, lead, attempt, customer and
-    callback of ``tenant``, as the service writes them."""
+    """One call (with an event and a recording), campaign, lead, attempt, customer,
+    do-not-call entry and callback of ``tenant``, as the service writes them."""
     queue, call_id = f"{tenant}-q", uuid.uuid4()
     settings = f'{{"tenant": "{tenant}"}}'
     await pool.execute("INSERT INTO queues (name, settings) VALUES ($1, $2)", queue, settings)
@@ -84,6 +84,9 @@ async def _seed_tenant(pool: asyncpg.Pool, tenant: str) -> dict[str, Any]:
         f"+1-{tenant}", f"customer of {tenant}", tenant,
     )  # fmt: skip
     await pool.execute(
+        "INSERT INTO do_not_call (phone, tenant) VALUES ($1, $2)", f"+1-{tenant}", tenant
+    )
+    await pool.execute(
         "INSERT INTO callbacks (queue_name, phone, queued_at, requested_at, due_at)"
         " VALUES ($1, $2, $3, $3, $3)",
         queue, f"+1-{tenant}", T0,
@@ -101,6 +104,7 @@ async def _seed_tenant(pool: asyncpg.Pool, tenant: str) -> dict[str, Any]:
         "campaign": f"{tenant}-c",
         "queue": queue,
         "operator_id": "gus" if tenant == "globex" else "anna",
+        "phone": f"+1-{tenant}",
     }
 
 
@@ -266,3 +270,69 @@ async def test_targets_named_in_a_body_must_be_the_tenants(
     assert center.calls == []
     ok = {"phone": "+15550100", "queue": "acme-q", "due_at": due}
     assert await _post(api, ACME, "/api/v1/callbacks", ok) == 201
+
+
+async def _call(
+    api: ApiServer, token: str, method: str, path: str, body: dict[str, Any] | None = None
+) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        aiohttp.ClientSession(base_url=api.url, headers=headers) as http,
+        http.request(method, path, json=body) as response,
+    ):
+        return response.status, await response.json()
+
+
+PHONE, OTHER = "+12125550100", "+12125550101"
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_each_tenant_creates_and_reads_its_own_card_of_one_phone(api: ApiServer) -> None:
+    for token, name, tier in ((ACME, "Vera at ACME", "vip"), (GLOBEX, "Vera at Globex", "x")):
+        card = {"phone": PHONE, "name": name, "tier": tier}
+        status, saved = await _call(api, token, "POST", "/api/v1/customers", card)
+        assert (status, saved["created"], saved["name"]) == (200, True, name)
+    replace = {"phone": PHONE, "name": "Vera at ACME", "priority": 7}
+    status, again = await _call(api, ACME, "POST", "/api/v1/customers", replace)
+    assert (status, again["created"], again["tenant"], again["priority"]) == (200, False, "acme", 7)
+    one = f"/api/v1/customers/{PHONE}"
+    _, acme = await _call(api, ACME, "GET", one)
+    _, globex = await _call(api, GLOBEX, "GET", one)
+    assert (acme["name"], acme["priority"]) == ("Vera at ACME", 7)
+    assert (globex["name"], globex["priority"], globex["tenant"]) == ("Vera at Globex", 0, "globex")
+    # The center's token reads the tenant it names, else default (which has no card).
+    assert (await _call(api, ADMIN, "GET", one))[0] == 404
+    _, named = await _call(api, ADMIN, "GET", f"{one}?tenant=globex")
+    assert named["name"] == "Vera at Globex"
+    _, listed = await _call(api, GLOBEX, "GET", "/api/v1/customers")
+    assert {c["name"] for c in listed["customers"]} == {"Vera at Globex", "customer of globex"}
+    # A tenant's token naming another tenant, or the center naming none known: 404.
+    other = {"phone": OTHER, "name": "x", "tenant": "globex"}
+    assert (await _call(api, ACME, "POST", "/api/v1/customers", other))[0] == 404
+    assert (await _call(api, ACME, "GET", f"{one}?tenant=globex"))[0] == 404
+    unknown = {"phone": OTHER, "name": "x", "tenant": "initech"}
+    assert (await _call(api, ADMIN, "POST", "/api/v1/customers", unknown))[0] == 404
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_do_not_call_lists_per_tenant_over_http(api: ApiServer) -> None:
+    status, added = await _call(api, ADMIN, "POST", "/api/v1/dnc", {"numbers": [PHONE]})
+    assert (status, added["added"]) == (200, 1)  # the center's list
+    await _call(api, ACME, "POST", "/api/v1/dnc", {"numbers": [OTHER], "reason": "asked"})
+    _, acme = await _call(api, ACME, "GET", "/api/v1/dnc")
+    assert [(e["phone"], e["tenant"]) for e in acme["entries"]] == [
+        ("+1-acme", "acme"), (PHONE, None), (OTHER, "acme"),
+    ]  # fmt: skip
+    _, globex = await _call(api, GLOBEX, "GET", "/api/v1/dnc")
+    assert [(e["phone"], e["tenant"]) for e in globex["entries"]] == [
+        ("+1-globex", "globex"), (PHONE, None),
+    ]  # fmt: skip
+    # A tenant's token neither removes the center's entry nor names another's list.
+    _, removed = await _call(api, ACME, "POST", "/api/v1/dnc/remove", {"numbers": [PHONE]})
+    assert removed == {"removed": [], "not_found": [PHONE]}
+    body = {"numbers": [OTHER], "tenant": "globex"}
+    assert (await _call(api, ACME, "POST", "/api/v1/dnc", body))[0] == 404
+    # The center's token may write a tenant's list by naming it.
+    assert (await _call(api, ADMIN, "POST", "/api/v1/dnc", body))[0] == 200
+    _, globex = await _call(api, GLOBEX, "GET", "/api/v1/dnc")
+    assert (OTHER, "globex") in [(e["phone"], e["tenant"]) for e in globex["entries"]]

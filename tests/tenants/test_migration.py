@@ -21,11 +21,12 @@ TENANT_TABLES = (
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _migrations_before_016(tmp_path: Path) -> Path:
-    folder = tmp_path / "before"
+def migrations_before(tmp_path: Path, version: int) -> Path:
+    """A folder with the repository's migrations older than ``version``."""
+    folder = tmp_path / f"before-{version}"
     folder.mkdir()
     for path in DEFAULT_MIGRATIONS_DIR.glob("*.sql"):
-        if int(path.name.split("_")[0]) < 16:
+        if int(path.name.split("_")[0]) < version:
             shutil.copy(path, folder / path.name)
     return folder
 
@@ -81,7 +82,7 @@ async def test_a_single_tenant_database_keeps_every_row_in_default(
 ) -> None:
     conn = await asyncpg.connect(empty_db_dsn)
     try:
-        await apply_migrations(conn, _migrations_before_016(tmp_path))
+        await apply_migrations(conn, migrations_before(tmp_path, 16))
         await _one_of_everything(conn)
         before = {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in TENANT_TABLES}
         assert set(before.values()) == {1}

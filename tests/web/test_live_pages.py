@@ -57,8 +57,8 @@ async def seed_customer(dsn: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await upsert_customer(
-            conn, phone=CALLER, name="Erika <b>Muster</b>", tier="vip", priority=5,
-            account="A-1001", notes="Prefers a call back in the afternoon",
+            conn, phone=CALLER, name="Erika <b>Muster</b>", tenant="default", tier="vip",
+            priority=5, account="A-1001", notes="Prefers a call back in the afternoon",
         )  # fmt: skip
     finally:
         await conn.close()

@@ -102,7 +102,7 @@ async def seed_history(dsn: str, zone: str, now: datetime) -> None:
             rows,
         )
         await upsert_customer(
-            conn, phone=CALLER, name="Erika Mustermann", tier="vip", priority=5,
+            conn, phone=CALLER, name="Erika Mustermann", tenant="default", tier="vip", priority=5,
             account="A-1001", notes="Renewal due in March; prefers afternoon calls",
         )  # fmt: skip
         for days, outcome, talk, disposition in (
