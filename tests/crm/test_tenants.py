@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from callrouter.config import CrmSettings, TenantCrmSettings
-from callrouter.crm import WebhookNotifier, verify_signature
+from callrouter.crm import DEFAULT_MAX_CONCURRENCY, WebhookNotifier, verify_signature
 from callrouter.crm._journal import JOURNAL_CODEC, JOURNAL_FOLDER
 from callrouter.errors import ConfigError
 from tests.crm.calls import answered, callback, ended, life, offered
@@ -111,15 +111,15 @@ async def test_a_crm_that_is_down_holds_up_no_other_tenants_deliveries(
     acme_crm.responder = hang
     notifier = await make_notifier(
         tenants={"acme": own_crm(acme_crm, ACME_SECRET), "globex": own_crm(globex_crm, "g" * 20)},
-        max_concurrency=2,
-        max_backlog=3,
+        max_backlog=DEFAULT_MAX_CONCURRENCY + 1,
     )
-    stuck = [uuid.uuid4() for _ in range(4)]
+    stuck = [uuid.uuid4() for _ in range(DEFAULT_MAX_CONCURRENCY + 2)]
     for call_id in stuck:
         notifier.publish(offered(call_id), tenant="acme")
-    # acme's CRM holds both of its request slots and three deliveries fill its backlog:
-    # the fourth is dropped. globex's and the center's have slots and room of their own.
-    await acme_crm.wait_for(lambda hits: len(hits) == 2)
+    # acme's CRM holds all 8 of its request slots, one more delivery waits for a slot and
+    # the next is dropped: the backlog is full. globex's and the center's CRMs have
+    # slots and room of their own.
+    await acme_crm.wait_for(lambda hits: len(hits) == DEFAULT_MAX_CONCURRENCY)
     assert notifier.dropped == 1
     others = [uuid.uuid4() for _ in range(3)]
     for call_id in others:
@@ -128,10 +128,10 @@ async def test_a_crm_that_is_down_holds_up_no_other_tenants_deliveries(
     await globex_crm.wait_for(lambda hits: len(hits) == 3, timeout_s=5)
     await receiver.wait_for(lambda hits: len(hits) == 3, timeout_s=5)
     assert notifier.dropped == 1
-    assert len(acme_crm.hits) == 2  # still waiting for its CRM
+    assert len(acme_crm.hits) == acme_crm.max_in_flight == DEFAULT_MAX_CONCURRENCY
     acme_crm.release.set()
     await notifier.drain()
-    assert {h.call_id for h in acme_crm.hits} == {str(c) for c in stuck[:3]}
+    assert {h.call_id for h in acme_crm.hits} == {str(c) for c in stuck[:-1]}
 
 
 async def test_a_journalled_delivery_resumes_to_its_tenants_crm(
@@ -194,6 +194,25 @@ async def test_pending_rows_resume_to_their_tenants_crm(
     assert [h.call_id for h in acme_crm.hits] == [str(call_id)]
     assert signed_with(ACME_SECRET, acme_crm.hits[0])
     assert receiver.hits == []
+
+
+async def test_the_centers_timeout_and_attempts_hold_for_a_tenants_crm(
+    make_notifier: MakeNotifier, acme_crm: Receiver, db_pool: asyncpg.Pool
+) -> None:
+    async def hang_then_fail(hit: Hit) -> web.StreamResponse:
+        if hit.attempt == 1:
+            return await acme_crm.hang()  # until crm.timeout_s gives up on it
+        return web.Response(status=503)
+
+    acme_crm.responder = hang_then_fail
+    notifier = await make_notifier(
+        tenants={"acme": own_crm(acme_crm, ACME_SECRET)}, timeout_s=0.2, max_attempts=3
+    )
+    notifier.publish(offered(uuid.uuid4()), tenant="acme")
+    await notifier.drain()
+    assert [h.attempt for h in acme_crm.hits] == [1, 2, 3]
+    row = await db_pool.fetchrow("SELECT status, attempts, last_error FROM webhook_deliveries")
+    assert (row["status"], row["attempts"]) == ("failed", 3)
 
 
 async def test_tenant_secrets_never_reach_the_logs(

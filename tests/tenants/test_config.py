@@ -123,3 +123,18 @@ def test_a_tenants_crm_secret_comes_from_the_environment(tmp_path: Path) -> None
     crm = settings.tenant_crms()["acme"]
     assert crm.secret is not None and crm.secret.get_secret_value() == "s" * 24
     assert "s" * 24 not in repr(settings)
+
+
+def test_the_readme_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Outsourcing centers: tenants", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    environ = {
+        "ACME_API_TOKEN": "acme-token-0123456789",
+        "GLOBEX_API_TOKEN": "globex-token-0123456789",
+        "ACME_CRM_SECRET": "acme-crm-secret-0123",
+    }
+    settings = load_settings(_write(tmp_path, example), environ=environ)
+    [acme_crm] = settings.tenant_crms().values()
+    assert set(acme_crm.webhooks) == {"offered", "ended"}
+    assert settings.tenant_retention_days() == {"acme": 30}

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from callrouter.calls._transfers import CallTransfers
 from callrouter.crm import verify_signature
 from callrouter.sim import SimControl, SimulatedAsterisk
 from tests.calls.harness import eventually, final_call_row, make_settings, running_service
@@ -124,3 +125,63 @@ async def test_each_tenants_crm_sees_its_calls_and_no_one_elses(
     [recorded] = [h.json for h in crms["acme"].hits
                   if h.event == "call.ended" and h.json["recording"]]  # fmt: skip
     assert recorded["recording"]["name"] == f"acme/callrouter-{recorded['call_id']}"
+
+
+async def test_a_transferred_calls_webhooks_stay_with_its_tenants_crm(
+    sim: SimulatedAsterisk, sim_control: SimControl, db_dsn: str, crms: dict[str, Receiver]
+) -> None:
+    for endpoint in ("101", "102"):
+        await sim_control.set_endpoint("PJSIP", endpoint, behavior="answer", answer_after=0.1)
+    settings = make_settings(
+        sim,
+        tenants={"acme": {"crm": {"webhooks": {e: crms["acme"].url for e in
+                                               (*EVENTS, "transferred")},
+                                  "secret": SECRETS["acme"]}}},
+        crm={"webhooks": {e: crms["center"].url for e in (*EVENTS, "transferred")}},
+        queues={"acme-q": {"tenant": "acme", "wrapup_s": 0},
+                "acme-sales": {"tenant": "acme", "wrapup_s": 0}},
+        operators={"anna": {**ANNA, "queues": {"acme-q": 0}},
+                   "boris": {"endpoint": "PJSIP/102", "queues": {"acme-sales": 0},
+                             "logged_in": True}},
+        routes={"100": "acme-q"},
+    )  # fmt: skip
+    async with running_service(settings, db_dsn) as service:
+        caller = await sim_control.place_call(exten="100")
+        await eventually(lambda: bridged_pairs(sim_control), what="anna connected")
+        assert service.parts is not None
+        [session] = service.parts.sessions.sessions()
+        transfers = service.parts.extra["transfers"]
+        assert isinstance(transfers, CallTransfers)
+        await transfers.blind(
+            session.call_id, kind="queue", target="acme-sales", reason="sales", note=None
+        )
+
+        async def boris_answered() -> bool:
+            return sum(h.event == "call.answered" for h in crms["acme"].hits) == 2
+
+        await eventually(boris_answered, what="boris answered the transferred call")
+        await sim_control.hangup(caller["id"])
+
+        async def ended() -> bool:
+            return any(h.event == "call.ended" for h in crms["acme"].hits)
+
+        await eventually(ended, what="call.ended delivered")
+    events = [h.event for h in crms["acme"].hits]
+    assert events.count("call.transferred") == 1 and events.count("call.offered") == 2
+    assert {h.call_id for h in crms["acme"].hits} == {session.call_id}
+    assert all(_signed_with(SECRETS["acme"], h) for h in crms["acme"].hits)
+    assert crms["center"].hits == []
+    # Each part of the conversation is recorded in acme's folder.
+    [row] = await final_call_row(db_dsn)
+    conn = await asyncpg.connect(db_dsn)
+    try:
+        names = [
+            r["name"]
+            for r in await conn.fetch(
+                "SELECT name FROM recordings WHERE call_id = $1 ORDER BY started_at", row["id"]
+            )
+        ]
+    finally:
+        await conn.close()
+    call_id = session.call_id
+    assert names == [f"acme/callrouter-{call_id}", f"acme/callrouter-{call_id}-2"]
