@@ -188,7 +188,9 @@ class CommandExecutor(CallerActions):
             return
         fmt = self._settings.recording.format
         # One recording per bridge the caller is in (a transfer starts the next part).
-        name = recording_part_name(session.call_id, session.recording_parts + 1)
+        name = recording_part_name(
+            session.call_id, session.recording_parts + 1, tenant=self._journal.tenant(session)
+        )
         try:
             await self._ari.bridges.record(
                 session.bridge_id,

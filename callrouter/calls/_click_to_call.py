@@ -29,7 +29,7 @@ from callrouter.calls._claims import OperatorClaims
 from callrouter.calls._clock import Clock
 from callrouter.calls._journal import CallJournal
 from callrouter.calls._router import Router
-from callrouter.calls._sessions import CallSession
+from callrouter.calls._sessions import CallSession, recording_part_name
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.dialer.store import DialPermit, DialRefused
 from callrouter.errors import Conflict, ExternalError, NotFound
@@ -270,7 +270,8 @@ class ClickToCall(ReadsSettings):
         if click.session.bridge_id is None:
             return
         fmt = self._settings.recording.format
-        name = f"callrouter-{click.session.call_id}"
+        tenant = self._journal.tenant(click.session)
+        name = recording_part_name(click.session.call_id, 1, tenant=tenant)
         try:
             await self._ari.bridges.record(
                 click.session.bridge_id, name=name, format=fmt, if_exists="overwrite"

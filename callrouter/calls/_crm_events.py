@@ -1,7 +1,9 @@
 """What the CRM hears about a call, built from the shell's view of it.
 
 The notifier queues and delivers (see ``callrouter.crm``); this only shapes the bodies,
-so routing code calls one method per moment of a call and never awaits the CRM.
+so routing code calls one method per moment of a call and never awaits the CRM. Every
+body is published with the call's tenant: the notifier sends it to that tenant's CRM,
+or to the center's when the tenant has none of its own.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from callrouter.acd import CallRecord, StoreCallback
-from callrouter.calls._sessions import CallSession
+from callrouter.calls._sessions import CallSession, session_tenant
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
+from callrouter.config import DEFAULT_TENANT
 from callrouter.crm import (
     WebhookPayload,
     call_answered,
@@ -26,7 +29,7 @@ __all__ = ["CrmEvents", "Publisher"]
 
 
 class Publisher(Protocol):
-    def publish(self, payload: WebhookPayload) -> None: ...
+    def publish(self, payload: WebhookPayload, *, tenant: str = DEFAULT_TENANT) -> None: ...
 
 
 class CrmEvents(ReadsSettings):
@@ -38,6 +41,13 @@ class CrmEvents(ReadsSettings):
     def publishes(self) -> bool:
         """Whether anything is sent to a CRM at all (else a screen pop waits for nothing)."""
         return self._publisher is not None
+
+    def _tenant(self, session: CallSession) -> str:
+        return session_tenant(session, self._settings.tenant_of_queue)
+
+    def _publish(self, tenant: str, payload: WebhookPayload) -> None:
+        if self._publisher is not None:
+            self._publisher.publish(payload, tenant=tenant)
 
     def _operator(self, operator_id: str | None) -> tuple[str, str]:
         op = self._settings.operators.get(operator_id or "")
@@ -54,7 +64,8 @@ class CrmEvents(ReadsSettings):
             return
         name, endpoint = self._operator(operator_id)
         queue = self._settings.queues.get(session.queue)
-        self._publisher.publish(
+        self._publish(
+            self._tenant(session),
             call_offered(
                 call_id=session.call_id,
                 queue=session.queue or None,
@@ -67,7 +78,7 @@ class CrmEvents(ReadsSettings):
                 script_url=queue.script_url if queue else None,
                 offered_at=at,
                 transfer=session.transfer_note,
-            )
+            ),
         )
 
     def transferred(
@@ -77,7 +88,8 @@ class CrmEvents(ReadsSettings):
         if self._publisher is None:
             return
         note = session.transfer_note or {}
-        self._publisher.publish(
+        self._publish(
+            self._tenant(session),
             call_transferred(
                 call_id=session.call_id, queue=session.queue or None,
                 caller_number=session.caller_number, caller_name=session.caller_name,
@@ -85,14 +97,15 @@ class CrmEvents(ReadsSettings):
                 from_operator=_text(note.get("from_operator")),
                 reason=_text(note.get("reason")), note=_text(note.get("note")),
                 transferred_at=at,
-            )
+            ),
         )  # fmt: skip
 
     def answered(self, session: CallSession, operator_id: str, at: datetime) -> None:
         if self._publisher is None:
             return
         name, endpoint = self._operator(operator_id)
-        self._publisher.publish(
+        self._publish(
+            self._tenant(session),
             call_answered(
                 call_id=session.call_id,
                 queue=session.queue or None,
@@ -103,7 +116,7 @@ class CrmEvents(ReadsSettings):
                 caller_name=session.caller_name,
                 wait_s=max(0.0, (at - session.created_at).total_seconds()),
                 answered_at=at,
-            )
+            ),
         )
 
     def ended(self, record: CallRecord, session: CallSession) -> None:
@@ -131,7 +144,7 @@ class CrmEvents(ReadsSettings):
             ended["recording_duration_s"] = _recorded_s(session, record.ended_at)
         # Published at once, never held back: a webhook waiting in memory is one a kill
         # would lose. (Asterisk's own figure lands in recordings.duration_s afterwards.)
-        self._publisher.publish(call_ended(**ended))
+        self._publish(self._tenant(session), call_ended(**ended))
 
     def ended_outbound(
         self,
@@ -148,7 +161,8 @@ class CrmEvents(ReadsSettings):
             return
         name, endpoint = self._operator(operator_id)
         recording = session.recording_name
-        self._publisher.publish(
+        self._publish(
+            self._tenant(session),
             call_ended(
                 call_id=session.call_id, queue=session.queue or None,
                 caller_number=session.caller_number, caller_name=session.caller_name,
@@ -158,7 +172,7 @@ class CrmEvents(ReadsSettings):
                 recording_url=self.recording_url(session.call_id) if recording else None,
                 recording_duration_s=_recorded_s(session, ended_at) if recording else None,
                 ended_at=ended_at,
-            )
+            ),
         )  # fmt: skip
 
     def swept(self, row: Mapping[str, Any]) -> None:
@@ -166,7 +180,8 @@ class CrmEvents(ReadsSettings):
         if self._publisher is None:
             return
         name, endpoint = self._operator(row["operator_id"])
-        self._publisher.publish(
+        self._publish(
+            row.get("tenant") or DEFAULT_TENANT,
             call_ended(
                 call_id=row["id"], queue=row["queue_name"], caller_number=row["caller_number"],
                 caller_name=row["caller_name"], outcome=row["outcome"],
@@ -174,13 +189,14 @@ class CrmEvents(ReadsSettings):
                 operator_id=row["operator_id"], operator_name=name, operator_endpoint=endpoint,
                 hangup_cause=row["hangup_cause"], hangup_cause_txt=row["hangup_cause_txt"],
                 ended_at=row["ended_at"],
-            )
+            ),
         )  # fmt: skip
 
     def callback(self, cmd: StoreCallback, session: CallSession | None, at: datetime) -> None:
         if self._publisher is None:
             return
-        self._publisher.publish(
+        self._publish(
+            self._tenant(session) if session else self._settings.tenant_of_queue(cmd.queue or ""),
             callback_requested(
                 callback_id=None,
                 call_id=cmd.call_id,
@@ -189,7 +205,7 @@ class CrmEvents(ReadsSettings):
                 caller_name=session.caller_name if session else "",
                 requested_at=at,
                 due_at=at,
-            )
+            ),
         )
 
 

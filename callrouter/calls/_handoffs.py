@@ -44,7 +44,8 @@ class Handoffs(ReadsSettings):
             await self._record(session, bridge_id)
 
     async def _record(self, session: CallSession, bridge_id: str) -> None:
-        name = recording_part_name(session.call_id, session.recording_parts + 1)
+        tenant = self._journal.tenant(session)
+        name = recording_part_name(session.call_id, session.recording_parts + 1, tenant=tenant)
         fmt = self._settings.recording.format
         try:
             await self._ari.bridges.record(bridge_id, name=name, format=fmt, if_exists="overwrite")

@@ -17,7 +17,7 @@ from typing import Any
 from callrouter.acd import CallRecord, OperatorStateChanged
 from callrouter.calls._call_log import CallLog
 from callrouter.calls._crm_events import CrmEvents
-from callrouter.calls._sessions import CallSession
+from callrouter.calls._sessions import CallSession, session_tenant
 from callrouter.config import DEFAULT_TENANT
 from callrouter.store.records import (
     CallEventRow,
@@ -67,9 +67,7 @@ class CallJournal:
 
     def tenant(self, session: CallSession) -> str:
         """The call's tenant, from its queue when first asked, then kept on the session."""
-        if session.tenant is None:
-            session.tenant = self._tenant_of(session.queue)
-        return session.tenant
+        return session_tenant(session, self._tenant_of)
 
     def call_created(self, session: CallSession, *, direction: str = "inbound") -> None:
         self._call_log.arrived(session, direction)

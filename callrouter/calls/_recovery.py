@@ -256,7 +256,9 @@ class Recovery:
                 session.recording_paused = call.recording_paused
                 session.recording_parts = call.recording_parts
             else:  # its rows never landed, nor its recording's: the first part's name
-                session.recording_name = recording_part_name(call.call_id, 1)
+                session.recording_name = recording_part_name(
+                    call.call_id, 1, tenant=self._journal.tenant(session)
+                )
                 session.recording_parts = 1
             if not call.connect_logged:
                 # Bridged just before the crash, before its CONNECT was logged.

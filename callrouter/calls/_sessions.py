@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from callrouter.config import DEFAULT_TENANT
 from callrouter.legs import OperatorLegState
 
 if TYPE_CHECKING:
@@ -24,8 +26,8 @@ __all__ = [
     "SessionRegistry",
     "end_recording_part",
     "recording_part_name",
+    "session_tenant",
 ]
-
 
 
 @dataclass(slots=True)
@@ -93,10 +95,26 @@ class CallSession:
         return uuid.UUID(self.call_id)
 
 
-def recording_part_name(call_id: str, part: int) -> str:
+def recording_part_name(call_id: str, part: int, *, tenant: str) -> str:
     """``callrouter-<call id>`` for the first part, then ``-2``, ``-3``: the first keeps
-    the name every single-bridge call has always had."""
-    return f"callrouter-{call_id}" if part <= 1 else f"callrouter-{call_id}-{part}"
+    the name every single-bridge call has always had.
+
+    A tenant other than the default records into a folder of its own under Asterisk's
+    recordings directory (``acme/callrouter-<call id>``: Asterisk makes the folder, and
+    the name, folder included, is the stored recording's name over ARI); the default
+    tenant's recordings stay where they always were.
+    """
+    base = f"callrouter-{call_id}" if part <= 1 else f"callrouter-{call_id}-{part}"
+    return base if tenant == DEFAULT_TENANT else f"{tenant}/{base}"
+
+
+def session_tenant(session: CallSession, tenant_of_queue: Callable[[str], str]) -> str:
+    """The call's tenant: its queue's when first asked, then kept on the session, so a
+    transfer to another tenant's queue leaves the call, its rows and its webhooks where
+    they began."""
+    if session.tenant is None:
+        session.tenant = tenant_of_queue(session.queue)
+    return session.tenant
 
 
 def end_recording_part(session: CallSession) -> None:
@@ -153,4 +171,3 @@ class SessionRegistry:
 
     def __len__(self) -> int:
         return len(self._calls)
-

@@ -161,10 +161,11 @@ class CallrouterService:
                 if settings.campaigns:
                     await sync_campaigns(conn, settings)
             await writer.start()
-            if settings.crm.webhooks:
+            if settings.crm.webhooks or settings.tenant_crms():
                 notifier = WebhookNotifier(
-                    settings=settings.crm, pool=pool, node=self.node, spool_dir=self._spool_dir
-                )
+                    settings=settings.crm, tenants=settings.tenant_crms(), pool=pool,
+                    node=self.node, spool_dir=self._spool_dir,
+                )  # fmt: skip
                 await notifier.start()
             async with self._build_ari() as ari:
                 parts = self._wire(pool, writer, ari, notifier)
@@ -209,6 +210,7 @@ class CallrouterService:
         return RetentionSweeper(
             pool=pool, recordings=ari.recordings,
             settings=lambda: self.holder.current.recording,
+            tenant_retention=lambda: self.holder.current.tenant_retention_days(),
             node=self.holder.current.cluster.node,
         )  # fmt: skip
 

@@ -19,6 +19,7 @@ from callrouter.cli._operators import operators_app
 from callrouter.cli._panel import register as register_panel
 from callrouter.cli._plan import register as register_plan
 from callrouter.cli._recordings import recordings_app
+from callrouter.cli._recordings_archive import register as register_recordings_archive
 from callrouter.cli._report import register as register_report
 from callrouter.cli._runtime import (
     CliState,
@@ -48,6 +49,7 @@ register_panel(operators_app)
 app.add_typer(operators_app, name="operators")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(dnc_app, name="dnc")
+register_recordings_archive(recordings_app)
 app.add_typer(recordings_app, name="recordings")
 app.add_typer(customers_app, name="customers")
 register_status(app)

@@ -1,4 +1,5 @@
-"""``callrouter recordings ...``: list, fetch, export and purge call recordings.
+"""``callrouter recordings ...``: list and fetch call recordings (export and purge are in
+``_recordings_archive.py``).
 
 Files are fetched and deleted through ARI's stored recordings (``/recordings/stored``),
 so the CLI needs no access to Asterisk's disk, only ``ari.url`` and its credentials.
@@ -7,13 +8,11 @@ so the CLI needs no access to Asterisk's disk, only ``ari.url`` and its credenti
 from __future__ import annotations
 
 import asyncio
-import csv
 import re
 import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +22,7 @@ import asyncpg
 import typer
 
 from callrouter.ari import AriClient
-from callrouter.ari.errors import AriAuthError, AriConnectionError, AriError, AriNotFound
+from callrouter.ari.errors import AriNotFound
 from callrouter.cli._columns import Column, print_compact_table, short_id, short_time
 from callrouter.cli._runtime import (
     CliState,
@@ -34,39 +33,38 @@ from callrouter.cli._runtime import (
     run_async,
     state_of,
 )
-from callrouter.errors import ExternalError, NotFound
+from callrouter.errors import NotFound
 from callrouter.store import DbConnection
 from callrouter.store import calls as call_log
 from callrouter.store import recordings as store_recordings
 from callrouter.store.recordings import list_recordings
-from callrouter.store.retention import PurgeResult, purge_recordings, recordings_to_purge
 
-__all__ = ["file_name", "recorded_s", "recordings_app"]
+__all__ = [
+    "ari_client",
+    "file_name",
+    "file_path",
+    "recorded_s",
+    "recordings_app",
+    "say",
+    "utc",
+    "warn",
+    "write_atomically",
+]
 
 recordings_app = typer.Typer(
     help="Call recordings: list, get (through ARI), export a period, purge old ones.",
     no_args_is_help=True,
 )
 
-INDEX_COLUMNS = (
-    "call_id",
-    "caller",
-    "caller_name",
-    "queue",
-    "operator",
-    "started",
-    "duration_s",
-    "file",
-)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     """One line of plain text on stdout: no markup, no highlighting, no wrapping."""
     console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     err_console.print(message, markup=False, highlight=False)
 
 
@@ -74,7 +72,7 @@ def _record_dict(record: Any) -> dict[str, Any]:
     return {key: record[key] for key in record.keys()}  # noqa: SIM118 - asyncpg.Record
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
@@ -86,7 +84,15 @@ def file_name(name: str, fmt: str) -> str:
     return f"{safe}.{_UNSAFE.sub('_', fmt)}"
 
 
-def _write(path: Path, data: bytes) -> None:
+def file_path(name: str, fmt: str) -> Path:
+    """``<name>.<format>`` as a relative path that keeps the name's folders (a tenant's
+    ``acme/...``), each part made safe: nothing in it can climb out of the folder."""
+    *folders, base = name.split("/")
+    safe = [part for part in (_UNSAFE.sub("_", f).lstrip(".") for f in folders) if part]
+    return Path(*safe, file_name(base, fmt))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
     """Write through a temporary file: an interrupted fetch leaves no truncated audio."""
     part = path.with_name(path.name + ".part")
     part.write_bytes(data)
@@ -257,182 +263,9 @@ def get_command(
                 target = output
                 if target is None or folder is not None:
                     target = (folder or Path()) / file_name(name, fmt)
-                await asyncio.to_thread(_write, target, data)
+                await asyncio.to_thread(write_atomically, target, data)
                 written.append((str(target), len(data)))
         return written
 
     for path, size in run_async(go()):
-        _say(f"wrote {path} ({size} bytes)")
-
-
-# -- export ------------------------------------------------------------------------------
-
-
-@dataclass
-class ExportResult:
-    index: list[list[str]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-
-
-def _write_index(path: Path, rows: list[list[str]]) -> None:
-    part = path.with_name(path.name + ".part")
-    with part.open("w", newline="", encoding="utf-8") as index_file:
-        index = csv.writer(index_file)
-        index.writerow(INDEX_COLUMNS)
-        index.writerows(rows)
-    part.replace(path)
-
-
-async def _in_range(
-    conn: DbConnection, since: datetime | None, until: datetime | None
-) -> list[asyncpg.Record]:
-    return await store_recordings.recordings_started_between(conn, since, until)
-
-
-@recordings_app.command("export")
-def export_command(
-    ctx: typer.Context,
-    output: Path = typer.Option(
-        ..., "--output", "-o", file_okay=False, help="Folder for the files and index.csv."
-    ),
-    since: datetime | None = typer.Option(None, help="Recordings started at or after (UTC)."),
-    until: datetime | None = typer.Option(None, help="Recordings started before (UTC)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-) -> None:
-    """Fetch every recording started from --since to --until into a folder, with index.csv.
-
-    index.csv has one line per file written: call_id, caller, caller_name,
-    queue, operator, started, duration_s, file. A recording Asterisk no
-    longer has is skipped with a warning and counted; any other failure makes
-    the exit code 4.
-    """
-    state = state_of(ctx)
-    output.mkdir(parents=True, exist_ok=True)
-
-    async def go() -> ExportResult:
-        async with database_pool(state) as pool, pool.acquire() as conn:
-            rows = await _in_range(conn, _utc(since), _utc(until))
-        result = ExportResult()
-        async with ari_client(state) as client:
-            for row in rows:
-                name = row["name"]
-                try:
-                    data = await client.recordings.get_stored_file(name)
-                except AriNotFound:
-                    _warn(f"warning: {name}: not on Asterisk, skipped")
-                    result.missing.append(name)
-                    continue
-                except (AriAuthError, AriConnectionError):
-                    raise  # every other one would fail the same way
-                except AriError as exc:
-                    _warn(f"error: {name}: {exc}")
-                    result.failed.append({"name": name, "error": str(exc)})
-                    continue
-                fname = file_name(name, row["format"])
-                await asyncio.to_thread(_write, output / fname, data)
-                result.index.append(
-                    [
-                        str(row["call_id"]),
-                        row["caller_number"],
-                        row["caller_name"],
-                        row["queue_name"] or "",
-                        row["operator_id"] or "",
-                        row["started_at"].astimezone(UTC).isoformat(),
-                        "" if row["duration_s"] is None else str(row["duration_s"]),
-                        fname,
-                    ]
-                )
-        return result
-
-    result = run_async(go())
-    _write_index(output / "index.csv", result.index)
-    if as_json:
-        emit_json(
-            {
-                "exported": len(result.index),
-                "missing": result.missing,
-                "failed": result.failed,
-                "index": str(output / "index.csv"),
-            }
-        )
-    else:
-        _say(
-            f"exported {len(result.index)} recording(s) to {output}; {len(result.missing)}"
-            f" missing on Asterisk, {len(result.failed)} failed"
-        )
-    if result.failed:
-        raise typer.Exit(4)
-
-
-# -- purge -------------------------------------------------------------------------------
-
-
-@recordings_app.command("purge")
-def purge_command(
-    ctx: typer.Context,
-    older_than_days: int | None = typer.Option(
-        None, "--older-than-days", min=1, help="Default: recording.retention_days."
-    ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be deleted."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Delete recordings older than the retention period, on Asterisk and in the database.
-
-    Each file is deleted through ARI, then its row is marked deleted (the
-    call keeps its history). A file Asterisk no longer has counts as already
-    gone and is marked too; a failure leaves the row for the next run and
-    makes the exit code 4. With cluster.node set, only that node's calls'
-    recordings. The running service purges the same way every
-    recording.purge_interval_s.
-    """
-    state = state_of(ctx)
-    days = older_than_days or state.settings.recording.retention_days
-    now = datetime.now(UTC)
-
-    async def go() -> tuple[list[str], PurgeResult]:
-        async with database_pool(state) as pool, pool.acquire() as conn:
-            names = await recordings_to_purge(
-                conn, now=now, retention_days=days, node=state.settings.cluster.node
-            )
-            if dry_run or not names:
-                return names, PurgeResult()
-            async with ari_client(state) as client:
-                return names, await purge_recordings(conn, client.recordings, names)
-
-    names, result = run_async(go())
-    counts = {
-        "deleted": len(result.deleted),
-        "already_gone": len(result.already_gone),
-        "failed": len(result.failed),
-    }
-    if as_json:
-        extra = (
-            {"would_delete": names}
-            if dry_run
-            else {"errors": result.failed, "not_tried": result.not_tried}
-        )
-        emit_json(
-            {
-                "older_than_days": days,
-                "dry_run": dry_run,
-                "candidates": len(names),
-                **counts,
-                **extra,
-            }
-        )
-    elif dry_run:
-        for name in names:
-            _say(name)
-        _say(f"would delete {len(names)} recording(s) older than {days} days")
-    else:
-        for failure in result.failed:
-            _warn(f"error: {failure['name']}: {failure['error']}")
-        _say(
-            f"deleted {counts['deleted']}, already gone {counts['already_gone']},"
-            f" failed {counts['failed']} (older than {days} days)"
-        )
-    if result.aborted is not None:
-        raise ExternalError(f"purge stopped, {result.not_tried} not tried: {result.aborted}")
-    if result.failed:
-        raise typer.Exit(4)
+        say(f"wrote {path} ({size} bytes)")

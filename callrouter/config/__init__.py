@@ -22,7 +22,12 @@ from callrouter.config._schema import (
     SupervisorSettings,
     is_loopback,
 )
-from callrouter.config._tenants import DEFAULT_TENANT, TenantCrmSettings, TenantSettings
+from callrouter.config._tenants import (
+    DEFAULT_TENANT,
+    CrmWebhookKind,
+    TenantCrmSettings,
+    TenantSettings,
+)
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -33,6 +38,7 @@ __all__ = [
     "CalendarSettings",
     "ClusterSettings",
     "CrmSettings",
+    "CrmWebhookKind",
     "DatabaseSettings",
     "DialerSettings",
     "EscalationStep",

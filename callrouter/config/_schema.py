@@ -33,7 +33,13 @@ from callrouter.config._outbound import (
     DispositionSettings,
     RetryRuleSettings,
 )
-from callrouter.config._tenants import DEFAULT_TENANT, TENANT_ID_PATTERN, TenantSettings
+from callrouter.config._tenants import (
+    DEFAULT_TENANT,
+    TENANT_ID_PATTERN,
+    CrmWebhookKind,
+    TenantCrmSettings,
+    TenantSettings,
+)
 
 __all__ = [
     "MIN_TOKEN_CHARS",
@@ -60,6 +66,7 @@ __all__ = [
     "SimulatorSettings",
     "is_loopback",
 ]
+
 
 class AriSettings(_Section):
     url: str = Field("http://127.0.0.1:8088", pattern=r"^https?://")
@@ -301,11 +308,7 @@ class RecordingSettings(_Section):
 
 
 class CrmSettings(_Section):
-    webhooks: dict[
-        Literal["offered", "answered", "ended", "callback", "transferred"], str
-    ] = Field(
-        default_factory=dict
-    )
+    webhooks: dict[CrmWebhookKind, str] = Field(default_factory=dict)
     secret: SecretStr | None = None
     timeout_s: PositiveSeconds = 5.0
     max_attempts: int = Field(5, ge=1)
@@ -360,6 +363,18 @@ class Settings(_Section):
         """The queue's tenant; a call with no (or no longer a) queue is the default's."""
         settings = self.queues.get(queue)
         return settings.tenant if settings is not None else DEFAULT_TENANT
+
+    def tenant_crms(self) -> dict[str, TenantCrmSettings]:
+        """The tenants with a CRM of their own (the others' calls go to ``crm``)."""
+        return {tenant: t.crm for tenant, t in self.tenants.items() if t.crm is not None}
+
+    def tenant_retention_days(self) -> dict[str, int]:
+        """The tenants' own recording retention (the others keep ``recording.retention_days``)."""
+        return {
+            tenant: t.recording_retention_days
+            for tenant, t in self.tenants.items()
+            if t.recording_retention_days is not None
+        }
 
     def tenants_of_operator(self, operator_id: str) -> frozenset[str]:
         """The tenants an operator serves: those of their queues."""

@@ -6,22 +6,25 @@ keeps working unchanged). A DID belongs to the tenant of the queue it routes to.
 operator serves the tenants of their queues: one, or several (a shared pool).
 
 Each tenant has its own API tokens (secrets, so ``${ENV}`` in the file), which see
-only that tenant's rows (``callrouter.store.tenants``), and its own recording
-retention. The cross-checks (a queue naming an unknown tenant, a campaign whose queue
-belongs to another tenant, a token used twice) run in :func:`tenant_problems`, which
-the loader reports with file, line and field like every other problem.
+only that tenant's rows (``callrouter.store.tenants``), and may have its own CRM
+(``callrouter.crm``: its calls' webhooks go there, signed with its secret) and its own
+recording retention (``callrouter.store.retention``). The cross-checks (a queue naming
+an unknown tenant, a campaign whose queue belongs to another tenant, a token used
+twice) run in :func:`tenant_problems`, which the loader reports with file, line and
+field like every other problem.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 __all__ = [
     "DEFAULT_TENANT",
     "TENANT_ID_PATTERN",
+    "CrmWebhookKind",
     "TenantCrmSettings",
     "TenantSettings",
     "tenant_problems",
@@ -34,6 +37,8 @@ TenantId = Annotated[str, Field(pattern=TENANT_ID_PATTERN)]
 _MIN_TENANT_TOKEN_CHARS = 16
 
 FieldPath = tuple[str, ...]
+# The events a CRM can be sent (``crm.webhooks`` and a tenant's own): callrouter.crm.EVENTS.
+CrmWebhookKind = Literal["offered", "answered", "ended", "callback", "transferred"]
 
 
 class _Section(BaseModel):
@@ -41,9 +46,14 @@ class _Section(BaseModel):
 
 
 class TenantCrmSettings(_Section):
-    """The tenant's own CRM: where its calls' webhooks go, signed with its secret."""
+    """The tenant's own CRM: where its calls' webhooks go, signed with its secret.
 
-    webhooks: dict[str, str] = Field(default_factory=dict)
+    Given, it replaces ``crm.webhooks`` and ``crm.secret`` for the tenant's calls (an
+    event it leaves out is not sent, never sent to the center's CRM instead); the
+    center's ``crm.timeout_s`` and ``crm.max_attempts`` apply to every CRM.
+    """
+
+    webhooks: dict[CrmWebhookKind, str] = Field(default_factory=dict)
     secret: SecretStr | None = None
 
 

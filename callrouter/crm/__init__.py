@@ -19,15 +19,25 @@ crm:
   secret: ${CRM_WEBHOOK_SECRET}   # HMAC key; without it requests go unsigned (a warning)
   timeout_s: 5                    # per attempt, connect to last byte
   max_attempts: 5                 # first attempt included
+tenants:
+  acme:
+    crm:                          # acme's calls go here instead, signed with its secret
+      webhooks: {offered: https://crm.acme.example/hook, ended: https://crm.acme.example/hook}
+      secret: ${ACME_CRM_SECRET}
 ```
+
+A tenant with its own ``crm`` gets every webhook of its calls, and only it; the others
+(``default`` included) share ``crm``. ``timeout_s`` and ``max_attempts`` are the center's
+for every CRM. The rules: ``_targets.py``.
 
 ## Use (the routing shell)
 
 ```python
-notifier = WebhookNotifier(settings=settings.crm, pool=pool, node="pbx-a",
+notifier = WebhookNotifier(settings=settings.crm, tenants=settings.tenant_crms(),
+                           pool=pool, node="pbx-a",
                            spool_dir=Path("var/spool"))   # database.spool_dir
 await notifier.start()                    # replays the journal, resumes pending deliveries
-notifier.publish(call_offered(call_id=..., queue="support", ...))   # never waits
+notifier.publish(call_offered(call_id=..., queue="support", ...), tenant="acme")  # never waits
 notifier.notify("call.ended", {...})      # or any JSON mapping
 await notifier.stop()                     # drains briefly; the rest stays pending
 ```
@@ -189,22 +199,23 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
 - One call's events arrive in the order they happened (`call.offered` before
   `call.answered` before `call.ended`, then `callback.requested`): an event waits
   until the previous one for its call is delivered or has failed for good. Different
-  calls do not wait for each other; at most 8 requests are in flight at once.
+  calls do not wait for each other; at most 8 requests are in flight at once to one
+  CRM, and each CRM (the center's, a tenant's own) has its own 8 and its own backlog.
 - Delivery is at least once: a retry after a timeout, or a restart mid-request, can
   repeat a body the CRM already took. Deduplicate on `X-Callrouter-Delivery`.
 
 ## Delivery log
 
-Table `webhook_deliveries` (migration 003), one row per delivery, written when the
-event is queued and after every attempt: `id` (the `X-Callrouter-Delivery` UUID),
-`event`, `url`, `call_id`, `payload` (the body, jsonb), `status` (`pending`,
-`delivered`, `failed`), `attempts`, `last_status_code`, `last_error` (the error or the
-start of the CRM's error page), `created_at`, `delivered_at`, `next_attempt_at`, and
-`node` (the `node` name the notifier was given; empty by default). At start, a notifier
-resumes the `pending` rows of its own node name, in order, before anything new, and
-sends them to the URL configured *now* for their event; several callrouter nodes
-sharing one database must each have their own stable name. What failed for good stays
-`failed`:
+Table `webhook_deliveries` (migration 003), one row per delivery, written when the event
+is queued and after every attempt: `id` (the `X-Callrouter-Delivery` UUID), `event`,
+`url`, `call_id`, `payload` (the body, jsonb), `status` (`pending`, `delivered`,
+`failed`), `attempts`, `last_status_code`, `last_error` (the error or the start of the
+CRM's error page), `created_at`, `delivered_at`, `next_attempt_at`, `node` (the
+`node` name the notifier was given; empty by default), and `tenant` (the call's tenant:
+whose CRM it goes to). At start, a notifier resumes the `pending` rows of its own node
+name, in order, before anything new, and sends them to the URL configured *now* for
+their event at their tenant's CRM; several callrouter nodes sharing one database must
+each have their own stable name. What failed for good stays `failed`:
 
 ```sql
 SELECT created_at, event, call_id, attempts, last_status_code, last_error

@@ -1,16 +1,17 @@
 """The webhook journal: every published delivery on local disk until the delivery log has it.
 
 Theory of operation: with a spool folder (``database.spool_dir``), ``publish()`` appends
-the delivery (its id, event, URL, body and time) to a :class:`~callrouter.store._spool.Spool`
-in the folder's ``webhooks`` subfolder: one ``write(2)``, no await, the same machinery,
-file format, segment rotation and group commit as the row writer's spool, with its own
-runs and marks in ``record_spools``. The delivery log's batch insert moves the run's
-mark in the transaction that inserts the rows; a segment is deleted once every delivery
-in it has its row. At start, the deliveries earlier processes journalled and the table
-does not have (by the marks, and ``ON CONFLICT (id) DO NOTHING`` besides) are inserted
-as ``pending`` rows with their original id and time, and then resumed with the rest of
-the node's pending rows, oldest first: the journal only has to bridge the gap between
-``publish()`` and the row; from the row on, the table is the truth about a delivery.
+the delivery (its id, event, URL, body, time and tenant) to a
+:class:`~callrouter.store._spool.Spool` in the folder's ``webhooks`` subfolder: one
+``write(2)``, no await, the same machinery, file format, segment rotation and group
+commit as the row writer's spool, with its own runs and marks in ``record_spools``. The
+delivery log's batch insert moves the run's mark in the transaction that inserts the
+rows; a segment is deleted once every delivery in it has its row. At start, the
+deliveries earlier processes journalled and the table does not have (by the marks, and
+``ON CONFLICT (id) DO NOTHING`` besides) are inserted as ``pending`` rows with their
+original id and time, and then resumed with the rest of the node's pending rows, oldest
+first: the journal only has to bridge the gap between ``publish()`` and the row; from
+the row on, the table is the truth about a delivery.
 
 The guarantee, with a journal (at least once, the same ``X-Callrouter-Delivery`` id on
 every attempt, before and after a restart):
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from callrouter.config import DEFAULT_TENANT
 from callrouter.store import Spool, SpoolCodec
 
 __all__ = ["JOURNAL_CODEC", "JOURNAL_FOLDER", "Published", "open_journal"]
@@ -57,6 +59,8 @@ class Published:
     # encoded, and a "$" key in it needs no escaping on the line.
     body: str
     created_at: datetime
+    # Whose CRM it goes to; lines journalled before tenants had CRMs are the default's.
+    tenant: str = DEFAULT_TENANT
 
 
 JOURNAL_CODEC: SpoolCodec[Published] = SpoolCodec((Published,))

@@ -2,13 +2,17 @@
 
 Theory of operation:
 
-- :meth:`WebhookNotifier.notify` is a plain function. It encodes the body, puts the
-  delivery at the back of its call's lane and hands it to the delivery log; it never
-  awaits, so a slow or dead CRM cannot delay routing.
+- :meth:`WebhookNotifier.notify` is a plain function. It picks the CRM of the call's
+  tenant (``_targets.py``), encodes the body, puts the delivery at the back of its
+  call's lane and hands it to the delivery log; it never awaits, so a slow or dead CRM
+  cannot delay routing.
 - A lane is a queue of one call's deliveries with one task draining it, started when
   the lane gets work and retired when it is empty. A call's deliveries go out one after
   the other (offered before answered before ended), retries included; different calls'
-  lanes run side by side, at most ``max_concurrency`` requests in flight at once.
+  lanes run side by side, at most ``max_concurrency`` requests in flight at once per
+  CRM, and at most ``max_backlog`` deliveries owed to one CRM: each CRM (the center's,
+  and each tenant's own) has its own slots and its own bound, so one that is down
+  delays and drops only its own tenants' deliveries.
 - A delivery is tried until the CRM answers 2xx, answers a status not worth retrying
   (4xx other than 429), or ``crm.max_attempts`` attempts have failed. Between attempts
   the lane sleeps as :class:`RetryPolicy` says, holding up only its own call.
@@ -35,20 +39,18 @@ from typing import Any, Literal
 import aiohttp
 import asyncpg
 import structlog
-from yarl import URL
 
 from callrouter import __version__
-from callrouter.config import CrmSettings
+from callrouter.config import DEFAULT_TENANT, CrmSettings, TenantCrmSettings
 from callrouter.crm._clock import Clock, SystemClock
 from callrouter.crm._journal import open_journal
 from callrouter.crm._payloads import EVENTS, WebhookPayload
 from callrouter.crm._retry import RetryPolicy
 from callrouter.crm._signing import sign
 from callrouter.crm._store import DB_ERRORS, Delivery, DeliveryLog, call_keys, encode_body
+from callrouter.crm._targets import CrmTarget, CrmTargets
 from callrouter.crm._transport import post, safe_url
 from callrouter.crm.errors import CrmRejected, CrmTimeout, CrmUnreachable
-from callrouter.errors import ConfigError, ConfigProblem
-from callrouter.log import register_secret
 from callrouter.store import database_errors
 
 __all__ = [
@@ -74,6 +76,10 @@ _AttemptError = CrmUnreachable | CrmTimeout | CrmRejected
 class WebhookNotifier:
     """Sends every outbound CRM event. ``start()`` before use, ``stop()`` at shutdown.
 
+    ``settings`` is the center's CRM; ``tenants`` the tenants' own (their calls'
+    webhooks go there instead, see ``_targets.py``). ConfigError for a URL that is not
+    http(s), naming its setting.
+
     ``node`` names this process in the delivery log; give each node sharing one
     database its own stable name. ``session`` is closed by ``stop()`` only if the
     notifier made it. ``spool_dir`` is the node's ``database.spool_dir``: deliveries
@@ -85,6 +91,7 @@ class WebhookNotifier:
         self,
         *,
         settings: CrmSettings,
+        tenants: Mapping[str, TenantCrmSettings] | None = None,
         pool: asyncpg.Pool,
         session: aiohttp.ClientSession | None = None,
         clock: Clock | None = None,
@@ -98,10 +105,8 @@ class WebhookNotifier:
             raise ValueError("max_concurrency must be at least 1")
         if max_backlog < 1:
             raise ValueError("max_backlog must be at least 1")
-        _check_urls(settings)
         self._settings = settings
-        self._secret = settings.secret.get_secret_value() if settings.secret else None
-        register_secret(self._secret)
+        self._targets = CrmTargets(settings, tenants)
         self._session = session
         self._owns_session = session is None
         self._clock: Clock = clock or SystemClock()
@@ -113,25 +118,28 @@ class WebhookNotifier:
         self._log = DeliveryLog(
             pool=pool, node=node, journal=None if spool_dir is None else open_journal(spool_dir)
         )
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self._slots = {t.key: asyncio.Semaphore(max_concurrency) for t in self._targets}
+        # Deliveries queued or in flight, per CRM.
+        self._owed = dict.fromkeys(self._slots, 0)
         self._lanes: dict[str, deque[Delivery]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._log_task: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
         self._state: Literal["new", "running", "stopped"] = "new"
-        self._backlog = 0
         self.dropped = 0
         # Deliveries given up (status failed), for /metrics.
         self.failed = 0
 
     @property
     def backlog(self) -> int:
-        """Deliveries queued or in flight."""
-        return self._backlog
+        """Deliveries queued or in flight, to every CRM."""
+        return sum(self._owed.values())
 
-    def notify(self, event: str, payload: Mapping[str, Any]) -> None:
-        """Queue ``payload`` for the webhook configured for ``event``; never waits.
+    def notify(
+        self, event: str, payload: Mapping[str, Any], *, tenant: str = DEFAULT_TENANT
+    ) -> None:
+        """Queue ``payload`` for the webhook ``tenant``'s CRM has for ``event``; never waits.
 
         Raises ValueError for an event name not in :data:`EVENTS`, TypeError or
         ValueError for a payload that is not JSON: bugs in the caller, not outages.
@@ -140,16 +148,19 @@ class WebhookNotifier:
         key = EVENTS.get(event)
         if key is None:
             raise ValueError(f"unknown webhook event {event!r}")
-        url = self._settings.webhooks.get(key)
+        target = self._targets.of_tenant(tenant)
+        url = target.webhooks.get(key)
         if url is None:
             return
         if self._state == "stopped":
             self.dropped += 1
-            log.warning("webhook_dropped", webhook_event=event, reason="notifier stopped")
+            log.warning(
+                "webhook_dropped", webhook_event=event, tenant=tenant, reason="notifier stopped"
+            )
             return
-        if self._backlog >= self._max_backlog:
+        if self._owed[target.key] >= self._max_backlog:
             self.dropped += 1
-            log.error("webhook_dropped", webhook_event=event, reason="backlog full")
+            log.error("webhook_dropped", webhook_event=event, tenant=tenant, reason="backlog full")
             return
         delivery_id = uuid.uuid4()
         call_id, lane = call_keys(payload, delivery_id)
@@ -161,15 +172,16 @@ class WebhookNotifier:
             body=encode_body(payload),
             created_at=self._clock.now(),
             url=url,
+            tenant=tenant,
         )
         self._enqueue(delivery)
         self._log.add(delivery)
         # The body may hold a customer's notes: only at debug level.
         log.debug("webhook_queued", **_fields(delivery), payload=dict(payload))
 
-    def publish(self, payload: WebhookPayload) -> None:
+    def publish(self, payload: WebhookPayload, *, tenant: str = DEFAULT_TENANT) -> None:
         """``notify`` for a body made by one of the builders."""
-        self.notify(payload.event, payload.to_json())
+        self.notify(payload.event, payload.to_json(), tenant=tenant)
 
     async def start(self) -> None:
         if self._state != "new":
@@ -186,13 +198,16 @@ class WebhookNotifier:
         for delivery in resumed:
             # The configuration is the truth about where an event goes now; an event no
             # longer configured fails in its lane, with the reason in its row.
+            # The same goes for its tenant's CRM: the one configured now.
             setting = EVENTS.get(delivery.event)
-            delivery.url = (self._settings.webhooks.get(setting) if setting else None) or ""
+            webhooks = self._target(delivery).webhooks
+            delivery.url = (webhooks.get(setting) if setting else None) or ""
         self._resume(resumed)
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        if self._secret is None and self._settings.webhooks:
-            log.warning("webhooks_unsigned", reason="crm.secret is not set")
+        for target in self._targets:
+            if target.secret is None and target.webhooks:
+                log.warning("webhooks_unsigned", reason=f"{target.setting}.secret is not set")
         self._state = "running"
         self._log_task = asyncio.create_task(self._log.run(), name="webhook-log")
         for key in self._lanes:
@@ -228,15 +243,15 @@ class WebhookNotifier:
                 log.warning("webhooks_left_in_journal", count=self._log.unsaved)
             elif self._log.unsaved:
                 log.error("webhook_deliveries_lost", count=self._log.unsaved)
-            if self._backlog:
-                log.info("webhooks_left_pending", count=self._backlog)
+            if self.backlog:
+                log.info("webhooks_left_pending", count=self.backlog)
         if self._owns_session and self._session is not None:
             await self._session.close()
 
     def _enqueue(self, delivery: Delivery) -> None:
         lane = self._lanes.setdefault(delivery.lane, deque())
         lane.append(delivery)
-        self._backlog += 1
+        self._owed[self._target(delivery).key] += 1
         self._idle.clear()
         if self._state == "running":
             self._start_lane(delivery.lane)
@@ -248,7 +263,8 @@ class WebhookNotifier:
             by_lane.setdefault(delivery.lane, []).append(delivery)
         for key, older in by_lane.items():
             self._lanes[key] = deque([*older, *self._lanes.get(key, ())])
-            self._backlog += len(older)
+            for delivery in older:
+                self._owed[self._target(delivery).key] += 1
         if deliveries:
             self._idle.clear()
 
@@ -267,7 +283,7 @@ class WebhookNotifier:
                     # A bug here must not wedge the call's later events behind this one.
                     log.exception("webhook_delivery_crashed", **_fields(delivery))
                 lane.popleft()
-                self._backlog -= 1
+                self._owed[self._target(delivery).key] -= 1
             del self._lanes[key]
             if not self._lanes:
                 self._idle.set()
@@ -313,9 +329,13 @@ class WebhookNotifier:
         await self._record(d)
         log.warning("webhook_failed", **_fields(d), error=d.last_error)
 
+    def _target(self, d: Delivery) -> CrmTarget:
+        return self._targets.of_tenant(d.tenant)
+
     async def _attempt(self, d: Delivery) -> _AttemptError | None:
         assert self._session is not None
-        async with self._slots:
+        target = self._target(d)
+        async with self._slots[target.key]:
             # Stamped once a slot is ours, so a wait for a slot cannot age the signature.
             now = self._clock.now()
             timestamp = int(now.timestamp())
@@ -327,8 +347,8 @@ class WebhookNotifier:
                 "X-Callrouter-Attempt": str(d.attempts),
                 "X-Callrouter-Timestamp": str(timestamp),
             }
-            if self._secret is not None:
-                headers["X-Callrouter-Signature"] = sign(self._secret, timestamp, d.body)
+            if target.secret is not None:
+                headers["X-Callrouter-Signature"] = sign(target.secret, timestamp, d.body)
             try:
                 d.last_status_code = await post(
                     self._session,
@@ -361,27 +381,12 @@ class WebhookNotifier:
 def _fields(d: Delivery) -> dict[str, Any]:
     return {
         "webhook_event": d.event,
+        "tenant": d.tenant,
         "delivery_id": str(d.id),
         "call_id": None if d.call_id is None else str(d.call_id),
         "url": safe_url(d.url),
         "attempt": d.attempts,
     }
-
-
-def _check_urls(settings: CrmSettings) -> None:
-    problems = []
-    for key, url in settings.webhooks.items():
-        try:
-            parsed = URL(url)
-            ok = parsed.scheme in ("http", "https") and bool(parsed.host)
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            problems.append(
-                ConfigProblem("<settings>", None, f"crm.webhooks.{key}", "not an http(s) URL")
-            )
-    if problems:
-        raise ConfigError(problems)
 
 
 async def _cancel(tasks: list[asyncio.Task[None]]) -> None:

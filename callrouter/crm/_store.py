@@ -28,6 +28,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from callrouter.config import DEFAULT_TENANT
 from callrouter.crm._journal import Published
 from callrouter.store import (
     DB_ERRORS,
@@ -57,10 +58,11 @@ DEFAULT_BATCH_SIZE = 200
 
 _INSERT = (
     "INSERT INTO webhook_deliveries (id, node, event, url, call_id, payload, status,"
-    " attempts, last_status_code, last_error, created_at, delivered_at, next_attempt_at)"
+    " attempts, last_status_code, last_error, created_at, delivered_at, next_attempt_at,"
+    " tenant)"
     # text then jsonb: the parameter is then plain text, whatever JSON codec the
     # pool's connections were given.
-    " VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8, $9, $10, $11, $12, $13)"
+    " VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8, $9, $10, $11, $12, $13, $14)"
 )
 _INSERT_NEW = _INSERT + " ON CONFLICT (id) DO NOTHING"
 _SAVE = _INSERT + (
@@ -71,7 +73,7 @@ _SAVE = _INSERT + (
 )
 _LOAD_PENDING = (
     "SELECT id, event, url, call_id, payload::text AS payload, attempts, last_status_code,"
-    " last_error, created_at, next_attempt_at FROM webhook_deliveries"
+    " last_error, created_at, next_attempt_at, tenant FROM webhook_deliveries"
     " WHERE node = $1 AND status = 'pending' ORDER BY created_at, seq"
 )
 
@@ -87,6 +89,8 @@ class Delivery:
     body: bytes
     created_at: datetime
     url: str = ""
+    # The call's tenant: whose CRM the delivery goes to (crm/_targets.py).
+    tenant: str = DEFAULT_TENANT
     status: DeliveryStatus = "pending"
     attempts: int = 0
     last_status_code: int | None = None
@@ -261,12 +265,18 @@ class DeliveryLog:
             d.created_at,
             d.delivered_at,
             d.next_attempt_at,
+            d.tenant,
         )
 
 
 def _to_journal(d: Delivery) -> Published:
     return Published(
-        id=d.id, event=d.event, url=d.url, body=d.body.decode(), created_at=d.created_at
+        id=d.id,
+        event=d.event,
+        url=d.url,
+        body=d.body.decode(),
+        created_at=d.created_at,
+        tenant=d.tenant,
     )
 
 
@@ -281,6 +291,7 @@ def _from_journal(entry: Spooled[Published]) -> Delivery:
         body=p.body.encode(),
         created_at=p.created_at,
         url=p.url,
+        tenant=p.tenant,
         journalled=entry,
     )
 
@@ -296,6 +307,7 @@ def _from_row(row: asyncpg.Record) -> Delivery:
         body=encode_body(payload),
         created_at=row["created_at"],
         url=row["url"],
+        tenant=row["tenant"],
         attempts=row["attempts"],
         last_status_code=row["last_status_code"],
         last_error=row["last_error"],

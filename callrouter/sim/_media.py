@@ -5,6 +5,12 @@ as Asterisk queues them on the channel's control thread. Mixing bridges get an
 Announcer or Recorder helper channel for each playback or recording, which is why the
 members' BRIDGEPEER changes around these events (flow1.jsonl). Every duration here is
 in simulated seconds; files are written when a recording ends.
+
+A recording's name may hold folders (``acme/callrouter-<id>``), as Asterisk's does: the
+file goes to that folder under the recordings directory (made when needed), the stored
+recordings list every folder's files by their relative names, and a name whose folders
+would leave the directory is refused (400 to record, 404 to look up), as Asterisk
+refuses it (``ast_safe_mkdir`` and ``realpath`` in res_stasis_recording and stored.c).
 """
 
 from __future__ import annotations
@@ -180,6 +186,8 @@ class Media:
             raise SimAriError(400, "terminateOn invalid")
         if max_duration < 0:
             raise SimAriError(400, "maxDurationSeconds cannot be negative")
+        if not _inside(name):
+            raise SimAriError(400, "Recording name invalid")
         stored = self._stored_path(name)
         if name in self.live or (stored is not None and if_exists == "fail"):
             raise SimAriError(409, f"Recording '{name}' already exists and can not be overwritten")
@@ -255,7 +263,7 @@ class Media:
 
     # -- stored recordings -------------------------------------------------------
     def _stored_path(self, name: str) -> tuple[Path, str] | None:
-        if not name or "/" in name or name.startswith("."):
+        if not _inside(name) or name.rsplit("/", 1)[-1].startswith("."):
             return None
         for fmt in _wav.AUDIO_FORMATS:
             path = self.recordings_dir / f"{name}.{fmt}"
@@ -273,18 +281,23 @@ class Media:
         if not self.recordings_dir.is_dir():
             return []
         return [
-            {"name": path.stem, "format": path.suffix[1:]}
-            for path in sorted(self.recordings_dir.iterdir())
+            {"name": path.relative_to(self.recordings_dir).with_suffix("").as_posix(),
+             "format": path.suffix[1:]}
+            for path in sorted(self.recordings_dir.rglob("*"))
             if path.is_file() and path.suffix[1:] in _wav.AUDIO_FORMATS
-        ]
+        ]  # fmt: skip
 
     def copy_stored(self, name: str, destination: str | None) -> JsonObj:
         path, fmt = self.stored(name)
-        if not destination or "/" in destination:
+        if not destination:
             raise SimAriError(400, "destinationRecordingName is required")
+        if not _inside(destination):
+            raise SimAriError(400, "Recording name invalid")
         if self._stored_path(destination) is not None:
             raise SimAriError(409, "A recording with the same name already exists on the system")
-        (self.recordings_dir / f"{destination}.{fmt}").write_bytes(path.read_bytes())
+        copy = self.recordings_dir / f"{destination}.{fmt}"
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(path.read_bytes())
         return {"name": destination, "format": fmt}
 
     # -- SwitchListener ----------------------------------------------------------
@@ -307,3 +320,9 @@ class Media:
         for rec in [r for r in self.live.values() if r.target is ch]:
             if rec.terminate_on == "any" or rec.terminate_on == digit:
                 self.stop_recording(rec)
+
+
+def _inside(name: str) -> bool:
+    """Whether the recording ``name`` stays inside the recordings directory."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and ".." not in parts and all(parts)

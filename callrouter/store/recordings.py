@@ -61,10 +61,11 @@ async def recordings_of_call(conn: DbConnection, call_id: uuid.UUID) -> list[asy
 async def recordings_started_between(
     conn: DbConnection, since: datetime | None, until: datetime | None
 ) -> list[asyncpg.Record]:
-    """Recordings not deleted, with their call's caller, queue and operator (export)."""
+    """Recordings not deleted, with their call's caller, queue and operator and their
+    tenant (export)."""
     return await conn.fetch(
         "SELECT r.name, r.format, r.started_at, r.duration_s, r.call_id, c.caller_number,"
-        " c.caller_name, c.queue_name, c.operator_id"
+        " c.caller_name, c.queue_name, c.operator_id, r.tenant"
         " FROM recordings r JOIN calls c ON c.id = r.call_id"
         " WHERE r.state <> 'deleted' AND ($1::timestamptz IS NULL OR r.started_at >= $1)"
         " AND ($2::timestamptz IS NULL OR r.started_at < $2)"

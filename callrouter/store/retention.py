@@ -1,4 +1,10 @@
-"""Recordings past ``recording.retention_days``: deleted on Asterisk, marked in PostgreSQL.
+"""Recordings past retention: deleted on Asterisk, marked in PostgreSQL.
+
+Each recording's retention is its tenant's: ``tenants.<id>.recording_retention_days``
+when the tenant sets it, else ``recording.retention_days``. The cut-off is applied per
+row in one query, so one purge serves every tenant, and a purge run as one tenant
+(``callrouter --tenant acme recordings purge``: row-level security shows it only that
+tenant's rows) uses that tenant's retention.
 
 One purge serves both ``callrouter recordings purge`` and the running service, whose
 :class:`RetentionSweeper` runs it every ``recording.purge_interval_s`` (hourly by
@@ -19,9 +25,9 @@ the wrong Asterisk would otherwise mark another node's files deleted and leave t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Final, Protocol
 
 import asyncpg
@@ -64,16 +70,24 @@ class PurgeResult:
 
 
 async def recordings_to_purge(
-    conn: DbConnection, *, now: datetime, retention_days: int, node: str | None = None
+    conn: DbConnection,
+    *,
+    now: datetime,
+    retention_days: int,
+    tenant_retention_days: Mapping[str, int] | None = None,
+    node: str | None = None,
 ) -> list[str]:
-    """Names of the recordings started more than ``retention_days`` ago, oldest first."""
+    """Names of the recordings past retention, oldest first: started more than their
+    tenant's ``tenant_retention_days`` ago, or ``retention_days`` for a tenant not in it."""
+    own = dict(tenant_retention_days or {})
     rows = await conn.fetch(
         "SELECT r.name FROM recordings r JOIN calls c ON c.id = r.call_id"
-        " WHERE r.state NOT IN ('deleted', 'recording', 'paused') AND r.started_at < $1"
-        " AND ($2::text IS NULL OR c.node = $2) ORDER BY r.started_at",
-        now - timedelta(days=retention_days),
-        node,
-    )
+        " LEFT JOIN unnest($2::text[], $3::int[]) AS own(tenant, days) ON own.tenant = r.tenant"
+        " WHERE r.state NOT IN ('deleted', 'recording', 'paused')"
+        " AND r.started_at < $1::timestamptz - make_interval(days => coalesce(own.days, $4))"
+        " AND ($5::text IS NULL OR c.node = $5) ORDER BY r.started_at",
+        now, list(own), list(own.values()), retention_days, node,
+    )  # fmt: skip
     return [row["name"] for row in rows]
 
 
@@ -105,8 +119,9 @@ def _utc_now() -> datetime:
 class RetentionSweeper:
     """Purges recordings past retention now, then every ``recording.purge_interval_s``.
 
-    ``settings`` is read before every sweep, so a reload that changes
-    ``retention_days`` or the interval applies from the next sweep; an interval of 0
+    ``settings`` and ``tenant_retention`` (the tenants' own retention days) are read
+    before every sweep, so a reload that changes a retention or the interval applies
+    from the next sweep; an interval of 0
     stops the sweeps (the CLI can still purge). ``run()`` returns only by cancellation;
     a sweep that fails (database or Asterisk down) is logged and retried after a minute.
     """
@@ -117,6 +132,7 @@ class RetentionSweeper:
         pool: asyncpg.Pool,
         recordings: StoredRecordings,
         settings: Callable[[], RecordingSettings],
+        tenant_retention: Callable[[], Mapping[str, int]] = dict,
         node: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
         retry_after_s: float = _RETRY_AFTER_S,
@@ -126,6 +142,7 @@ class RetentionSweeper:
         self._pool = pool
         self._recordings = recordings
         self._settings = settings
+        self._tenant_retention = tenant_retention
         self._node = node
         self._clock = clock
         self._retry_after_s = retry_after_s
@@ -134,18 +151,20 @@ class RetentionSweeper:
 
     async def sweep(self) -> PurgeResult:
         """One purge of everything past retention now."""
-        days = self._settings().retention_days
+        days, own = self._settings().retention_days, self._tenant_retention()
         with database_errors("purging recordings"):
             async with self._pool.acquire() as conn:
                 names = await recordings_to_purge(
-                    conn, now=self._clock(), retention_days=days, node=self._node
-                )
+                    conn, now=self._clock(), retention_days=days, tenant_retention_days=own,
+                    node=self._node,
+                )  # fmt: skip
                 result = await purge_recordings(conn, self._recordings, names)
         self.sweeps += 1
         if names:
             level = log.warning if result.failed else log.info
             level(
-                "recordings_purged", retention_days=days, deleted=len(result.deleted),
+                "recordings_purged", retention_days=days, tenant_retention_days=dict(own),
+                deleted=len(result.deleted),
                 already_gone=len(result.already_gone), failed=len(result.failed),
                 not_tried=result.not_tried, aborted=result.aborted,
             )  # fmt: skip

@@ -8,6 +8,10 @@ from __future__ import annotations
 from tests.claims_tables import Claim, claims
 
 TENANTS = "Outsourcing centers: tenants"
+CRM = "CRM webhooks"
+RECORDING = "Recording"
+CLI = "Command line"
+TRANSFERS = "Transfers, escalation and monitoring"
 
 _CONFIG = "tests/tenants/test_config.py"
 _MIGRATION = "tests/tenants/test_migration.py"
@@ -16,6 +20,9 @@ _API = "tests/tenants/test_api.py"
 _CLI = "tests/tenants/test_cli.py"
 _PAGES = "tests/tenants/test_pages.py"
 _RELOAD = "tests/tenants/test_reload.py"
+_CRM = "tests/crm/test_tenants.py"
+_CRM_CALLS = "tests/tenants/test_crm_calls.py"
+_RECORDINGS = "tests/tenants/test_recordings.py"
 
 CLAIMS: list[Claim] = [
     Claim(
@@ -130,6 +137,156 @@ CLAIMS: list[Claim] = [
             f"{_CLI}::test_a_tenant_cannot_show_another_tenants_call",
             f"{_CLI}::test_an_unknown_tenant_is_refused",
             f"{_CLI}::test_a_row_a_tenant_adds_is_its_own",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "A tenant with a `crm` of its own gets every webhook of its calls",
+        claims(
+            f"{_CRM_CALLS}::test_each_tenants_crm_sees_its_calls_and_no_one_elses",
+            f"{_CRM_CALLS}::test_a_transferred_calls_webhooks_stay_with_its_tenants_crm",
+            f"{_CRM}::test_each_tenants_calls_go_to_its_own_crm_signed_with_its_secret",
+            f"{_CONFIG}::test_the_readme_example_loads",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "an event it gives no URL for is not sent at all",
+        claims(f"{_CRM}::test_each_tenants_calls_go_to_its_own_crm_signed_with_its_secret"),
+    ),
+    Claim(
+        TENANTS,
+        "Its calls never reach the center's CRM nor another tenant's",
+        claims(
+            f"{_CRM_CALLS}::test_each_tenants_crm_sees_its_calls_and_no_one_elses",
+            f"{_CRM}::test_each_tenants_calls_go_to_its_own_crm_signed_with_its_secret",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "A tenant without a `crm` of its own, like the tenant `default`, uses the center's `crm`: the center's CRM then receives those tenants' calls too",
+        claims(
+            f"{_CRM_CALLS}::test_each_tenants_crm_sees_its_calls_and_no_one_elses",
+            f"{_CRM}::test_each_tenants_calls_go_to_its_own_crm_signed_with_its_secret",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "`crm.timeout_s` and `crm.max_attempts` hold for every CRM",
+        claims(f"{_CRM}::test_the_centers_timeout_and_attempts_hold_for_a_tenants_crm"),
+    ),
+    Claim(
+        TENANTS,
+        "Each CRM has its own 8 request slots and its own backlog, so a tenant's CRM that is down delays and retries only that tenant's webhooks",
+        claims(f"{_CRM}::test_a_crm_that_is_down_holds_up_no_other_tenants_deliveries"),
+    ),
+    Claim(
+        TENANTS,
+        "Each delivery keeps its tenant in the webhook journal and in `webhook_deliveries` (`tenant`), so one resumed after a restart still goes to its tenant's CRM",
+        claims(
+            f"{_CRM}::test_a_journalled_delivery_resumes_to_its_tenants_crm",
+            f"{_CRM}::test_pending_rows_resume_to_their_tenants_crm",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "Tenants' secrets, like `crm.secret`, never reach the logs",
+        claims(
+            f"{_CRM}::test_tenant_secrets_never_reach_the_logs",
+            f"{_CONFIG}::test_a_tenants_crm_secret_comes_from_the_environment",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "A tenant other than `default` records into a folder of its own in Asterisk's recordings directory",
+        claims(
+            f"{_RECORDINGS}::test_a_tenants_calls_are_recorded_into_its_folder",
+            "tests/sim/test_media.py::test_a_recording_name_may_hold_folders_as_on_asterisk",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "while the tenant `default` keeps the flat `callrouter-<call id>`, so a setup without tenants sees no change",
+        claims(
+            f"{_RECORDINGS}::test_a_tenants_calls_are_recorded_into_its_folder",
+            "tests/calls/test_inbound_flow.py::test_direct_connect_records_and_logs",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "holds each recording to its tenant's `recording_retention_days`, else `recording.retention_days`",
+        claims(
+            f"{_RECORDINGS}::test_the_running_service_purges_by_each_tenants_retention",
+            f"{_RECORDINGS}::test_purge_on_the_command_line_per_tenant",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "act on acme's recordings only, the purge by acme's retention",
+        claims(
+            f"{_RECORDINGS}::test_purge_on_the_command_line_per_tenant",
+            f"{_RECORDINGS}::test_a_tenants_calls_are_recorded_into_its_folder",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "an export keeps the tenant folders, and its `index.csv` has a `tenant` column",
+        claims(f"{_RECORDINGS}::test_a_tenants_calls_are_recorded_into_its_folder"),
+    ),
+    Claim(
+        CRM,
+        "a call of a tenant with a CRM of its own goes to that tenant's `crm.webhooks` instead, signed with its `crm.secret`",
+        claims(
+            f"{_CRM_CALLS}::test_each_tenants_crm_sees_its_calls_and_no_one_elses",
+            f"{_CRM}::test_each_tenants_calls_go_to_its_own_crm_signed_with_its_secret",
+        ),
+    ),
+    Claim(
+        CRM,
+        "The cap is per CRM: a tenant's own CRM has 8 of its own",
+        claims(
+            "tests/claims/test_crm_claims.py::test_at_most_8_requests_in_flight_by_default",
+            f"{_CRM}::test_a_crm_that_is_down_holds_up_no_other_tenants_deliveries",
+        ),
+    ),
+    Claim(
+        RECORDING,
+        "a tenant's other than `default` go to a folder of their own, `<tenant>/callrouter-<call id>`",
+        claims(f"{_RECORDINGS}::test_a_tenants_calls_are_recorded_into_its_folder"),
+    ),
+    Claim(
+        RECORDING,
+        "Recordings older than their retention (their tenant's `recording_retention_days`, else `recording.retention_days`)",
+        claims(
+            f"{_RECORDINGS}::test_the_running_service_purges_by_each_tenants_retention",
+            f"{_RECORDINGS}::test_purge_on_the_command_line_per_tenant",
+            "tests/store/test_retention.py::test_sweeper_purges_past_retention_on_schedule",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "(the folder is part of the name in `recordings` and over ARI; Asterisk makes it)",
+        claims(
+            f"{_RECORDINGS}::test_a_tenants_calls_are_recorded_into_its_folder",
+            "tests/sim/test_media.py::test_a_recording_name_may_hold_folders_as_on_asterisk",
+        ),
+    ),
+    Claim(
+        RECORDING,
+        "Asterisk stores a call's recording as `callrouter-<call id>` in its recordings directory",
+        claims(f"{_RECORDINGS}::test_a_tenants_calls_are_recorded_into_its_folder"),
+    ),
+    Claim(
+        CLI,
+        "delete recordings past their tenant's `recording_retention_days`, else `recording.retention_days`, on Asterisk",
+        claims(f"{_RECORDINGS}::test_purge_on_the_command_line_per_tenant"),
+    ),
+    Claim(
+        TRANSFERS,
+        "the first part keeps the name `callrouter-<call id>` (in its tenant's folder, if any)",
+        claims(
+            "tests/call_control/test_transfers_live.py::test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfer",
+            f"{_CRM_CALLS}::test_a_transferred_calls_webhooks_stay_with_its_tenants_crm",
         ),
     ),
 ]

@@ -12,6 +12,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import asyncpg
@@ -35,7 +36,9 @@ async def make_recording(sim: SimulatedAsterisk, name: str) -> bytes:
         async with http.post(f"/ari/bridges/{bridge}/record", params=params) as resp:
             assert resp.status == 201, await resp.text()
         await asyncio.sleep(0.03)  # a few simulated seconds
-        async with http.post(f"/ari/recordings/live/{name}/stop") as resp:
+        # A name with a folder (a tenant's) is one path segment, "/" escaped, as for
+        # Asterisk.
+        async with http.post(f"/ari/recordings/live/{quote(name, safe='')}/stop") as resp:
             assert resp.status == 204, await resp.text()
         async with http.delete(f"/ari/bridges/{bridge}") as resp:
             assert resp.status == 204

@@ -88,3 +88,28 @@ async def test_tone_plays_until_stopped(ari: Ari, events: Events, sim_control: S
     assert (await ari.call("GET", "/playbacks/ring")).body["state"] == "playing"
     assert (await ari.call("DELETE", "/playbacks/ring")).status == 204
     await events.next("PlaybackFinished")
+
+
+async def test_a_recording_name_may_hold_folders_as_on_asterisk(
+    sim: SimulatedAsterisk, ari: Ari, events: Events, sim_control: SimControl
+) -> None:
+    channel_id = await _answered_call(ari, events, sim_control)
+    params = {"name": "acme/msg1", "format": "wav", "maxDurationSeconds": "1"}
+    assert (await ari.call("POST", f"/channels/{channel_id}/record", params)).status == 201
+    await events.next("RecordingFinished")
+    assert (sim.recordings_dir / "acme" / "msg1.wav").is_file()
+    stored = await ari.call("GET", "/recordings/stored")
+    assert {"name": "acme/msg1", "format": "wav"} in stored.body
+    # Over ARI the name is one path segment, its "/" escaped.
+    reply = await ari.call("GET", "/recordings/stored/acme%2Fmsg1/file")
+    assert reply.body == (sim.recordings_dir / "acme" / "msg1.wav").read_bytes()
+    copy = {"destinationRecordingName": "globex/msg2"}
+    assert (await ari.call("POST", "/recordings/stored/acme%2Fmsg1/copy", copy)).status == 200
+    assert (sim.recordings_dir / "globex" / "msg2.wav").is_file()
+    assert (await ari.call("DELETE", "/recordings/stored/acme%2Fmsg1")).status == 204
+    assert (await ari.call("GET", "/recordings/stored/acme%2Fmsg1")).status == 404
+    # A name that would leave the recordings directory is refused, as Asterisk does.
+    escape = {"name": "../escape", "format": "wav"}
+    assert (await ari.call("POST", f"/channels/{channel_id}/record", escape)).status == 400
+    assert (await ari.call("GET", "/recordings/stored/..%2Fmsg2")).status == 404
+    assert not (sim.recordings_dir.parent / "escape.wav").exists()

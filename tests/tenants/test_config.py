@@ -108,3 +108,40 @@ def test_a_missing_token_variable_and_a_short_token(tmp_path: Path) -> None:
 def test_a_bad_tenant_id(tmp_path: Path) -> None:
     [problem] = _problems(_write(tmp_path, "tenants:\n  Bad Name: {}\n"), {})
     assert problem.field.startswith("tenants.Bad Name")
+
+
+def test_a_tenants_crm_takes_only_known_events(tmp_path: Path) -> None:
+    text = (
+        "tenants:\n  acme:\n    crm:\n      webhooks:\n"
+        "        offered: https://crm.acme.example/hook\n"
+        "        rang: https://crm.acme.example/hook\n"
+    )
+    [problem] = _problems(_write(tmp_path, text), {})
+    assert problem.line == 6 and problem.field.startswith("tenants.acme.crm.webhooks.rang")
+    assert "'offered', 'answered', 'ended', 'callback' or 'transferred'" in problem.message
+
+
+def test_a_tenants_crm_secret_comes_from_the_environment(tmp_path: Path) -> None:
+    text = (
+        "tenants:\n  acme:\n    crm:\n      webhooks: {ended: https://crm.acme.example/hook}\n"
+        "      secret: ${ACME_CRM_SECRET}\n"
+    )
+    settings = load_settings(_write(tmp_path, text), environ={"ACME_CRM_SECRET": "s" * 24})
+    crm = settings.tenant_crms()["acme"]
+    assert crm.secret is not None and crm.secret.get_secret_value() == "s" * 24
+    assert "s" * 24 not in repr(settings)
+
+
+def test_the_readme_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Outsourcing centers: tenants", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    environ = {
+        "ACME_API_TOKEN": "acme-token-0123456789",
+        "GLOBEX_API_TOKEN": "globex-token-0123456789",
+        "ACME_CRM_SECRET": "acme-crm-secret-0123",
+    }
+    settings = load_settings(_write(tmp_path, example), environ=environ)
+    [acme_crm] = settings.tenant_crms().values()
+    assert set(acme_crm.webhooks) == {"offered", "ended"}
+    assert settings.tenant_retention_days() == {"acme": 30}
