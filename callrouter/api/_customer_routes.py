@@ -144,7 +144,7 @@ def _region(inp: Inputs) -> str | None:
 
 
 def _known(inp: Inputs, tenant: str) -> str:
-    access = inp.deps.access
+    access = inp.deps.access or inp.deps.tenants()  # the center's request: as configured now
     if tenant != DEFAULT_TENANT and (access is None or tenant not in access.known_tenants):
         raise NotFound(f"no tenant {tenant!r}")
     return tenant

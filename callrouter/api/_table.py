@@ -209,7 +209,9 @@ def bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 async def _check_tenants_inputs(deps: ApiDeps, parts: tuple[BaseModel | None, ...]) -> None:
     if deps.tenant is not None and deps.access is not None:
-        await check_inputs(deps.access, deps.tenant, deps.pool, parts)
+        await check_inputs(
+            deps.access, deps.tenant, deps.pool, parts, deps.center.live_call_tenant
+        )
 
 
 def _as_tenant(route: Route, deps: ApiDeps, access: TenantAccess, tenant: str) -> ApiDeps:

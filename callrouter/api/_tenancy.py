@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
@@ -141,14 +141,23 @@ async def check_inputs(
     tenant: str,
     pool: ConnectionSource,
     parts: tuple[BaseModel | None, ...],
+    live_call_tenant: Callable[[str], str | None] = lambda call_id: None,
 ) -> None:
-    """NotFound unless every input of the request names something ``tenant`` owns."""
+    """NotFound unless every input of the request names something ``tenant`` owns.
+
+    A call in progress is checked against the call itself (``live_call_tenant``): its
+    row may not be written yet, as rows are written in batches."""
     for part in parts:
         if part is None:
             continue
         for name, value in part.model_dump().items():
-            if value is not None:
-                await _check_one(access, tenant, pool, name, value)
+            if value is None:
+                continue
+            if name == "call_id" and (owner := live_call_tenant(str(value))) is not None:
+                if owner != tenant:
+                    raise NotFound(f"no call {value}")
+                continue
+            await _check_one(access, tenant, pool, name, value)
 
 
 async def _check_one(

@@ -69,6 +69,9 @@ class FakeCallCenter:
         except KeyError:
             raise NotFound(f"no operator {operator_id!r}") from None
 
+    def live_call_tenant(self, call_id: str) -> str | None:
+        return None  # no tenants here: a call's row says
+
     async def health(self) -> CenterHealth:
         self._enter("health")
         return self.health_state

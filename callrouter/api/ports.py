@@ -38,6 +38,11 @@ class CallCenterPort(Protocol):
         """Cheap and never blocking on Asterisk: monitors poll it every few seconds."""
         ...
 
+    def live_call_tenant(self, call_id: str) -> str | None:
+        """The tenant of a call in progress here; None for a call this node does not
+        hold (its row, if any, says)."""
+        ...
+
     async def operator_action(
         self, operator_id: str, action: OperatorAction, reason: str | None
     ) -> str:

@@ -61,6 +61,10 @@ class CallCenter(ReadsSettings):
         self._clicks = clicks
         self._holder = settings
 
+    def live_call_tenant(self, call_id: str) -> str | None:
+        session = self._sessions.get(call_id)
+        return self._journal.tenant(session) if session is not None else None
+
     async def health(self) -> CenterHealth:
         health = self._ari.health
         try:

@@ -99,7 +99,13 @@ CLAIMS: list[Claim] = [
         claims(
             f"{_API}::test_no_route_reads_across_tenants",
             f"{_PAGES}::test_a_tenants_supervisor_monitors_its_own_calls_only",
+            "tests/tenants/test_live_call_control.py::test_a_tenant_monitors_its_live_call_before_its_row_is_written",
         ),
+    ),
+    Claim(
+        TENANTS,
+        "a call in progress is its own from its first moment (the call says whose it is, its row may not be written yet)",
+        claims("tests/tenants/test_live_call_control.py::test_a_tenant_monitors_its_live_call_before_its_row_is_written"),
     ),
     Claim(
         TENANTS,
