@@ -21,7 +21,12 @@ from callrouter.config._schema import (
     SimulatorSettings,
     is_loopback,
 )
-from callrouter.config._tenants import DEFAULT_TENANT, TenantCrmSettings, TenantSettings
+from callrouter.config._tenants import (
+    DEFAULT_TENANT,
+    TenantCrmSettings,
+    TenantFairnessSettings,
+    TenantSettings,
+)
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -44,6 +49,7 @@ __all__ = [
     "Settings",
     "SimulatorSettings",
     "TenantCrmSettings",
+    "TenantFairnessSettings",
     "TenantSettings",
     "config_files",
     "is_loopback",

@@ -33,7 +33,12 @@ from callrouter.config._outbound import (
     DispositionSettings,
     RetryRuleSettings,
 )
-from callrouter.config._tenants import DEFAULT_TENANT, TENANT_ID_PATTERN, TenantSettings
+from callrouter.config._tenants import (
+    DEFAULT_TENANT,
+    TENANT_ID_PATTERN,
+    TenantFairnessSettings,
+    TenantSettings,
+)
 
 __all__ = [
     "MIN_TOKEN_CHARS",
@@ -60,6 +65,7 @@ __all__ = [
     "SimulatorSettings",
     "is_loopback",
 ]
+
 
 class AriSettings(_Section):
     url: str = Field("http://127.0.0.1:8088", pattern=r"^https?://")
@@ -298,9 +304,7 @@ class RecordingSettings(_Section):
 
 
 class CrmSettings(_Section):
-    webhooks: dict[
-        Literal["offered", "answered", "ended", "callback", "transferred"], str
-    ] = Field(
+    webhooks: dict[Literal["offered", "answered", "ended", "callback", "transferred"], str] = Field(
         default_factory=dict
     )
     secret: SecretStr | None = None
@@ -352,6 +356,7 @@ class Settings(_Section):
     tenants: dict[Annotated[str, Field(pattern=TENANT_ID_PATTERN)], TenantSettings] = Field(
         default_factory=dict
     )
+    tenant_fairness: TenantFairnessSettings = TenantFairnessSettings()
 
     def tenant_of_queue(self, queue: str) -> str:
         """The queue's tenant; a call with no (or no longer a) queue is the default's."""

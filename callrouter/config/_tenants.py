@@ -7,7 +7,10 @@ operator serves the tenants of their queues: one, or several (a shared pool).
 
 Each tenant has its own API tokens (secrets, so ``${ENV}`` in the file), which see
 only that tenant's rows (``callrouter.store.tenants``), and its own recording
-retention. The cross-checks (a queue naming an unknown tenant, a campaign whose queue
+retention. Between the callers of several tenants, an operator shared by them follows
+``tenant_fairness.mode`` with each tenant's ``priority`` and ``weight`` (README
+"Fairness between tenants"; the rule itself is ``callrouter.acd._tenant_fairness``).
+The cross-checks (a queue naming an unknown tenant, a campaign whose queue
 belongs to another tenant, a token used twice) run in :func:`tenant_problems`, which
 the loader reports with file, line and field like every other problem.
 """
@@ -15,7 +18,7 @@ the loader reports with file, line and field like every other problem.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -23,6 +26,8 @@ __all__ = [
     "DEFAULT_TENANT",
     "TENANT_ID_PATTERN",
     "TenantCrmSettings",
+    "TenantFairnessMode",
+    "TenantFairnessSettings",
     "TenantSettings",
     "tenant_problems",
 ]
@@ -34,6 +39,8 @@ TenantId = Annotated[str, Field(pattern=TENANT_ID_PATTERN)]
 _MIN_TENANT_TOKEN_CHARS = 16
 
 FieldPath = tuple[str, ...]
+# none: tenants do not matter (one line across them, as in a single-tenant center).
+TenantFairnessMode = Literal["none", "priority", "sla_risk", "weighted"]
 
 
 class _Section(BaseModel):
@@ -55,6 +62,16 @@ class TenantSettings(_Section):
     crm: TenantCrmSettings | None = None
     # None: recording.retention_days.
     recording_retention_days: int | None = Field(None, ge=1)
+    # Fairness between tenants: higher first in mode "priority"; the share of a shared
+    # operator's calls in mode "weighted".
+    priority: int = 0
+    weight: int = Field(1, ge=1)
+
+
+class TenantFairnessSettings(_Section):
+    """How an operator shared by several tenants chooses between their callers."""
+
+    mode: TenantFairnessMode = "none"
 
 
 def tenant_problems(
