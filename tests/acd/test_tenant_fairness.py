@@ -21,6 +21,7 @@ from callrouter.acd import (
     OperatorLoggedIn,
     OperatorLoggedOut,
     OperatorStateChanged,
+    OperatorUnpaused,
     QueuePolicy,
     TenantFairness,
     TenantFairnessMode,
@@ -215,3 +216,32 @@ def test_a_due_callback_competes_by_the_same_rule() -> None:
         out = h(CallCompleted("x", t(40)))
         reserved = [c for c in of(OperatorStateChanged, out) if reserved_callback(c.call_id) == 7]
         assert ("callback" if reserved else rings(out)[0][0]) == taken, mode
+
+
+def test_weighted_mode_a_callback_counts_as_its_tenants_call() -> None:
+    h = _center("weighted")
+    h(CallArrived("acme", "qa", t(15)))
+    h(CallArrived("globex", "qg", t(20)))
+    # Equal credits: the callback's older place (10 s) goes first, for acme.
+    h(CallbacksDue("qa", (CallbackPlace(7, 0, t(10)),), t(30)))
+    out = h(CallCompleted("x", t(40)))
+    assert [reserved_callback(c.call_id) for c in of(OperatorStateChanged, out)][-1] == 7
+    # Counted: globex's turn, though acme's caller waited longer (uncounted: acme).
+    assert rings(h(OperatorUnpaused("anna", t(50)))) == [("globex", "anna")]
+
+
+def test_weighted_mode_keeps_each_operators_split_apart() -> None:
+    config = _config("weighted", {"acme": TenantShare(weight=2)})
+    shared = {"qa": 0, "qg": 0}
+    config = AcdConfig(
+        config.queues, [op("anna", **shared), op("ben", **shared)], fairness=config.fairness
+    )
+    h = Harness(AcdEngine(config, start=T0))
+    for call_id, operator in (("x", "anna"), ("y", "ben")):
+        assert rings(h(CallArrived(call_id, "qa", T0))) == [(call_id, operator)]
+        h(OfferAnswered(call_id, operator, T0))
+    for n, (call_id, queue) in enumerate((("a1", "qa"), ("g1", "qg"), ("a2", "qa")), start=1):
+        h(CallArrived(call_id, queue, t(n)))
+    assert rings(h(CallCompleted("x", t(10)))) == [("a1", "anna")]
+    # ben's own first pick, as anna's was (a split kept for the center: globex's turn).
+    assert rings(h(CallCompleted("y", t(11)))) == [("a2", "ben")]

@@ -92,4 +92,6 @@ async def test_a_shared_operator_takes_the_caller_the_fairness_rule_names(
         "globex": ("globex", "anna", "answered"),
     }
     # Both waited; the one the rule named was answered first.
-    assert rows[first]["answered_at"] < rows[other]["answered_at"]  # type: ignore[index]
+    chosen, then = rows[first], rows[other]
+    assert chosen is not None and then is not None
+    assert chosen["answered_at"] < then["answered_at"]
