@@ -30,8 +30,15 @@ With every tenant always having a caller, the credits stay below the sum of the
 weights, and each tenant's share of the operator's calls never drifts a whole call
 from its weight's share; a tenant with a caller at every pick is served at least once
 in any ``2 * W`` picks, ``W`` the weights of the tenants the operator serves
-(tests/acd/test_tenant_fairness.py checks both on random histories). Credits belong to
-the core: kept across logouts and reloads, lost on a restart (everyone starts even).
+(tests/acd/test_tenant_fairness_properties.py checks both on random histories).
+Credits belong to the core: kept across logouts and reloads, lost on a restart
+(everyone starts even).
+
+The call side (``pick_operators``: a caller starts waiting while operators who may
+take them are free) does not weigh tenants: such an operator had no caller waiting
+for them (rule 5 of ``_engine``), so there is no choice between tenants to make. The
+one exception is several callers starting to wait in the same step (an escalation
+tick, a reload): they are routed in call-key order, as before tenants existed.
 """
 
 from __future__ import annotations
@@ -89,7 +96,8 @@ def tenant_order(op: Operator, routing: Routing, queue: str, rank: Rank, now_us:
 
 def pick_for(op: Operator, routing: Routing, waiting: WaitingCalls, now_us: int) -> CallKey | None:
     """The waiting call ``op`` takes now: the one dispatcher, tenants included."""
-    if not weighs_tenants(op, routing):
+    # Inlined weighs_tenants: every pick of a single-tenant center passes here.
+    if not routing.between_tenants or not routing.shared(op.spec):
         return pick_call(op.spec, routing, waiting, now_us)
     found = candidates(op, routing, waiting, now_us)
     if not found:
