@@ -116,8 +116,6 @@ class AnnouncePolicy:
 @dataclass(frozen=True, slots=True)
 class QueuePolicy:
     name: str
-    # The client company the queue answers for; the config layer's DEFAULT_TENANT.
-    tenant: str = "default"
     strategy: Strategy = "longest_idle"
     ring_timeout_s: float = 15.0
     retry_s: float = DEFAULT_RETRY_S
@@ -145,6 +143,8 @@ class QueuePolicy:
     # who was not (False: they keep the place their original arrival gives them).
     escalated_first: bool = False
     recording: RecordingPolicy = "always"
+    # The client company the queue answers for; the config layer's DEFAULT_TENANT.
+    tenant: str = "default"
 
     def __post_init__(self) -> None:
         steps = tuple(sorted(self.escalation, key=lambda s: s.after_s))
