@@ -2,7 +2,8 @@
 
 Feed domain events to ``AcdEngine.handle`` and carry out the commands it returns; send
 ``Tick(at=engine.next_deadline())`` when that time comes. See ``_engine`` for the
-rules and theory of operation and ``_dispatch`` for the routing policy.
+rules and theory of operation, ``_dispatch`` for the routing policy and
+``_tenant_fairness`` for the choice between the callers of several tenants.
 """
 
 from callrouter.acd._calendar import is_open
@@ -69,6 +70,9 @@ from callrouter.acd._model import (
     QueuePolicy,
     RecordingPolicy,
     Strategy,
+    TenantFairness,
+    TenantFairnessMode,
+    TenantShare,
 )
 from callrouter.acd._queues import CallStatus
 from callrouter.acd._snapshot import AcdSnapshot, CallView, OperatorView, QueueView
@@ -133,6 +137,9 @@ __all__ = [
     "RingOperator",
     "StoreCallback",
     "Strategy",
+    "TenantFairness",
+    "TenantFairnessMode",
+    "TenantShare",
     "Tick",
     "TransferToOperator",
     "TransferToQueue",

@@ -91,12 +91,18 @@ class CallbackPlaces:
         self._by_queue[queue] = keys
 
     def best_for(
-        self, spec: OperatorSpec, routing: Routing, now_us: int
+        self,
+        spec: OperatorSpec,
+        routing: Routing,
+        now_us: int,
+        comes_before: Callable[[tuple[str, Rank], tuple[str, Rank]], bool] | None = None,
     ) -> tuple[Rank, str, PlaceKey] | None:
         """The callback ``spec`` may take that ranks first, with its rank and queue.
 
         Eligibility is a waiting call's: the queue's reach at the escalation level the
-        callback's wait has reached."""
+        callback's wait has reached. ``comes_before`` orders (queue, rank) pairs of
+        different queues (the fairness between tenants); by default, the rank alone."""
+        before = comes_before or (lambda a, b: a[1] < b[1])
         best: tuple[Rank, str, PlaceKey] | None = None
         for queue, keys in self._by_queue.items():
             if queue not in routing.policies:
@@ -108,7 +114,7 @@ class CallbackPlaces:
                     continue
                 # seq 0: a callback goes before a call of the same rank (seq >= 1).
                 rank = call_rank(routing, queue, (neg_priority, queued_us, 0, ""), now_us)
-                if best is None or rank < best[0]:
+                if best is None or before((queue, rank), (best[1], best[0])):
                     best = (rank, queue, key)
                 # Sorted by priority then place, a queue's keys are in rank order (an
                 # older place is at risk first): the first one admitted is its best.

@@ -115,6 +115,11 @@ class Core:
         if op.rest_until_us is not None and new is not S.AVAILABLE:
             op.rest_until_us = None
             self._timers.cancel(TimerKind.REST, op.operator_id)
+        if old is S.OFFERED and op.credits_before is not None:
+            # Weighted fairness counts answered calls: an offer let go is undone.
+            if new is not S.ON_CALL:
+                op.credits = op.credits_before
+            op.credits_before = None
         op.state = new
         op.since_us = self._now_us
         op.pause_reason = reason if new is S.PAUSED else ""

@@ -19,7 +19,9 @@ Operator side (an operator becomes free): ONE choice across every queue they ser
 3. longest wait (``queued_at``), then arrival order.
 
 So an operator in two queues always gets the longest-waiting eligible caller among
-callers of equal priority and equal risk, whichever queue they are in.
+callers of equal priority and equal risk, whichever queue they are in. That is the
+whole rule for an operator whose queues belong to one tenant; between the callers of
+several tenants, the center's fairness mode decides first (``_tenant_fairness``).
 """
 
 from __future__ import annotations
@@ -81,6 +83,17 @@ class Routing:
             q.name: int(q.service_level_s * q.service_level_risk * US) for q in config.queues
         }
         self._buckets: dict[str, list[tuple[str, int]]] = {}
+        self.fairness = config.fairness
+        self.tenant_of: dict[str, str] = {q.name: q.tenant for q in config.queues}
+        self.service_level_us: dict[str, int] = {
+            q.name: int(q.service_level_s * US) for q in config.queues
+        }
+        # Tenants are weighed only when the center asks and has several: a
+        # single-tenant center pays one attribute test per pick, nothing more.
+        self.between_tenants = (
+            config.fairness.mode != "none" and len(set(self.tenant_of.values())) > 1
+        )
+        self._shared: dict[str, bool] = {}
 
     def level_at(self, queue: str, waited_us: int) -> int:
         return bisect_right(self.step_us[queue], waited_us)
@@ -95,6 +108,14 @@ class Routing:
                     if r.admits(spec):
                         seen[(r.home, r.level)] = None
             found = self._buckets[spec.operator_id] = list(seen)
+        return found
+
+    def shared(self, spec: OperatorSpec) -> bool:
+        """Whether the operator may take callers of more than one tenant."""
+        found = self._shared.get(spec.operator_id)
+        if found is None:
+            tenants = {self.tenant_of[queue] for queue, _ in self.buckets_for(spec)}
+            found = self._shared[spec.operator_id] = len(tenants) > 1
         return found
 
     def eligible(self, spec: OperatorSpec, call: Call) -> bool:
@@ -144,4 +165,3 @@ def pick_call(
         if best is None or rank < best:
             best, found = rank, head
     return found
-

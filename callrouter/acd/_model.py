@@ -29,6 +29,9 @@ __all__ = [
     "OverflowTarget",
     "QueuePolicy",
     "Strategy",
+    "TenantFairness",
+    "TenantFairnessMode",
+    "TenantShare",
     "Weekday",
 ]
 
@@ -37,8 +40,11 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Whether a connected call is recorded: always, never, or when asked (HTTP API).
 RecordingPolicy = Literal["always", "never", "on_demand"]
 OverflowKind = Literal["queue", "context", "callback"]
+# How an operator shared by several tenants chooses between their callers (_tenant_fairness).
+TenantFairnessMode = Literal["none", "priority", "sla_risk", "weighted"]
 
 STRATEGIES: frozenset[str] = frozenset(get_args(Strategy))
+FAIRNESS_MODES: frozenset[str] = frozenset(get_args(TenantFairnessMode))
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
 # app_queue's "retry" default: how long an operator who failed an offer rests before
@@ -137,11 +143,14 @@ class QueuePolicy:
     # who was not (False: they keep the place their original arrival gives them).
     escalated_first: bool = False
     recording: RecordingPolicy = "always"
+    # The client company the queue answers for; the config layer's DEFAULT_TENANT.
+    tenant: str = "default"
 
     def __post_init__(self) -> None:
         steps = tuple(sorted(self.escalation, key=lambda s: s.after_s))
         object.__setattr__(self, "escalation", steps)
         _check(bool(self.name), "queue name must not be empty")
+        _check(bool(self.tenant), f"queue {self.name}: tenant must not be empty")
         _check(self.strategy in STRATEGIES, f"queue {self.name}: unknown strategy")
         _check(self.ring_timeout_s > 0, f"queue {self.name}: ring_timeout_s must be > 0")
         _check(self.retry_s >= 0, f"queue {self.name}: retry_s must be >= 0")
@@ -231,12 +240,42 @@ class Calendar:
 
 
 @dataclass(frozen=True, slots=True)
+class TenantShare:
+    """What one tenant counts for against the others on a shared operator."""
+
+    priority: int = 0
+    weight: int = 1
+
+    def __post_init__(self) -> None:
+        _check(self.weight >= 1, f"tenant weight must be >= 1, not {self.weight}")
+
+
+@dataclass(frozen=True, slots=True)
+class TenantFairness:
+    """The center's rule between tenants; a tenant not listed has ``TenantShare()``."""
+
+    mode: TenantFairnessMode = "none"
+    tenants: Mapping[str, TenantShare] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tenants", dict(self.tenants))
+        _check(self.mode in FAIRNESS_MODES, f"unknown tenant fairness mode {self.mode!r}")
+
+    def share(self, tenant: str) -> TenantShare:
+        return self.tenants.get(tenant, _EVEN_SHARE)
+
+
+_EVEN_SHARE = TenantShare()
+
+
+@dataclass(frozen=True, slots=True)
 class AcdConfig:
     """The whole routing configuration; cross-references are checked here."""
 
     queues: Sequence[QueuePolicy] = ()
     operators: Sequence[OperatorSpec] = ()
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    fairness: TenantFairness = TenantFairness()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "queues", tuple(self.queues))

@@ -107,6 +107,10 @@ class Operator:
     # queue -> the key it is filed under in that queue's available index.
     filed: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
     last_change: datetime | None = None
+    # Weighted fairness between tenants (_tenant_fairness): tenant -> credit, and the
+    # credits as they were before the offer now ringing, restored if it is not answered.
+    credits: dict[str, int] = field(default_factory=dict)
+    credits_before: dict[str, int] | None = None
 
     @property
     def operator_id(self) -> str:

@@ -1,5 +1,8 @@
 """Routing once a handler is done: settling, announcements, cross-queue fairness.
 
+Which call a free operator takes is ``_tenant_fairness.pick_for`` (``_dispatch`` inside
+one tenant); the weighted mode's credits are charged here, when the offer is made.
+
 A handler never routes directly. Calls that start waiting (arrived, returned
 from a ring, escalated) and operators that become routable are collected, and
 ``_settle`` routes them when the handler is done: first every fresh call in priority
@@ -13,9 +16,10 @@ from __future__ import annotations
 from callrouter.acd._callback_places import RESERVATION_REASON, call_rank, callback_marker
 from callrouter.acd._commands import AnnounceQueuePosition
 from callrouter.acd._core import Core
-from callrouter.acd._dispatch import Offer, pick_call, pick_operators
+from callrouter.acd._dispatch import Offer, pick_operators
 from callrouter.acd._operators import Operator, OpInput
 from callrouter.acd._queues import Call, CallKey, CallStatus
+from callrouter.acd._tenant_fairness import charge, comes_before, pick_for
 from callrouter.errors import InternalError
 
 __all__ = ["Settling"]
@@ -82,7 +86,7 @@ class Settling(Core):
 
     def _feed(self, op: Operator) -> None:
         while op.routable and op.filed:
-            key = pick_call(op.spec, self._routing, self._waiting, self._now_us)
+            key = pick_for(op, self._routing, self._waiting, self._now_us)
             if self._callback_places and self._reserve_for_callback(op, key):
                 return
             if key is None:
@@ -91,19 +95,29 @@ class Settling(Core):
             offer = pick_operators(call, self._routing, self._members, self._rng)
             if offer is None:
                 raise InternalError(f"{op.operator_id} may take {key[3]} but nobody can")
-            self._offer(call, *self._fair(op, key, call, offer))
+            operators, chosen_in = self._fair(op, key, call, offer)
+            if self._routing.between_tenants:
+                for op_id in operators:
+                    rung = self._ops[op_id]
+                    charge(rung, self._routing, self._waiting, self._now_us, call.queue, undo=True)
+            self._offer(call, operators, chosen_in)
 
     def _reserve_for_callback(self, op: Operator, key: CallKey | None) -> bool:
         """``op`` is free: a due callback whose place ranks before ``key`` (the best
         waiting call ``op`` may take) gets them, reserved (see ``_callback_places``)."""
-        best = self._callback_places.best_for(op.spec, self._routing, self._now_us)
+        routing, now_us = self._routing, self._now_us
+        best = self._callback_places.best_for(
+            op.spec, routing, now_us, lambda a, b: comes_before(op, routing, a, b, now_us)
+        )
         if best is None:
             return False
         rank, queue, place = best
         if key is not None:
             call_queue = self._calls[key[3]].queue
-            if call_rank(self._routing, call_queue, key, self._now_us) < rank:
+            call_place = (call_queue, call_rank(routing, call_queue, key, now_us))
+            if comes_before(op, routing, call_place, (queue, rank), now_us):
                 return False
+        charge(op, routing, self._waiting, now_us, queue, undo=False)
         callback_id = self._callback_places.take(queue, place)
         self._transition(op, OpInput.PAUSE, RESERVATION_REASON, callback_marker(callback_id))
         return True
@@ -121,7 +135,7 @@ class Settling(Core):
             op_id
             for op_id in offer.operators
             if op_id == op.operator_id
-            or pick_call(self._ops[op_id].spec, self._routing, self._waiting, self._now_us) == key
+            or pick_for(self._ops[op_id], self._routing, self._waiting, self._now_us) == key
         )
         if willing:
             return willing, offer.chosen_in

@@ -11,6 +11,8 @@ from callrouter.acd import (
     OperatorSpec,
     OverflowTarget,
     QueuePolicy,
+    TenantFairness,
+    TenantShare,
 )
 from callrouter.config import QueueSettings, Settings
 
@@ -21,6 +23,7 @@ def _queue_policy(name: str, queue: QueueSettings) -> QueuePolicy:
     announce = queue.announce
     return QueuePolicy(
         name=name,
+        tenant=queue.tenant,
         strategy=queue.strategy,
         ring_timeout_s=queue.ring_timeout_s,
         wrapup_s=queue.wrapup_s,
@@ -78,4 +81,11 @@ def acd_config_from_settings(settings: Settings) -> AcdConfig:
             )
             for name, cal in settings.calendars.items()
         },
+        fairness=TenantFairness(
+            mode=settings.tenant_fairness.mode,
+            tenants={
+                tenant_id: TenantShare(priority=tenant.priority, weight=tenant.weight)
+                for tenant_id, tenant in settings.tenants.items()
+            },
+        ),
     )

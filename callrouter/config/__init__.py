@@ -26,6 +26,7 @@ from callrouter.config._tenants import (
     DEFAULT_TENANT,
     CrmWebhookKind,
     TenantCrmSettings,
+    TenantFairnessSettings,
     TenantSettings,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "SimulatorSettings",
     "SupervisorSettings",
     "TenantCrmSettings",
+    "TenantFairnessSettings",
     "TenantSettings",
     "config_files",
     "is_loopback",

@@ -38,6 +38,7 @@ from callrouter.config._tenants import (
     TENANT_ID_PATTERN,
     CrmWebhookKind,
     TenantCrmSettings,
+    TenantFairnessSettings,
     TenantSettings,
 )
 
@@ -358,6 +359,7 @@ class Settings(_Section):
     tenants: dict[Annotated[str, Field(pattern=TENANT_ID_PATTERN)], TenantSettings] = Field(
         default_factory=dict
     )
+    tenant_fairness: TenantFairnessSettings = TenantFairnessSettings()
 
     def tenant_of_queue(self, queue: str) -> str:
         """The queue's tenant; a call with no (or no longer a) queue is the default's."""

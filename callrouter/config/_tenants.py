@@ -11,7 +11,10 @@ only that tenant's rows (``callrouter.store.tenants``), and may have its own CRM
 recording retention (``callrouter.store.retention``). The cross-checks (a queue naming
 an unknown tenant, a campaign whose queue belongs to another tenant, a token used
 twice) run in :func:`tenant_problems`, which the loader reports with file, line and
-field like every other problem.
+field like every other problem. Between the callers of several tenants, an operator
+shared by them follows ``tenant_fairness.mode`` with each tenant's ``priority`` and
+``weight`` (README "Fairness between tenants"; the rule itself is
+``callrouter.acd._tenant_fairness``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ __all__ = [
     "TENANT_ID_PATTERN",
     "CrmWebhookKind",
     "TenantCrmSettings",
+    "TenantFairnessMode",
+    "TenantFairnessSettings",
     "TenantSettings",
     "tenant_problems",
 ]
@@ -39,6 +44,8 @@ _MIN_TENANT_TOKEN_CHARS = 16
 FieldPath = tuple[str, ...]
 # The events a CRM can be sent (``crm.webhooks`` and a tenant's own): callrouter.crm.EVENTS.
 CrmWebhookKind = Literal["offered", "answered", "ended", "callback", "transferred"]
+# none: tenants do not matter (one line across them, as in a single-tenant center).
+TenantFairnessMode = Literal["none", "priority", "sla_risk", "weighted"]
 
 
 class _Section(BaseModel):
@@ -65,6 +72,16 @@ class TenantSettings(_Section):
     crm: TenantCrmSettings | None = None
     # None: recording.retention_days.
     recording_retention_days: int | None = Field(None, ge=1)
+    # Fairness between tenants: higher first in mode "priority"; the share of a shared
+    # operator's calls in mode "weighted".
+    priority: int = 0
+    weight: int = Field(1, ge=1)
+
+
+class TenantFairnessSettings(_Section):
+    """How an operator shared by several tenants chooses between their callers."""
+
+    mode: TenantFairnessMode = "none"
 
 
 def tenant_problems(

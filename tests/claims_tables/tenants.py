@@ -8,6 +8,7 @@ from __future__ import annotations
 from tests.claims_tables import Claim, claims
 
 TENANTS = "Outsourcing centers: tenants"
+INBOUND = "How inbound routing works"
 CRM = "CRM webhooks"
 RECORDING = "Recording"
 CLI = "Command line"
@@ -18,6 +19,9 @@ _MIGRATION = "tests/tenants/test_migration.py"
 _CALLS = "tests/tenants/test_call_path.py"
 _API = "tests/tenants/test_api.py"
 _CLI = "tests/tenants/test_cli.py"
+_FAIR = "tests/acd/test_tenant_fairness.py"
+_FAIR_PROPS = "tests/acd/test_tenant_fairness_properties.py"
+_FAIR_WIRE = "tests/tenants/test_fairness_call_path.py"
 _PAGES = "tests/tenants/test_pages.py"
 _RELOAD = "tests/tenants/test_reload.py"
 _CRM = "tests/crm/test_tenants.py"
@@ -294,5 +298,132 @@ CLAIMS: list[Claim] = [
             "tests/call_control/test_transfers_live.py::test_blind_transfer_to_a_queue_records_each_part_and_logs_blindtransfer",
             f"{_CRM_CALLS}::test_a_transferred_calls_webhooks_stay_with_its_tenants_crm",
         ),
+    ),
+    Claim(
+        INBOUND,
+        "Between the callers of several tenants, an operator they share follows the center's fairness between tenants first",
+        claims(f"{_FAIR}::test_priority_mode_serves_the_higher_tenant_first"),
+    ),
+    Claim(
+        TENANTS,
+        "An operator shared by several tenants, when they become free with callers of more than one tenant waiting for them, takes the caller the center's `tenant_fairness.mode` names",
+        claims(
+            f"{_FAIR_WIRE}::test_a_shared_operator_takes_the_caller_the_fairness_rule_names",
+            f"{_CONFIG}::test_fairness_between_tenants_reaches_the_routing_core",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "Inside a tenant the rule of *One dispatcher across queues* holds: each tenant puts forward the caller that rule picks among its callers the operator may take, and the mode chooses between those",
+        claims(
+            f"{_FAIR}::test_inside_a_tenant_call_priority_then_wait_as_before",
+            f"{_FAIR_PROPS}::test_priority_mode_never_passes_over_a_higher_tenant",
+            f"{_FAIR_PROPS}::test_sla_risk_mode_takes_the_candidate_most_at_risk",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "a tenant says nothing: priority 0, weight 1",
+        claims(f"{_CONFIG}::test_fairness_between_tenants_reaches_the_routing_core"),
+    ),
+    Claim(
+        TENANTS,
+        "`none`, the default: tenants do not matter, as in a center without them",
+        claims(
+            f"{_CONFIG}::test_without_a_fairness_section_tenants_do_not_matter",
+            f"{_FAIR}::test_without_a_mode_tenants_do_not_matter",
+            f"{_FAIR_PROPS}::test_where_tenants_cannot_differ_every_mode_chooses_as_today",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "`priority`: the tenant with the higher `priority` first, strictly: a caller of a lower tenant, VIP or not, waits while a higher tenant has a caller the operator may take",
+        claims(
+            f"{_FAIR}::test_priority_mode_serves_the_higher_tenant_first",
+            f"{_FAIR}::test_priority_mode_a_vip_of_a_lower_tenant_waits",
+            f"{_FAIR_PROPS}::test_priority_mode_never_passes_over_a_higher_tenant",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "Tenants of equal priority are served as if they were one",
+        claims(f"{_FAIR_PROPS}::test_where_tenants_cannot_differ_every_mode_chooses_as_today"),
+    ),
+    Claim(
+        TENANTS,
+        "`sla_risk`: the caller put forward who has waited the largest share of their own queue's `service_level_s` first",
+        claims(
+            f"{_FAIR}::test_sla_risk_mode_serves_the_largest_fraction_of_its_service_level",
+            f"{_FAIR_PROPS}::test_sla_risk_mode_takes_the_candidate_most_at_risk",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "Between tenants this comes before call priority: a VIP is their tenant's caller put forward, with their own wait",
+        claims(f"{_FAIR}::test_sla_risk_mode_a_vip_is_their_tenants_candidate_with_their_own_wait"),
+    ),
+    Claim(
+        TENANTS,
+        "each operator splits the calls they answer between the tenants with a caller waiting for them in proportion to `weight` (smooth weighted round robin, kept per operator)",
+        claims(
+            f"{_FAIR}::test_weighted_mode_splits_a_shared_operators_calls_by_weight",
+            f"{_FAIR}::test_weighted_mode_keeps_each_operators_split_apart",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "with weights 2 and 1 and callers of both always waiting, acme, globex, acme, acme, globex, acme",
+        claims(f"{_FAIR}::test_weighted_mode_splits_a_shared_operators_calls_by_weight"),
+    ),
+    Claim(
+        TENANTS,
+        "While every tenant has callers, each one's count stays within one call of its share",
+        claims(f"{_FAIR_PROPS}::test_weighted_split_stays_within_one_call_of_the_weights"),
+    ),
+    Claim(
+        TENANTS,
+        "a tenant with a caller at each of the operator's picks is served at least once in any 2W picks in a row (W the sum of the weights of the tenants they serve)",
+        claims(
+            f"{_FAIR_PROPS}::test_weighted_a_tenant_with_a_caller_at_every_pick_is_served_every_2w_picks"
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "a tenant without callers banks no turns for later",
+        claims(f"{_FAIR}::test_weighted_mode_a_tenant_without_callers_banks_no_turns"),
+    ),
+    Claim(
+        TENANTS,
+        "An offer not answered does not count; a callback the operator is reserved for counts as its tenant's",
+        claims(
+            f"{_FAIR}::test_weighted_mode_an_offer_not_answered_does_not_count",
+            f"{_FAIR_PROPS}::test_weighted_split_stays_within_one_call_of_the_weights",
+            f"{_FAIR}::test_weighted_mode_a_callback_counts_as_its_tenants_call",
+        ),
+    ),
+    Claim(
+        TENANTS,
+        "The counts are kept across logouts and reloads",
+        claims(f"{_FAIR}::test_weighted_credits_survive_a_reload_and_a_logout"),
+    ),
+    Claim(
+        TENANTS,
+        "A due callback competes with the waiting callers by the same rule",
+        claims(f"{_FAIR}::test_a_due_callback_competes_by_the_same_rule"),
+    ),
+    Claim(
+        TENANTS,
+        "A caller who starts waiting while an operator who may take them is free is rung at once, whatever the mode",
+        claims(f"{_FAIR}::test_a_caller_arriving_while_a_shared_operator_is_free_is_rung_at_once"),
+    ),
+    Claim(
+        TENANTS,
+        "With a single tenant, or mode `none`, every choice is the one a center without tenants makes",
+        claims(f"{_FAIR_PROPS}::test_where_tenants_cannot_differ_every_mode_chooses_as_today"),
+    ),
+    Claim(
+        TENANTS,
+        "An unknown mode, a weight below 1 or a priority that is not an integer is a configuration error with its file, line and field",
+        claims(f"{_CONFIG}::test_a_bad_fairness_value_is_located"),
     ),
 ]

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from callrouter.acd import TenantShare
+from callrouter.calls import acd_config_from_settings
 from callrouter.config import load_settings
 from callrouter.errors import ConfigError, ConfigProblem
 
@@ -145,3 +147,52 @@ def test_the_readme_example_loads(tmp_path: Path) -> None:
     [acme_crm] = settings.tenant_crms().values()
     assert set(acme_crm.webhooks) == {"offered", "ended"}
     assert settings.tenant_retention_days() == {"acme": 30}
+
+
+FAIRNESS = """\
+tenant_fairness:
+  mode: weighted
+tenants:
+  acme: {priority: 2, weight: 3}
+  globex: {}
+queues:
+  acme-support: {tenant: acme}
+  globex-sales: {tenant: globex}
+operators:
+  anna: {endpoint: PJSIP/anna, queues: {acme-support: 0, globex-sales: 0}}
+"""
+
+
+def test_fairness_between_tenants_reaches_the_routing_core(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, FAIRNESS), environ={})
+    config = acd_config_from_settings(settings)
+    assert config.fairness.mode == "weighted"
+    assert config.fairness.share("acme") == TenantShare(priority=2, weight=3)
+    # A tenant that says nothing, or is not listed at all, counts priority 0, weight 1.
+    assert config.fairness.share("globex") == config.fairness.share("default") == TenantShare()
+    assert {q.name: q.tenant for q in config.queues} == {
+        "acme-support": "acme",
+        "globex-sales": "globex",
+    }
+
+
+def test_without_a_fairness_section_tenants_do_not_matter(tmp_path: Path) -> None:
+    text = FAIRNESS.replace("tenant_fairness:\n  mode: weighted\n", "")
+    config = acd_config_from_settings(load_settings(_write(tmp_path, text), environ={}))
+    assert config.fairness.mode == "none"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "says"),
+    [
+        ("mode: weighted", "mode: fastest", 2, "tenant_fairness.mode", "'priority'"),
+        ("weight: 3", "weight: 0", 4, "tenants.acme.weight", "greater than or equal to 1"),
+        ("priority: 2", "priority: high", 4, "tenants.acme.priority", "integer"),
+    ],
+)
+def test_a_bad_fairness_value_is_located(
+    tmp_path: Path, old: str, new: str, line: int, field: str, says: str
+) -> None:
+    [problem] = _problems(_write(tmp_path, FAIRNESS.replace(old, new)), {})
+    assert (problem.line, problem.field) == (line, field)
+    assert says in problem.message
