@@ -91,18 +91,18 @@ class InboundArrivals(ReadsSettings):
         )
         # The row first: a crash during the lookup must still leave the call its row.
         self._journal.call_created(session)
-        lookup = asyncio.ensure_future(self._card_for(session))
         earlier, mine = self._last_arrival, asyncio.Event()
         self._last_arrival = mine
         try:
             if queue is not None and earlier.is_set() and self._router.engine.serves_at_once(queue):
-                session.card_lookup = lookup
                 self._admit(session, queue, target, now)
                 mine.set()  # in the core: the next caller need not wait for this card
-                await lookup
+                # Started after the ring's step was queued, so the ring goes out first.
+                session.card_lookup = asyncio.ensure_future(self._card_for(session))
+                await session.card_lookup
                 self._reprioritise(session)
                 return queue
-            await lookup
+            await self._card_for(session)
             await earlier.wait()
             self._admit(session, queue, target, now)
         finally:

@@ -126,12 +126,15 @@ class Router:
         serves what reaches it in order, and the ring is what the caller waits for.
         Their answer follows by a round trip nobody hears."""
         *rings, hold = commands
-        results = await asyncio.gather(
-            *(self._run_command(command) for command in rings), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result  # the lane logs it, as for any step
+        if len(rings) == 1:  # the common case: no task of its own, no turn of the loop
+            await self._run_command(rings[0])
+        else:
+            results = await asyncio.gather(
+                *(self._run_command(command) for command in rings), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result  # the lane logs it, as for any step
         await self._run_command(hold)
 
     async def run_ticker(self) -> None:
