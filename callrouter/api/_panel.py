@@ -33,6 +33,7 @@ from callrouter.api._panel_session import (
 from callrouter.api._sign_in import LoginThrottle
 from callrouter.dialer import store as dialer_store
 from callrouter.errors import NotFound
+from callrouter.store import operator_panel as panel_store
 from callrouter.web import client_name, panel_view, render_script
 
 __all__ = ["PANEL_ROUTES", "LoginThrottle", "add_panel"]
@@ -137,7 +138,7 @@ async def next_lead(request: web.Request) -> web.StreamResponse:
     script_html = None
     if config is not None and config.script:
         async with panel_db(deps, "cannot read the lead") as conn:
-            data = await conn.fetchval("SELECT data FROM leads WHERE id = $1", lead["lead_id"])
+            data = await panel_store.lead_data(conn, lead["lead_id"])
         fields = {**(data or {}), **{k: v for k, v in lead.items() if v is not None}}
         fields.update(campaign=body.campaign, caller_number=lead["phone"],
                       client=client_name(deps.live.settings, config.tenant) or "")  # fmt: skip
@@ -160,9 +161,7 @@ async def disposition(request: web.Request) -> web.StreamResponse:
     operator_id = current_operator(request)
     body: PanelDispositionIn = await json_body(request, PanelDispositionIn)
     async with panel_db(pages_deps(request), "cannot record the disposition") as conn:
-        owner = await conn.fetchval(
-            "SELECT operator_id FROM attempts WHERE id = $1", body.attempt_id
-        )
+        owner = await panel_store.attempt_owner(conn, body.attempt_id)
         if owner != operator_id:
             raise NotFound(f"no attempt {body.attempt_id} of operator {operator_id!r}")
         row = await dialer_store.set_disposition(

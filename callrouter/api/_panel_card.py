@@ -63,11 +63,7 @@ async def card(request: web.Request) -> web.StreamResponse:
     region = settings.dialer.default_region
     party = deps.live.party(str(call_id))
     async with panel_db(deps, "cannot read the caller's card") as conn:
-        row = await conn.fetchrow(
-            "SELECT direction, caller_number, caller_name, called_number, queue_name,"
-            " operator_id FROM calls WHERE id = $1",
-            call_id,
-        )
+        row = await panel_store.call_of_card(conn, call_id)
         attempt = await panel_store.attempt_of_call(conn, call_id)
         mine = (
             _live_call_of(deps, operator_id) == str(call_id)

@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from callrouter.config import DEFAULT_TENANT, Settings
 from callrouter.errors import NotFound
 from callrouter.store import DbConnection
-from callrouter.store.tenants import ConnectionSource
+from callrouter.store.tenants import ConnectionSource, row_visible
 
 __all__ = ["TENANT_ROUTES", "TenantAccess", "check_inputs"]
 
@@ -187,5 +187,4 @@ async def _visible(conn: DbConnection, table: str, value: object) -> bool:
             # A prefix or a channel id (GET /calls/{call_id}): the lookup itself runs
             # on the tenant's connection, where another tenant's call does not exist.
             return True
-    # table is one of _ROW_INPUTS' constants, never the client's text.
-    return bool(await conn.fetchval(f"SELECT 1 FROM {table} WHERE id = $1", value))
+    return await row_visible(conn, table, value)

@@ -22,6 +22,7 @@ from callrouter.calls._sessions import SessionRegistry
 from callrouter.calls._settings import ReadsSettings, SettingsHolder
 from callrouter.calls._transfers import CallTransfers
 from callrouter.errors import Conflict, InvalidInput, NotFound
+from callrouter.store import answers
 from callrouter.store.callbacks import schedule_callback as store_callback
 from callrouter.store.recordings import latest_recording
 
@@ -69,7 +70,7 @@ class CallCenter(ReadsSettings):
         health = self._ari.health
         try:
             async with self._pool.acquire(timeout=1.0) as conn:
-                database_ok = await conn.fetchval("SELECT 1") == 1
+                database_ok = await answers(conn)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             database_ok = False
         return CenterHealth(

@@ -20,28 +20,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from callrouter.errors import InvalidInput
 from callrouter.planning._model import Interval, Profile, QueueLoad
 from callrouter.store import DbConnection
+from callrouter.store.reports import arrivals_by_interval
 
 __all__ = ["MIN_SAMPLES", "profile_from_history"]
 
 MIN_SAMPLES = 20
 
-_SQL = """
-SELECT queue_name AS queue,
-       (floor(extract(epoch FROM (created_at AT TIME ZONE $3)::time) / $4) * $4)::int AS start_s,
-       count(*) AS calls,
-       count(*) FILTER (WHERE outcome = 'answered') AS answered,
-       coalesce(sum(talk_s) FILTER (WHERE outcome = 'answered'), 0)::float8 AS talk_s,
-       count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,
-       coalesce(sum(wait_s) FILTER (WHERE outcome IN ('answered', 'abandoned')), 0)::float8
-           AS waited_s
-FROM calls
-WHERE direction = 'inbound' AND queue_name IS NOT NULL
-  AND created_at >= $1 AND created_at < $2
-  AND extract(isodow FROM created_at AT TIME ZONE $3)::int = ANY($5::int[])
-  AND (cardinality($6::text[]) = 0 OR queue_name = ANY($6::text[]))
-GROUP BY 1, 2
-ORDER BY 2, 1
-"""
 
 
 @dataclass(slots=True)
@@ -87,14 +71,14 @@ async def profile_from_history(
     )
     if days == 0:
         raise InvalidInput("no day of the range falls on the chosen weekdays")
-    rows = await conn.fetch(
-        _SQL,
-        datetime.combine(since, time(), zone),
-        datetime.combine(until, time(), zone),
-        timezone,
-        interval_s,
-        wanted,
-        sorted(queues),
+    rows = await arrivals_by_interval(
+        conn,
+        start=datetime.combine(since, time(), zone),
+        end=datetime.combine(until, time(), zone),
+        timezone=timezone,
+        interval_s=interval_s,
+        weekdays=wanted,
+        queues=sorted(queues),
     )
     slots: dict[int, dict[str, _Sums]] = {}
     whole: dict[str, _Sums] = {}

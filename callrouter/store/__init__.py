@@ -3,6 +3,7 @@
 from callrouter.store._batching import DB_ERRORS, DEFAULT_RETRY_MAX_S, RETRYABLE, BatchQueue
 from callrouter.store._pool import (
     DbConnection,
+    answers,
     create_pool,
     database_errors,
     open_pool,
@@ -34,6 +35,7 @@ __all__ = [
     "Spool",
     "SpoolCodec",
     "Spooled",
+    "answers",
     "apply_migrations",
     "create_pool",
     "database_errors",

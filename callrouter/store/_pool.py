@@ -105,3 +105,8 @@ async def open_pool(
         yield pool
     finally:
         await pool.close()
+
+
+async def answers(conn: DbConnection) -> bool:
+    """Whether the server answers a query at all (a health check's probe)."""
+    return bool(await conn.fetchval("SELECT 1") == 1)

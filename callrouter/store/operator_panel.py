@@ -11,7 +11,7 @@ import asyncpg
 
 from callrouter.store._pool import DbConnection
 
-__all__ = ["attempt_of_call", "past_calls"]
+__all__ = ["attempt_of_call", "attempt_owner", "call_of_card", "lead_data", "past_calls"]
 
 PAST_CALLS = 10
 
@@ -53,3 +53,24 @@ async def attempt_of_call(conn: DbConnection, call_id: uuid.UUID) -> asyncpg.Rec
         " JOIN leads l ON l.id = a.lead_id WHERE a.call_id = $1",
         call_id,
     )
+
+
+async def call_of_card(conn: DbConnection, call_id: uuid.UUID) -> asyncpg.Record | None:
+    """The call a card is opened for, as its row has it."""
+    return await conn.fetchrow(
+        "SELECT direction, caller_number, caller_name, called_number, queue_name,"
+        " operator_id FROM calls WHERE id = $1",
+        call_id,
+    )
+
+
+async def lead_data(conn: DbConnection, lead_id: int) -> dict[str, object] | None:
+    """A lead's own fields (the campaign file's extra columns), for its script."""
+    data = await conn.fetchval("SELECT data FROM leads WHERE id = $1", lead_id)
+    return dict(data) if data else None
+
+
+async def attempt_owner(conn: DbConnection, attempt_id: int) -> str | None:
+    """The operator an attempt was given to."""
+    owner = await conn.fetchval("SELECT operator_id FROM attempts WHERE id = $1", attempt_id)
+    return str(owner) if owner is not None else None

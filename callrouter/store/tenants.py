@@ -26,7 +26,17 @@ from callrouter.config._tenants import TENANT_ID_PATTERN
 from callrouter.errors import InvalidInput
 from callrouter.store._pool import DbConnection
 
-__all__ = ["TENANT_ROLE", "ConnectionSource", "TenantPool", "as_tenant", "check_tenant_id"]
+__all__ = [
+    "TENANT_ROLE",
+    "ConnectionSource",
+    "TenantPool",
+    "as_tenant",
+    "check_tenant_id",
+    "row_visible",
+]
+
+# The tables whose rows a tenant's request may name by id.
+_ROWS_BY_ID = frozenset({"calls", "attempts", "campaigns", "leads"})
 
 TENANT_ROLE = "callrouter_tenant"
 _TENANT_ID = re.compile(TENANT_ID_PATTERN)
@@ -72,3 +82,11 @@ class TenantPool:
     async def _acquire(self, wait_s: float | None) -> AsyncIterator[DbConnection]:
         async with self._pool.acquire(timeout=wait_s) as conn, as_tenant(conn, self.tenant):
             yield conn
+
+
+async def row_visible(conn: DbConnection, table: str, row_id: object) -> bool:
+    """Whether the row ``row_id`` of ``table`` exists for this connection: on a tenant's
+    connection, whether it is that tenant's."""
+    if table not in _ROWS_BY_ID:  # never a name from the client: SQL is built from it
+        raise ValueError(f"not a table a row is named in: {table!r}")
+    return bool(await conn.fetchval(f"SELECT 1 FROM {table} WHERE id = $1", row_id))

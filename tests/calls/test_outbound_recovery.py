@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from callrouter.config import Settings
 from callrouter.dialer.store import expire_claims
 from callrouter.sim import SimControl, SimulatedAsterisk
 from callrouter.store import open_pool
@@ -34,6 +35,28 @@ async def open_attempt(dsn: str) -> list[asyncpg.Record]:
 
 async def leads(dsn: str) -> dict[str, asyncpg.Record]:
     return {r["phone"]: r for r in await fetch(dsn, "SELECT * FROM leads")}
+
+
+async def customer_queued_then_callrouter_gone(
+    sim_control: SimControl, db_dsn: str, settings: Settings, campaign_name: str, phone: str
+) -> dict[str, object]:
+    """Dial ``phone`` for the campaign until the answered customer is in the queue and
+    anna (``PJSIP/101``) is rung, then stop the service as a crash would leave it:
+    the customer's channel, still up."""
+    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
+    await sim_control.set_endpoint("PJSIP", f"{phone}@pstn", behavior="answer",
+                                   answer_after=0.1, amd=True)  # fmt: skip
+    await start_campaign(db_dsn, settings, campaign_name, [phone])
+
+    async def operator_rung() -> bool:
+        log = await sim_control.requests()
+        return any(r["params"].get("endpoint") == "PJSIP/101" for r in log)
+
+    async with running_service(settings, db_dsn):
+        await eventually(operator_rung, what="the customer queued and anna rung")
+    channel = await customer_channel(sim_control, db_dsn, phone)
+    assert channel.get("state") == "Up"
+    return channel
 
 
 async def test_a_crash_during_amd_leaves_no_lead_in_progress(
@@ -127,25 +150,15 @@ async def test_a_customer_waiting_in_the_queue_at_the_crash_is_connected_after_i
     """Recovery restores the answered customer into the queue; the dialer re-attaches
     its attempt, which ends with the call's real outcome."""
     phone = "+14155550821"
-    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
-    await sim_control.set_endpoint("PJSIP", f"{phone}@pstn", behavior="answer",
-                                   answer_after=0.1, amd=True)  # fmt: skip
     # 0.2 s real at the simulator's scale, under its scaled originate timeout
     await sim_control.set_endpoint("PJSIP", "101", behavior="answer", answer_after=20)
     settings = make_settings(
         sim, queues={"support": {"ring_timeout_s": 30, "wrapup_s": 0}},
         campaigns={"patient": campaign(mode="progressive", abandon_after_s=30)},
     )  # fmt: skip
-    await start_campaign(db_dsn, settings, "patient", [phone])
-
-    async def operator_rung() -> bool:
-        log = await sim_control.requests()
-        return any(r["params"].get("endpoint") == "PJSIP/101" for r in log)
-
-    async with running_service(settings, db_dsn):
-        await eventually(operator_rung, what="the customer queued and anna rung")
-    channel = await customer_channel(sim_control, db_dsn, phone)
-    assert channel.get("state") == "Up"
+    channel = await customer_queued_then_callrouter_gone(
+        sim_control, db_dsn, settings, "patient", phone
+    )
     async with running_service(settings, db_dsn) as service:
         assert service.parts is not None and service.parts.dialer is not None
         await eventually(lambda: bridged_pairs(sim_control), what="the customer connected")
@@ -201,25 +214,15 @@ async def test_a_customer_restored_into_the_queue_keeps_their_abandon_deadline(
     queue with nobody answering, they hear the apology when it passes, and the attempt
     is abandoned."""
     phone = "+14155550841"
-    await sim_control.set_stasis_context("callrouter-outbound", "callrouter,outbound")
-    await sim_control.set_endpoint("PJSIP", f"{phone}@pstn", behavior="answer",
-                                   answer_after=0.1, amd=True)  # fmt: skip
     await sim_control.set_endpoint("PJSIP", "101", behavior="noanswer")
     settings = make_settings(
         sim, queues={"support": {"ring_timeout_s": 60, "wrapup_s": 0}},
         campaigns={"strict": campaign(mode="progressive", abandon_after_s=3,
                                       apology_sound="strict-sorry")},
     )  # fmt: skip
-    await start_campaign(db_dsn, settings, "strict", [phone])
-
-    async def operator_rung() -> bool:
-        log = await sim_control.requests()
-        return any(r["params"].get("endpoint") == "PJSIP/101" for r in log)
-
-    async with running_service(settings, db_dsn):
-        await eventually(operator_rung, what="the customer queued and anna rung")
-    channel = await customer_channel(sim_control, db_dsn, phone)
-    assert channel.get("state") == "Up"
+    channel = await customer_queued_then_callrouter_gone(
+        sim_control, db_dsn, settings, "strict", phone
+    )
     async with running_service(settings, db_dsn):
 
         async def abandoned() -> list[asyncpg.Record]:

@@ -10,6 +10,7 @@ Resolve the period once (:func:`resolve_frame`), then ask for any report over it
     rows = await queue_report(conn, frame, service_levels=..., targets=..., wrapups=...)
 """
 
+from callrouter.store.reports._arrivals import arrivals_by_interval
 from callrouter.store.reports._campaigns import CampaignInterval, campaign_report
 from callrouter.store.reports._frame import Frame, resolve_frame
 from callrouter.store.reports._operators import OperatorInterval, operator_report
@@ -42,6 +43,7 @@ __all__ = [
     "ReportKind",
     "ReportPeriod",
     "ReportRow",
+    "arrivals_by_interval",
     "campaign_report",
     "operator_report",
     "parse_bound",
