@@ -39,6 +39,8 @@ SOUND_SECONDS: dict[str, float] = {
     "queue-holdtime": 2.0,
     "pls-hold-while-try": 2.5,
     "vm-goodbye": 1.0,
+    # The dialer's default apology: in Asterisk's core sounds (2.0 s there).
+    "sorry-youre-having-problems": 2.0,
 }
 # Spoken digits, numbers and characters: roughly this long each.
 SECONDS_PER_SAYABLE = 0.6
