@@ -777,8 +777,9 @@ CLAIMS: list[Claim] = [
     Claim(DESIGN, "a claim older than 4 hours (a node that never came back) may be taken over",
           _t("tests/claims/test_cluster_claims.py::test_a_claim_older_than_4_hours_may_be_taken_over")),
     # -- Known limitations --------------------------------------------------------------
-    Claim(LIMITS, "applies queues, operators, routes, calendars and campaigns",
-          _t("tests/faults/test_reload.py::test_sighup_applies_a_new_route_and_calendar_under_load",
+    Claim(LIMITS, "applies queues, operators, routes, calendars, campaigns and tenants' API tokens",
+          _t("tests/tenants/test_reload.py::test_tenant_tokens_added_and_removed_by_a_reload_apply_at_once",
+             "tests/faults/test_reload.py::test_sighup_applies_a_new_route_and_calendar_under_load",
              "tests/acd/test_policy.py::test_reconfigure_keeps_places_and_adds_operators",
              "tests/claims/test_reload_claims.py::test_a_reload_applies_campaigns_and_never_restarts_a_paused_one")),
     Claim(LIMITS, "ARI, database, AGI and HTTP settings need a restart",
