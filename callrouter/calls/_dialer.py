@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -42,14 +41,11 @@ from callrouter.acd import (
     OperatorStateChanged,
     OperatorUnpaused,
 )
-from callrouter.ari import AriClient, AriError
+from callrouter.ari import AriError
 from callrouter.calls._dialer_answers import AnsweredCustomers
 from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg
 from callrouter.calls._dialer_plan import CampaignPlan, DialLead, LeadSource, pacing_config
-from callrouter.calls._journal import CallJournal
-from callrouter.calls._router import Router
-from callrouter.calls._sessions import CallSession, SessionRegistry
-from callrouter.calls._settings import SettingsHolder
+from callrouter.calls._sessions import CallSession
 from callrouter.dialer import (
     OUTBOUND_PRIORITY,
     AbandonCounts,
@@ -76,23 +72,6 @@ _OUTCOME_BY_CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 34: "congesti
 
 
 class OutboundDialer(AnsweredCustomers):
-    def __init__(
-        self,
-        *,
-        ari: AriClient,
-        router: Router,
-        sessions: SessionRegistry,
-        journal: CallJournal,
-        sources: Sequence[LeadSource],
-        settings: SettingsHolder,
-    ) -> None:
-        super().__init__(
-            ari=ari, router=router, sessions=sessions, journal=journal, sources=sources,
-            settings=settings,
-        )  # fmt: skip
-        router.on_final(self._call_finished)
-        router.on_operator_state(self._operator_state)
-
     def owns(self, channel_id: str) -> bool:
         return self._book.by_channel(channel_id) is not None
 

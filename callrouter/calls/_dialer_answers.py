@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from callrouter.acd import AnswerDeadlineSet, CallArrived
+from callrouter.acd import AnswerDeadlineSet, CallArrived, CallRecord, OperatorStateChanged
 from callrouter.ari import AriClient, AriError, StasisStart
 from callrouter.calls._dialer_apology import Apologies
 from callrouter.calls._dialer_legs import UNANSWERED, DialedLeg, DialedLegs
@@ -55,6 +55,8 @@ class AnsweredCustomers(ReadsSettings):
         self.apologies = Apologies(ari=ari, settings=settings)
         self._wake = asyncio.Event()
         self._no_caller_id: set[str] = set()  # warned about once each
+        router.on_final(self._call_finished)
+        router.on_operator_state(self._operator_state)
 
     @staticmethod
     def _session(leg: DialedLeg) -> CallSession:
@@ -167,6 +169,14 @@ class AnsweredCustomers(ReadsSettings):
                     leg.call_id, self._deadline(leg), leg.plan.apology_sound, self._router.now()
                 )
             )
+
+    def _call_finished(self, record: CallRecord, session: CallSession | None) -> None:
+        """The ACD gave an answered customer's call its outcome: the dialer's side."""
+        raise NotImplementedError
+
+    def _operator_state(self, change: OperatorStateChanged) -> None:
+        """An operator's state changed: the dialer's side (pacing wakes up)."""
+        raise NotImplementedError
 
     def _release(self, leg: DialedLeg) -> None:
         """Give back what was held for the leg: the dialer's side (``_dialer``)."""
